@@ -1,0 +1,41 @@
+// The afk-studio command line: flags (a contract — names are relied on by scripts), their
+// defaults, and validation with one-line errors.
+#pragma once
+
+#include "Ladder.h"
+
+#include <QHostAddress>
+#include <QStringList>
+
+namespace afk::app {
+
+struct StudioOptions {
+    bool isHeadless = false;
+    enum class SourceKind { Invalid = 0, TestPattern, File, None };
+    SourceKind sourceKind = SourceKind::TestPattern;
+    QString sourceFile;
+    bool isRealtime = true;
+    quint16 port = 5050;
+    QHostAddress bindAddress = QHostAddress::LocalHost;
+    QString bindText = QStringLiteral("127.0.0.1");
+    QString dataDir;
+    QString streamKey;
+    QList<media::Rendition> ladder;
+    int segmentSeconds = 2;
+    QString corsOrigin = QStringLiteral("*");
+    int retainHours = 24;
+    QString x264Preset = QStringLiteral("veryfast");
+    int statsIntervalSeconds = 10;
+};
+
+struct ParseResult {
+    enum class Action { Run, ShowHelp, ShowVersion, Fail };
+    Action action = Action::Fail;
+    StudioOptions options;
+    QString error;   // one line, for Action::Fail
+    QString helpText;
+};
+
+ParseResult parseCommandLine(const QStringList &arguments);
+
+} // namespace afk::app

@@ -1,0 +1,168 @@
+#include "HeadlessStudio.h"
+
+#include "FileSource.h"
+#include "HttpApi.h"
+#include "StreamRegistry.h"
+#include "TestPatternSource.h"
+
+#include <QDateTime>
+#include <QThreadPool>
+#include <cstdio>
+
+namespace afk::app {
+namespace {
+
+void printLine(const QString &line)
+{
+    std::fprintf(stdout, "%s\n", qPrintable(line));
+    std::fflush(stdout);
+}
+
+} // namespace
+
+HeadlessStudio::HeadlessStudio(StudioOptions options, QObject *parent)
+    : QObject(parent), m_options(std::move(options))
+{
+}
+
+HeadlessStudio::~HeadlessStudio() = default;
+
+QString HeadlessStudio::baseUrl() const
+{
+    // A wildcard bind is reachable on loopback too; print the address people can paste.
+    QString host = m_options.bindText;
+    if (m_options.bindAddress == QHostAddress::AnyIPv4 || m_options.bindAddress == QHostAddress::Any)
+        host = QStringLiteral("127.0.0.1");
+    else if (m_options.bindAddress == QHostAddress::AnyIPv6)
+        host = QStringLiteral("[::1]");
+    else if (m_options.bindAddress.protocol() == QAbstractSocket::IPv6Protocol)
+        host = u'[' + host + u']';
+    return QStringLiteral("http://%1:%2").arg(host).arg(m_server->serverPort());
+}
+
+bool HeadlessStudio::start(QString *error)
+{
+    storage::StreamStore store(m_options.dataDir);
+    if (!store.prepare(error))
+        return false;
+    session::EncodingDefaults defaults;
+    defaults.ladder = m_options.ladder;
+    defaults.segmentSeconds = m_options.segmentSeconds;
+    defaults.x264Preset = m_options.x264Preset;
+    m_registry = std::make_unique<session::StreamRegistry>(std::move(store), defaults);
+
+    server::HttpApiOptions serverOptions;
+    serverOptions.corsOrigin = m_options.corsOrigin;
+    m_server = std::make_unique<server::HttpApi>(*m_registry, serverOptions);
+    if (!m_server->listen(m_options.bindAddress, m_options.port, error))
+        return false;
+
+    std::unique_ptr<media::MediaSource> source;
+    switch (m_options.sourceKind) {
+    case StudioOptions::SourceKind::TestPattern:
+        source = std::make_unique<media::TestPatternSource>();
+        break;
+    case StudioOptions::SourceKind::File:
+        source = std::make_unique<media::FileSource>(m_options.sourceFile, m_options.isRealtime);
+        break;
+    case StudioOptions::SourceKind::None:
+    case StudioOptions::SourceKind::Invalid:
+        break;
+    }
+    printLine(QStringLiteral("AFK Host Studio %1 serving on %2 (data in %3)")
+                  .arg(QStringLiteral(AFK_VERSION), baseUrl(), m_options.dataDir));
+    if (source) {
+        m_mainStream = m_registry->startStream(m_options.streamKey, {}, {}, std::move(source), error);
+        if (!m_mainStream)
+            return false;
+        connect(m_mainStream, &session::Stream::ended, this, [this](const QString &streamError) {
+            if (!streamError.isEmpty()) {
+                std::fprintf(stderr, "afk-studio: the stream failed: %s\n", qPrintable(streamError));
+                m_exitCode = 1;
+            }
+            // A file encoded as fast as possible is a job: done when the file is.
+            if (!m_options.isRealtime || !streamError.isEmpty())
+                shutDown();
+        });
+        connect(m_mainStream, &session::Stream::segmentCompleted, this, [this](qint64 count) {
+            if (count == 1)
+                printLine(QStringLiteral("first segment ready: playback can start"));
+        });
+        printPlaybackUrls(*m_mainStream);
+    } else {
+        printLine(QStringLiteral("no source: waiting for ingest; streams appear under %1/livestream/<key>/")
+                      .arg(baseUrl()));
+    }
+    connect(m_registry.get(), &session::StreamRegistry::allStreamsEnded, this, [this] {
+        if (m_isShuttingDown)
+            emit exitRequested(m_exitCode);
+    });
+
+    if (m_options.statsIntervalSeconds > 0) {
+        connect(&m_statsTimer, &QTimer::timeout, this, &HeadlessStudio::printStats);
+        m_statsTimer.start(m_options.statsIntervalSeconds * 1000);
+    }
+    connect(&m_retentionTimer, &QTimer::timeout, this, &HeadlessStudio::removeExpiredStreams);
+    m_retentionTimer.start(3600 * 1000);
+    removeExpiredStreams();
+    return true;
+}
+
+void HeadlessStudio::printPlaybackUrls(const session::Stream &stream) const
+{
+    const QString streamUrl = baseUrl() + QStringLiteral("/livestream/") + stream.key();
+    printLine(QStringLiteral("stream key: %1  source: %2  ladder: %3")
+                  .arg(stream.key(), stream.metadata().sourceDescription,
+                       stream.metadata().renditionNames.join(u',')));
+    printLine(QStringLiteral("watch (ABR, hls.js / AFK PWA): %1/master.m3u8").arg(streamUrl));
+    printLine(QStringLiteral("watch (single rendition):      %1/stream.m3u8").arg(streamUrl));
+    printLine(QStringLiteral("status:                        %1/status").arg(streamUrl));
+}
+
+void HeadlessStudio::printStats() const
+{
+    for (session::Stream *stream : m_registry->activeStreams()) {
+        const media::PipelineStats stats = stream->stats();
+        QStringList rates;
+        for (const media::RenditionStats &rendition : stats.renditions)
+            rates << QStringLiteral("%1 %2k").arg(rendition.name).arg(qRound(rendition.lastSegmentKbps));
+        std::fprintf(stderr,
+                     "[stats] %s: %s, in %.1f fps, out %.1f fps, speed %.2fx, segments %lld, "
+                     "dropped %lld, repeated %lld, queue %d/%d, viewers %d, %s\n",
+                     qPrintable(stream->key()), qPrintable(stream->stateName()), stats.inputFps,
+                     stats.outputFps, stats.encoderSpeed, stats.segmentsProduced,
+                     stats.videoFramesDropped, stats.videoFramesDuplicated, stats.inputQueueDepth,
+                     stats.inputQueueCapacity, stream->viewerCount(), qPrintable(rates.join(u' ')));
+    }
+}
+
+void HeadlessStudio::removeExpiredStreams() const
+{
+    // Deleting folders is disk I/O: keep it off the event loop.
+    const storage::StreamStore store = m_registry->store();
+    const int retainHours = m_options.retainHours;
+    QThreadPool::globalInstance()->start([store, retainHours] {
+        const QStringList removed = store.removeExpired(retainHours, QDateTime::currentMSecsSinceEpoch());
+        for (const QString &key : removed)
+            std::fprintf(stderr, "[retention] removed stream %s (ended over %d h ago)\n",
+                         qPrintable(key), retainHours);
+    });
+}
+
+void HeadlessStudio::shutDown()
+{
+    if (m_isShuttingDown)
+        return;
+    m_isShuttingDown = true;
+    m_statsTimer.stop();
+    // Flushing the encoders takes well under a second; never hang an operator's shutdown.
+    m_shutdownWatchdog.setSingleShot(true);
+    connect(&m_shutdownWatchdog, &QTimer::timeout, this, [this] {
+        std::fprintf(stderr, "afk-studio: streams did not end within 4.5 s; exiting anyway\n");
+        emit exitRequested(1);
+    });
+    m_shutdownWatchdog.start(4500);
+    m_registry->stopAll();
+}
+
+} // namespace afk::app

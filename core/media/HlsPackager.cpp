@@ -1,0 +1,275 @@
+#include "HlsPackager.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSaveFile>
+#include <cerrno>
+#include <cstring>
+
+extern "C" {
+#include <libavutil/opt.h>
+}
+
+namespace afk::media {
+namespace {
+
+constexpr int muxerBufferBytes = 64 * 1024;
+
+} // namespace
+
+HlsPackager::HlsPackager(QString directory, QStringList playlistPaths, int segmentSeconds)
+    : m_directory(std::move(directory)), m_playlistPaths(std::move(playlistPaths)),
+      m_segmentSeconds(segmentSeconds), m_playlist(segmentSeconds)
+{
+}
+
+HlsPackager::~HlsPackager()
+{
+    if (m_segmentFile) {
+        std::fclose(m_segmentFile);
+        QFile::remove(partialSegmentPath(m_sequence));
+    }
+}
+
+QString HlsPackager::segmentFileName(qint64 sequence) const
+{
+    return QStringLiteral("segment_%1.ts").arg(sequence);
+}
+
+QString HlsPackager::partialSegmentPath(qint64 sequence) const
+{
+    // A dot name: the server never serves it (isSafeFileName refuses leading dots).
+    return QStringLiteral("%1/.segment_%2.ts.partial").arg(m_directory).arg(sequence);
+}
+
+int HlsPackager::writeToSegmentFile(void *opaque, uint8_t *data, int size)
+{
+    auto *packager = static_cast<HlsPackager *>(opaque);
+    if (!packager->m_segmentFile || std::fwrite(data, 1, size_t(size), packager->m_segmentFile) != size_t(size)) {
+        packager->m_isWriteFailed = true;
+        return AVERROR(EIO);
+    }
+    packager->m_segmentBytes += size;
+    return size;
+}
+
+bool HlsPackager::open(const AVCodecContext &video, const AVCodecContext *audio, QString *error)
+{
+    if (!QDir().mkpath(m_directory)) {
+        *error = QStringLiteral("cannot create %1").arg(m_directory);
+        return false;
+    }
+    AVFormatContext *rawMuxer = nullptr;
+    int result = avformat_alloc_output_context2(&rawMuxer, nullptr, "mpegts", nullptr);
+    if (result < 0) {
+        *error = QStringLiteral("cannot create the MPEG-TS muxer: %1").arg(avErrorText(result));
+        return false;
+    }
+    m_muxer.reset(rawMuxer);
+    auto *buffer = static_cast<unsigned char *>(av_malloc(muxerBufferBytes));
+    AVIOContext *io = buffer ? avio_alloc_context(buffer, muxerBufferBytes, 1, this, nullptr,
+                                                  &HlsPackager::writeToSegmentFile, nullptr)
+                             : nullptr;
+    if (!io) {
+        av_free(buffer);
+        *error = QStringLiteral("out of memory");
+        return false;
+    }
+    m_muxer->pb = io;
+    m_muxer->flags |= AVFMT_FLAG_CUSTOM_IO;
+
+    m_videoStream = avformat_new_stream(m_muxer.get(), nullptr);
+    if (!m_videoStream || avcodec_parameters_from_context(m_videoStream->codecpar, &video) < 0) {
+        *error = QStringLiteral("cannot add the video stream to the muxer");
+        return false;
+    }
+    m_videoStream->time_base = AVRational{1, 90000};
+    m_videoEncoderTimeBase = video.time_base;
+    if (audio) {
+        m_audioStream = avformat_new_stream(m_muxer.get(), nullptr);
+        if (!m_audioStream || avcodec_parameters_from_context(m_audioStream->codecpar, audio) < 0) {
+            *error = QStringLiteral("cannot add the audio stream to the muxer");
+            return false;
+        }
+        m_audioStream->time_base = AVRational{1, 90000};
+        m_audioEncoderTimeBase = audio->time_base;
+    }
+    if (!openSegmentFile(error))
+        return false;
+    result = avformat_write_header(m_muxer.get(), nullptr);
+    if (result < 0) {
+        *error = QStringLiteral("cannot start the MPEG-TS muxer: %1").arg(avErrorText(result));
+        return false;
+    }
+    return true;
+}
+
+bool HlsPackager::openSegmentFile(QString *error)
+{
+    const QString partialPath = partialSegmentPath(m_sequence);
+    m_segmentFile = std::fopen(QFile::encodeName(partialPath).constData(), "wb");
+    if (!m_segmentFile) {
+        *error = QStringLiteral("cannot write %1: %2").arg(partialPath, QString::fromLocal8Bit(std::strerror(errno)));
+        return false;
+    }
+    m_segmentBytes = 0;
+    m_segmentStartPts = AV_NOPTS_VALUE;
+    return true;
+}
+
+bool HlsPackager::writePacket(AVPacket &packet, QString *error)
+{
+    const int result = av_write_frame(m_muxer.get(), &packet);
+    if (result < 0 || m_isWriteFailed) {
+        *error = QStringLiteral("cannot write a segment in %1: %2")
+                     .arg(m_directory, m_isWriteFailed ? QStringLiteral("disk write failed")
+                                                       : avErrorText(result));
+        return false;
+    }
+    return true;
+}
+
+bool HlsPackager::writeHeldAudio(qint64 untilPts, bool isInclusive, QString *error)
+{
+    while (!m_heldAudio.empty()) {
+        AVPacket &audio = *m_heldAudio.front();
+        const int order = av_compare_ts(audio.pts, m_audioStream->time_base, untilPts,
+                                        m_videoStream->time_base);
+        if (order > 0 || (order == 0 && !isInclusive))
+            break;
+        if (!writePacket(audio, error))
+            return false;
+        m_heldAudio.pop_front();
+    }
+    return true;
+}
+
+bool HlsPackager::writeVideo(PacketPtr packet, qint64 captureWallMs, QString *error)
+{
+    av_packet_rescale_ts(packet.get(), m_videoEncoderTimeBase, m_videoStream->time_base);
+    packet->stream_index = m_videoStream->index;
+    const bool isKeyframe = packet->flags & AV_PKT_FLAG_KEY;
+    if (isKeyframe && m_videoCodecString.isEmpty())
+        m_videoCodecString = h264CodecString(
+            QByteArray::fromRawData(reinterpret_cast<const char *>(packet->data), packet->size));
+
+    if (isKeyframe && m_segmentStartPts != AV_NOPTS_VALUE) {
+        // Half a frame of tolerance: keyframes come exactly every GOP, timestamps may round.
+        const qint64 halfFrame = packet->duration > 0 ? packet->duration / 2 : 1500;
+        const qint64 targetPts = qint64(m_segmentSeconds) * m_videoStream->time_base.den
+                                 / m_videoStream->time_base.num;
+        if (packet->pts - m_segmentStartPts >= targetPts - halfFrame) {
+            // Audio before the keyframe belongs to the segment that ends here.
+            if (!writeHeldAudio(packet->pts, false, error) || !completeSegment(packet->pts, error))
+                return false;
+            ++m_sequence;
+            av_opt_set(m_muxer->priv_data, "mpegts_flags", "resend_headers", 0);
+            if (!openSegmentFile(error))
+                return false;
+        }
+    }
+    if (m_segmentStartPts == AV_NOPTS_VALUE) {
+        m_segmentStartPts = packet->pts;
+        m_segmentWallMs = captureWallMs;
+    }
+    const qint64 frameEnd = packet->pts + std::max<qint64>(packet->duration, 0);
+    m_videoEndPts = m_videoEndPts == AV_NOPTS_VALUE ? frameEnd : std::max(m_videoEndPts, frameEnd);
+    return writeHeldAudio(packet->dts, true, error) && writePacket(*packet, error);
+}
+
+bool HlsPackager::writeAudio(PacketPtr packet, QString *error)
+{
+    if (!m_audioStream)
+        return true;
+    av_packet_rescale_ts(packet.get(), m_audioEncoderTimeBase, m_audioStream->time_base);
+    packet->stream_index = m_audioStream->index;
+    m_heldAudio.push_back(std::move(packet));
+    // Video stalled far behind (it should not): keep audio flowing rather than hold it forever.
+    constexpr qint64 maxHeldSeconds = 10;
+    const AVPacket &oldest = *m_heldAudio.front();
+    const AVPacket &newest = *m_heldAudio.back();
+    if ((newest.pts - oldest.pts) > maxHeldSeconds * 90000)
+        return writeHeldAudio(oldest.pts, true, error);
+    (void)error;
+    return true;
+}
+
+bool HlsPackager::completeSegment(qint64 endPts, QString *error)
+{
+    // Flush the muxer's buffered PES data (the trailer already did at the end) and our AVIO
+    // buffer into this segment's file.
+    if (!m_isFinished)
+        av_write_frame(m_muxer.get(), nullptr);
+    avio_flush(m_muxer->pb);
+    const bool isWritten = !m_isWriteFailed && std::fflush(m_segmentFile) == 0;
+    std::fclose(m_segmentFile);
+    m_segmentFile = nullptr;
+    const QString partialPath = partialSegmentPath(m_sequence);
+    const QString finalPath = m_directory + u'/' + segmentFileName(m_sequence);
+    if (!isWritten || !QFile::rename(partialPath, finalPath)) {
+        *error = QStringLiteral("cannot complete %1 (disk full or not writable?)").arg(finalPath);
+        return false;
+    }
+    PlaylistSegment segment;
+    segment.sequence = m_sequence;
+    segment.uri = segmentFileName(m_sequence);
+    segment.durationSeconds = double(endPts - m_segmentStartPts) * av_q2d(m_videoStream->time_base);
+    segment.programDateTimeMs = m_segmentWallMs;
+    m_playlist.append(segment);
+    if (!writePlaylists(error))
+        return false;
+    if (onSegmentCompleted)
+        onSegmentCompleted(CompletedSegment{m_sequence, segment.durationSeconds, m_segmentBytes});
+    return true;
+}
+
+bool HlsPackager::writePlaylists(QString *error)
+{
+    const QByteArray text = m_playlist.text();
+    for (const QString &path : m_playlistPaths) {
+        QSaveFile file(path);
+        if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size() || !file.commit()) {
+            *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+            return false;
+        }
+    }
+    return true;
+}
+
+bool HlsPackager::finish(QString *error)
+{
+    if (m_isFinished)
+        return true;
+    m_isFinished = true;
+    if (!m_muxer)
+        return true;
+    bool isOk = true;
+    while (isOk && !m_heldAudio.empty()) {
+        isOk = writePacket(*m_heldAudio.front(), error);
+        m_heldAudio.pop_front();
+    }
+    if (isOk) {
+        const int result = av_write_trailer(m_muxer.get());
+        if (result < 0) {
+            *error = QStringLiteral("cannot finish the MPEG-TS muxer: %1").arg(avErrorText(result));
+            isOk = false;
+        }
+    }
+    if (isOk && m_segmentStartPts != AV_NOPTS_VALUE)
+        isOk = completeSegment(m_videoEndPts, error);
+    if (m_segmentFile) {
+        // Nothing (or nothing complete) in the last segment: drop the partial file.
+        std::fclose(m_segmentFile);
+        m_segmentFile = nullptr;
+        QFile::remove(partialSegmentPath(m_sequence));
+    }
+    m_playlist.end();
+    QString playlistError;
+    if (!writePlaylists(&playlistError) && isOk) {
+        *error = playlistError;
+        isOk = false;
+    }
+    return isOk;
+}
+
+} // namespace afk::media

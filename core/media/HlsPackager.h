@@ -1,0 +1,77 @@
+// HLS packaging of one rendition: MPEG-TS segments cut on keyframes (libavformat's mpegts muxer
+// writing through our own AVIOContext) and an EVENT media playlist replaced atomically.
+#pragma once
+
+#include "LibavPtr.h"
+#include "Playlist.h"
+
+#include <QStringList>
+#include <cstdio>
+#include <deque>
+#include <functional>
+
+namespace afk::media {
+
+struct CompletedSegment {
+    qint64 sequence = 0;
+    double durationSeconds = 0;
+    qint64 bytes = 0;
+};
+
+class HlsPackager
+{
+public:
+    // directory: the rendition's folder (segment_N.ts and the playlists live there);
+    // playlistPaths: every file that gets the media playlist (index.m3u8, and for the top
+    // rendition also the stream root's stream.m3u8 — segment_N.ts resolves at both places).
+    HlsPackager(QString directory, QStringList playlistPaths, int segmentSeconds);
+    ~HlsPackager();
+    HlsPackager(const HlsPackager &) = delete;
+    HlsPackager &operator=(const HlsPackager &) = delete;
+
+    bool open(const AVCodecContext &video, const AVCodecContext *audio, QString *error);
+    // Video packets in the video encoder's time base; captureWallMs is when the packet's first
+    // frame was captured. A keyframe at least a segment after the current segment's start
+    // begins a new segment.
+    bool writeVideo(PacketPtr packet, qint64 captureWallMs, QString *error);
+    // Audio packets in the audio encoder's time base; held back and interleaved with video.
+    bool writeAudio(PacketPtr packet, QString *error);
+    // Writes what is held back, completes the last segment and ends the playlist.
+    bool finish(QString *error);
+
+    // RFC 6381 string of the video, known after the first keyframe ("avc1.64001f").
+    const QString &videoCodecString() const { return m_videoCodecString; }
+    std::function<void(const CompletedSegment &)> onSegmentCompleted;
+
+private:
+    static int writeToSegmentFile(void *opaque, uint8_t *data, int size);
+    bool openSegmentFile(QString *error);
+    bool completeSegment(qint64 endPts, QString *error);
+    bool writeHeldAudio(qint64 untilPts, bool isInclusive, QString *error);
+    bool writePacket(AVPacket &packet, QString *error);
+    bool writePlaylists(QString *error);
+    QString segmentFileName(qint64 sequence) const;
+    QString partialSegmentPath(qint64 sequence) const;
+
+    QString m_directory;
+    QStringList m_playlistPaths;
+    int m_segmentSeconds;
+    MediaPlaylist m_playlist;
+    OutputFormatPtr m_muxer;
+    AVStream *m_videoStream = nullptr;
+    AVStream *m_audioStream = nullptr;
+    AVRational m_videoEncoderTimeBase{1, 1};
+    AVRational m_audioEncoderTimeBase{1, 1};
+    std::deque<PacketPtr> m_heldAudio; // in the audio stream's time base
+    std::FILE *m_segmentFile = nullptr;
+    bool m_isWriteFailed = false;
+    bool m_isFinished = false;
+    qint64 m_sequence = 0;
+    qint64 m_segmentStartPts = AV_NOPTS_VALUE; // video stream time base
+    qint64 m_segmentWallMs = 0;
+    qint64 m_segmentBytes = 0;
+    qint64 m_videoEndPts = AV_NOPTS_VALUE;     // end of the latest video frame written
+    QString m_videoCodecString;
+};
+
+} // namespace afk::media

@@ -1,0 +1,56 @@
+// One stream's media pipeline: source thread → bounded queues → encode thread (decode once,
+// cascade scale, one x264 per rung, one shared AAC) → HLS packagers writing to disk.
+#pragma once
+
+#include "Ladder.h"
+#include "MediaSource.h"
+#include "PipelineStats.h"
+
+#include <QObject>
+#include <memory>
+
+namespace afk::media {
+
+struct PipelineConfig {
+    QList<Rendition> ladder;        // requested rungs; fitted to the source on start
+    int segmentSeconds = 2;
+    QString outputDir;              // the stream's folder
+    QString x264Preset = QStringLiteral("veryfast");
+    int audioBitrateKbps = 128;
+    int x264Threads = 0;            // per rendition; 0: two for the top rung, one for the rest
+};
+
+class PipelineWorker;
+
+class Pipeline : public QObject
+{
+    Q_OBJECT
+public:
+    Pipeline(PipelineConfig config, std::unique_ptr<MediaSource> source, QObject *parent = nullptr);
+    ~Pipeline() override;
+
+    // Opens the source, fits the ladder, prepares the output folder and starts the threads.
+    bool start(QString *error);
+    // Asks the source to stop; the current segment is finished and every playlist ended.
+    // finished() follows.
+    void stop();
+
+    bool isRunning() const;
+    const QList<Rendition> &renditions() const { return m_renditions; }
+    const SourceInfo &sourceInfo() const;
+    PipelineStats stats() const;
+
+signals:
+    // A segment of the top rendition became servable (all renditions have it too).
+    void segmentCompleted(qint64 segmentsProduced);
+    // Threads are done; playlists carry #EXT-X-ENDLIST. error is empty on a clean end.
+    void finished(const QString &error);
+
+private:
+    PipelineConfig m_config;
+    std::unique_ptr<MediaSource> m_source;
+    QList<Rendition> m_renditions;
+    std::unique_ptr<PipelineWorker> m_worker;
+};
+
+} // namespace afk::media

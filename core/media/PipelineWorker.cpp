@@ -1,0 +1,314 @@
+#include "PipelineWorker.h"
+
+#include <QDir>
+#include <QSaveFile>
+#include <chrono>
+
+namespace afk::media {
+namespace {
+
+qint64 steadyNowUs()
+{
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// Transport-stream overhead over the elementary streams' bitrates, for the master playlist.
+constexpr double peakOverhead = 1.10;
+constexpr double averageOverhead = 1.05;
+
+} // namespace
+
+PipelineWorker::PipelineWorker(const PipelineConfig &config, MediaSource &source,
+                               const QList<Rendition> &renditions, int framesPerSecond,
+                               Callbacks callbacks)
+    : m_config(config), m_source(source), m_renditions(renditions),
+      m_framesPerSecond(framesPerSecond), m_gopFrames(config.segmentSeconds * framesPerSecond),
+      m_callbacks(std::move(callbacks)),
+      // Two seconds of video frames and audio frames.
+      m_input(2 * (framesPerSecond + 50)), m_frameRateConverter(framesPerSecond, 1)
+{
+}
+
+PipelineWorker::~PipelineWorker()
+{
+    requestStop();
+    join();
+}
+
+bool PipelineWorker::open(QString *error)
+{
+    if (m_source.info().hasAudio) {
+        m_audioEncoder = std::make_unique<AudioEncoder>();
+        if (!m_audioEncoder->open(m_config.audioBitrateKbps, error))
+            return false;
+    }
+    const QString outputDir = QDir::cleanPath(m_config.outputDir);
+    for (int index = 0; index < m_renditions.size(); ++index) {
+        const Rendition &rendition = m_renditions[index];
+        VideoEncoderSettings settings;
+        settings.framesPerSecond = m_framesPerSecond;
+        settings.gopFrames = m_gopFrames;
+        settings.preset = m_config.x264Preset;
+        settings.threadCount = m_config.x264Threads > 0 ? m_config.x264Threads
+                                                        : (index == 0 ? 2 : 1);
+        const QString directory = outputDir + u'/' + rendition.name;
+        QStringList playlists{directory + QStringLiteral("/index.m3u8")};
+        if (index == 0)
+            playlists << outputDir + QStringLiteral("/stream.m3u8");
+        auto worker = std::make_unique<RenditionWorker>(rendition, settings, directory, playlists,
+                                                        m_config.segmentSeconds);
+        worker->onSegmentCompleted = [this, index](const CompletedSegment &,
+                                                   const QString &videoCodecString) {
+            onSegmentCompleted(index, videoCodecString);
+        };
+        if (!worker->open(m_audioEncoder ? m_audioEncoder->context() : nullptr, error))
+            return false;
+        m_workers.push_back(std::move(worker));
+        m_scalers.emplace_back(rendition.width, rendition.height);
+    }
+    m_segmentsPerRendition.assign(m_renditions.size(), 0);
+    m_codecStrings.assign(m_renditions.size(), QString());
+    return true;
+}
+
+void PipelineWorker::start()
+{
+    m_isRunning = true;
+    for (auto &worker : m_workers)
+        worker->start();
+    m_ladderThread = std::thread([this] { runLadder(); });
+    m_sourceThread = std::thread([this] { runSource(); });
+}
+
+void PipelineWorker::join()
+{
+    if (m_sourceThread.joinable())
+        m_sourceThread.join();
+    if (m_ladderThread.joinable())
+        m_ladderThread.join();
+}
+
+bool PipelineWorker::pushVideo(TimedFrame frame)
+{
+    ++m_videoFramesIn;
+    InputItem item{std::move(frame), true};
+    if (m_source.info().isLive) {
+        // Live: never fall behind the clock. Drop the oldest queued video frame (raw frames are
+        // never keyframes — those are chosen later by slot) rather than stall the capture;
+        // audio is never dropped.
+        return m_input.pushDroppingOldest(std::move(item),
+                                          [](const InputItem &queued) { return queued.isVideo; });
+    }
+    return m_input.push(std::move(item));
+}
+
+bool PipelineWorker::pushAudio(TimedFrame frame)
+{
+    ++m_audioFramesIn;
+    return m_input.push(InputItem{std::move(frame), false});
+}
+
+void PipelineWorker::runSource()
+{
+    QString error;
+    if (!m_source.run(*this, m_isStopRequested, &error))
+        m_sourceError = error.isEmpty() ? QStringLiteral("the source failed") : error;
+    m_input.close();
+}
+
+void PipelineWorker::runLadder()
+{
+    QString error;
+    while (std::optional<InputItem> item = m_input.pop()) {
+        const bool isOk = item->isVideo ? handleVideo(item->timed, &error)
+                                        : handleAudio(*item->timed.frame, &error);
+        if (!isOk) {
+            // Stop the source but keep draining, so it never blocks on a full queue.
+            requestStop();
+            while (m_input.pop()) {
+            }
+            break;
+        }
+    }
+    if (error.isEmpty() && m_audioEncoder) {
+        std::vector<PacketPtr> packets;
+        if (m_audioEncoder->flush(&packets, &error))
+            distributeAudio(packets);
+    }
+    for (auto &worker : m_workers)
+        worker->finishInput();
+    for (auto &worker : m_workers) {
+        worker->join();
+        if (error.isEmpty())
+            error = worker->error();
+    }
+    if (m_sourceThread.joinable())
+        m_sourceThread.join();
+    if (error.isEmpty())
+        error = m_sourceError;
+    {
+        std::lock_guard lock(m_segmentMutex);
+        if (!m_isMasterWritten && m_segmentsAnnounced == 0
+            && std::any_of(m_codecStrings.begin(), m_codecStrings.end(),
+                           [](const QString &codec) { return !codec.isEmpty(); }))
+            writeMasterPlaylist();
+    }
+    m_isRunning = false;
+    if (m_callbacks.finished)
+        m_callbacks.finished(error);
+}
+
+bool PipelineWorker::handleVideo(TimedFrame &timed, QString *error)
+{
+    updateRates();
+    const FrameRateConverter::Placement placement = m_frameRateConverter.place(timed.frame->pts);
+    if (placement.slotCount == 0) {
+        ++m_videoFramesLate;
+        return true;
+    }
+    // Decode once, scale in a cascade: each rung is made from the one above it.
+    std::vector<FramePtr> scaled;
+    scaled.reserve(m_scalers.size());
+    for (size_t index = 0; index < m_scalers.size(); ++index) {
+        const AVFrame &input = index == 0 ? *timed.frame : *scaled[index - 1];
+        FramePtr output = m_scalers[index].scale(input, error);
+        if (!output)
+            return false;
+        scaled.push_back(std::move(output));
+    }
+    for (int slotIndex = 0; slotIndex < placement.slotCount; ++slotIndex) {
+        const qint64 slot = placement.firstSlot + slotIndex;
+        for (size_t index = 0; index < m_workers.size(); ++index) {
+            FramePtr frame = cloneFrame(*scaled[index]);
+            frame->pts = slot;
+            frame->pict_type = slot % m_gopFrames == 0 ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+            m_workers[index]->pushVideo(std::move(frame), timed.captureWallMs);
+        }
+    }
+    m_videoFramesOut += placement.slotCount;
+    m_videoFramesDuplicated += placement.duplicateCount();
+    return true;
+}
+
+bool PipelineWorker::handleAudio(const AVFrame &frame, QString *error)
+{
+    if (!m_audioEncoder)
+        return true;
+    std::vector<PacketPtr> packets;
+    if (!m_audioEncoder->encode(frame, &packets, error))
+        return false;
+    distributeAudio(packets);
+    return true;
+}
+
+void PipelineWorker::distributeAudio(std::vector<PacketPtr> &packets)
+{
+    // Audio is encoded once; every rendition muxes a reference to the same packet data.
+    for (PacketPtr &packet : packets)
+        for (size_t index = 0; index < m_workers.size(); ++index)
+            m_workers[index]->pushAudio(index + 1 == m_workers.size() ? std::move(packet)
+                                                                     : clonePacket(*packet));
+}
+
+void PipelineWorker::updateRates()
+{
+    const qint64 nowUs = steadyNowUs();
+    if (m_rateWindowStartUs == 0) {
+        m_rateWindowStartUs = nowUs;
+        return;
+    }
+    const qint64 elapsedUs = nowUs - m_rateWindowStartUs;
+    if (elapsedUs < 1000000)
+        return;
+    const double seconds = elapsedUs / 1e6;
+    const double outputFps = (m_videoFramesOut - m_rateWindowFramesOut) / seconds;
+    m_inputFps = (m_videoFramesIn - m_rateWindowFramesIn) / seconds;
+    m_outputFps = outputFps;
+    m_encoderSpeed = outputFps / m_framesPerSecond;
+    m_rateWindowStartUs = nowUs;
+    m_rateWindowFramesIn = m_videoFramesIn;
+    m_rateWindowFramesOut = m_videoFramesOut;
+}
+
+void PipelineWorker::onSegmentCompleted(int renditionIndex, const QString &videoCodecString)
+{
+    qint64 announce = 0;
+    {
+        std::lock_guard lock(m_segmentMutex);
+        ++m_segmentsPerRendition[renditionIndex];
+        m_codecStrings[renditionIndex] = videoCodecString;
+        const qint64 everywhere = *std::min_element(m_segmentsPerRendition.begin(),
+                                                    m_segmentsPerRendition.end());
+        if (everywhere <= m_segmentsAnnounced)
+            return;
+        m_segmentsAnnounced = everywhere;
+        if (!m_isMasterWritten)
+            writeMasterPlaylist();
+        announce = everywhere;
+    }
+    if (m_callbacks.segmentCompleted)
+        m_callbacks.segmentCompleted(announce);
+}
+
+void PipelineWorker::writeMasterPlaylist()
+{
+    QList<MasterVariant> variants;
+    const QString audioCodec = m_audioEncoder ? QStringLiteral("mp4a.40.2") : QString();
+    const int audioKbps = m_audioEncoder ? m_config.audioBitrateKbps : 0;
+    for (int index = 0; index < m_renditions.size(); ++index) {
+        const Rendition &rendition = m_renditions[index];
+        MasterVariant variant;
+        variant.uri = rendition.name + QStringLiteral("/index.m3u8");
+        variant.width = rendition.width;
+        variant.height = rendition.height;
+        variant.framesPerSecond = m_framesPerSecond;
+        variant.peakBitsPerSecond = qint64((rendition.maxBitrateKbps + audioKbps) * 1000 * peakOverhead);
+        variant.averageBitsPerSecond =
+            qint64((rendition.videoBitrateKbps + audioKbps) * 1000 * averageOverhead);
+        QStringList codecs;
+        if (!m_codecStrings[index].isEmpty())
+            codecs << m_codecStrings[index];
+        if (!audioCodec.isEmpty())
+            codecs << audioCodec;
+        variant.codecs = codecs.join(u',');
+        variants << variant;
+    }
+    const QByteArray text = masterPlaylistText(variants);
+    QSaveFile file(QDir::cleanPath(m_config.outputDir) + QStringLiteral("/master.m3u8"));
+    if (file.open(QIODevice::WriteOnly) && file.write(text) == text.size() && file.commit())
+        m_isMasterWritten = true;
+    else
+        qWarning("[media] cannot write %s: %s", qPrintable(file.fileName()),
+                 qPrintable(file.errorString()));
+}
+
+PipelineStats PipelineWorker::stats() const
+{
+    PipelineStats stats;
+    stats.isRunning = m_isRunning;
+    stats.inputFps = m_inputFps;
+    stats.outputFps = m_outputFps;
+    stats.encoderSpeed = m_encoderSpeed;
+    stats.mediaSeconds = double(m_videoFramesOut) / m_framesPerSecond;
+    stats.videoFramesIn = m_videoFramesIn;
+    stats.audioFramesIn = m_audioFramesIn;
+    stats.videoFramesDropped = m_input.droppedCount();
+    stats.videoFramesDuplicated = m_videoFramesDuplicated;
+    stats.videoFramesLate = m_videoFramesLate;
+    stats.inputQueueDepth = m_input.size();
+    stats.inputQueueCapacity = m_input.capacity();
+    for (const auto &worker : m_workers) {
+        stats.encoderQueueDepth = std::max(stats.encoderQueueDepth, worker->queueDepth());
+        stats.encoderQueueCapacity = worker->queueCapacity();
+        stats.renditions << worker->stats();
+    }
+    {
+        std::lock_guard lock(m_segmentMutex);
+        stats.segmentsProduced = m_segmentsAnnounced;
+    }
+    return stats;
+}
+
+} // namespace afk::media

@@ -1,0 +1,93 @@
+// The threads of one pipeline: the source thread, the ladder thread (constant frame rate,
+// cascade scaling, the one AAC encoder) and one RenditionWorker per rung; plus the segment
+// bookkeeping that announces a segment once every rendition has it.
+#pragma once
+
+#include "AudioEncoder.h"
+#include "BoundedQueue.h"
+#include "FrameRateConverter.h"
+#include "Pipeline.h"
+#include "RenditionWorker.h"
+#include "VideoScaler.h"
+
+#include <functional>
+
+namespace afk::media {
+
+class PipelineWorker : public FrameSink
+{
+public:
+    struct Callbacks {
+        std::function<void(qint64 segmentsProduced)> segmentCompleted; // any thread
+        std::function<void(const QString &error)> finished;            // ladder thread, last
+    };
+
+    PipelineWorker(const PipelineConfig &config, MediaSource &source,
+                   const QList<Rendition> &renditions, int framesPerSecond, Callbacks callbacks);
+    ~PipelineWorker() override;
+
+    bool open(QString *error);
+    void start();
+    void requestStop() { m_isStopRequested = true; }
+    bool isRunning() const { return m_isRunning; }
+    void join();
+    PipelineStats stats() const;
+
+    bool pushVideo(TimedFrame frame) override;
+    bool pushAudio(TimedFrame frame) override;
+
+private:
+    struct InputItem {
+        TimedFrame timed;
+        bool isVideo = false;
+    };
+    void runSource();
+    void runLadder();
+    bool handleVideo(TimedFrame &timed, QString *error);
+    bool handleAudio(const AVFrame &frame, QString *error);
+    void distributeAudio(std::vector<PacketPtr> &packets);
+    void onSegmentCompleted(int renditionIndex, const QString &videoCodecString);
+    void writeMasterPlaylist();
+    void updateRates();
+
+    const PipelineConfig &m_config;
+    MediaSource &m_source;
+    QList<Rendition> m_renditions;
+    int m_framesPerSecond;
+    int m_gopFrames;
+    Callbacks m_callbacks;
+
+    BoundedQueue<InputItem> m_input;
+    FrameRateConverter m_frameRateConverter;
+    std::vector<VideoScaler> m_scalers;
+    std::unique_ptr<AudioEncoder> m_audioEncoder;
+    std::vector<std::unique_ptr<RenditionWorker>> m_workers;
+    std::thread m_sourceThread;
+    std::thread m_ladderThread;
+    std::atomic<bool> m_isStopRequested{false};
+    std::atomic<bool> m_isRunning{false};
+    QString m_sourceError; // written by the source thread before it closes the input queue
+
+    // Segment bookkeeping, shared by the rendition threads.
+    mutable std::mutex m_segmentMutex;
+    std::vector<qint64> m_segmentsPerRendition;
+    std::vector<QString> m_codecStrings;
+    qint64 m_segmentsAnnounced = 0;
+    bool m_isMasterWritten = false;
+
+    // Counters read by stats() from any thread.
+    std::atomic<qint64> m_videoFramesIn{0};
+    std::atomic<qint64> m_audioFramesIn{0};
+    std::atomic<qint64> m_videoFramesDuplicated{0};
+    std::atomic<qint64> m_videoFramesLate{0};
+    std::atomic<qint64> m_videoFramesOut{0};
+    std::atomic<double> m_inputFps{0};
+    std::atomic<double> m_outputFps{0};
+    std::atomic<double> m_encoderSpeed{0};
+    // Rate window, ladder thread only.
+    qint64 m_rateWindowStartUs = 0;
+    qint64 m_rateWindowFramesIn = 0;
+    qint64 m_rateWindowFramesOut = 0;
+};
+
+} // namespace afk::media

@@ -1,0 +1,142 @@
+#include "RenditionWorker.h"
+
+namespace afk::media {
+namespace {
+
+// About a second of video plus its audio: enough to ride out a slow frame, small enough that
+// back-pressure reaches the source quickly.
+constexpr int encoderQueueCapacity = 96;
+
+} // namespace
+
+RenditionWorker::RenditionWorker(Rendition rendition, VideoEncoderSettings settings,
+                                 QString directory, QStringList playlistPaths, int segmentSeconds)
+    : m_rendition(std::move(rendition)), m_settings(std::move(settings)),
+      m_packager(std::move(directory), std::move(playlistPaths), segmentSeconds),
+      m_queue(encoderQueueCapacity)
+{
+    m_packager.onSegmentCompleted = [this](const CompletedSegment &segment) {
+        m_bytesWritten += segment.bytes;
+        ++m_segmentsWritten;
+        {
+            std::lock_guard lock(m_mutex);
+            m_lastSegmentKbps = segment.durationSeconds > 0
+                                    ? segment.bytes * 8.0 / 1000.0 / segment.durationSeconds
+                                    : 0;
+        }
+        if (onSegmentCompleted)
+            onSegmentCompleted(segment, m_packager.videoCodecString());
+    };
+}
+
+RenditionWorker::~RenditionWorker()
+{
+    finishInput();
+    join();
+}
+
+bool RenditionWorker::open(const AVCodecContext *audioEncoder, QString *error)
+{
+    return m_encoder.open(m_rendition, m_settings, error)
+           && m_packager.open(*m_encoder.context(), audioEncoder, error);
+}
+
+void RenditionWorker::start()
+{
+    m_thread = std::thread([this] { run(); });
+}
+
+void RenditionWorker::pushVideo(FramePtr frame, qint64 captureWallMs)
+{
+    m_queue.push(Item{std::move(frame), captureWallMs, nullptr});
+}
+
+void RenditionWorker::pushAudio(PacketPtr packet)
+{
+    m_queue.push(Item{nullptr, 0, std::move(packet)});
+}
+
+void RenditionWorker::finishInput()
+{
+    m_queue.close();
+}
+
+void RenditionWorker::join()
+{
+    if (m_thread.joinable())
+        m_thread.join();
+}
+
+QString RenditionWorker::error() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_error;
+}
+
+RenditionStats RenditionWorker::stats() const
+{
+    RenditionStats stats;
+    stats.name = m_rendition.name;
+    stats.width = m_rendition.width;
+    stats.height = m_rendition.height;
+    stats.framesEncoded = m_framesEncoded;
+    stats.bytesWritten = m_bytesWritten;
+    stats.segmentsWritten = m_segmentsWritten;
+    std::lock_guard lock(m_mutex);
+    stats.lastSegmentKbps = m_lastSegmentKbps;
+    return stats;
+}
+
+void RenditionWorker::fail(const QString &error)
+{
+    m_isFailed = true;
+    std::lock_guard lock(m_mutex);
+    m_error = QStringLiteral("%1: %2").arg(m_rendition.name, error);
+}
+
+void RenditionWorker::run()
+{
+    QString error;
+    while (std::optional<Item> item = m_queue.pop()) {
+        // After a failure keep draining, so the ladder thread never blocks on a dead worker.
+        if (!m_isFailed && !handle(*item, &error))
+            fail(error);
+    }
+    if (m_isFailed)
+        return;
+    if (!m_encoder.encode(nullptr, &m_encoded, &error) || !writeEncodedPackets(&error)
+        || !m_packager.finish(&error))
+        fail(error);
+}
+
+bool RenditionWorker::handle(Item &item, QString *error)
+{
+    if (item.audioPacket)
+        return m_packager.writeAudio(std::move(item.audioPacket), error);
+    m_captureWallMsByPts.emplace(item.videoFrame->pts, item.captureWallMs);
+    return m_encoder.encode(item.videoFrame.get(), &m_encoded, error) && writeEncodedPackets(error);
+}
+
+bool RenditionWorker::writeEncodedPackets(QString *error)
+{
+    for (PacketPtr &packet : m_encoded) {
+        ++m_framesEncoded;
+        qint64 captureWallMs = 0;
+        const auto found = m_captureWallMsByPts.find(packet->pts);
+        if (found != m_captureWallMsByPts.end()) {
+            captureWallMs = found->second;
+            // B-frames leave the encoder out of order; a keyframe closes the GOP before it.
+            const bool isKeyframe = packet->flags & AV_PKT_FLAG_KEY;
+            m_captureWallMsByPts.erase(isKeyframe ? m_captureWallMsByPts.begin() : found,
+                                       std::next(found));
+        }
+        if (!m_packager.writeVideo(std::move(packet), captureWallMs, error)) {
+            m_encoded.clear();
+            return false;
+        }
+    }
+    m_encoded.clear();
+    return true;
+}
+
+} // namespace afk::media

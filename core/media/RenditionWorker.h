@@ -1,0 +1,71 @@
+// One rendition's thread: H.264-encodes the frames the ladder hands it and packages them, with
+// the shared AAC packets, into HLS segments.
+#pragma once
+
+#include "BoundedQueue.h"
+#include "HlsPackager.h"
+#include "PipelineStats.h"
+#include "VideoEncoder.h"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace afk::media {
+
+class RenditionWorker
+{
+public:
+    RenditionWorker(Rendition rendition, VideoEncoderSettings settings, QString directory,
+                    QStringList playlistPaths, int segmentSeconds);
+    ~RenditionWorker();
+
+    // Opens the encoder and the packager (audioEncoder may be null: no audio track).
+    bool open(const AVCodecContext *audioEncoder, QString *error);
+    void start();
+    // Block while the worker's queue is full (back-pressure on the ladder thread).
+    void pushVideo(FramePtr frame, qint64 captureWallMs);
+    void pushAudio(PacketPtr packet);
+    // No more input: the worker drains, flushes and ends its playlist, then its thread ends.
+    void finishInput();
+    void join();
+
+    const Rendition &rendition() const { return m_rendition; }
+    QString error() const;
+    RenditionStats stats() const;
+    int queueDepth() const { return m_queue.size(); }
+    int queueCapacity() const { return m_queue.capacity(); }
+    // Called on the worker thread after each segment is complete.
+    std::function<void(const CompletedSegment &, const QString &videoCodecString)> onSegmentCompleted;
+
+private:
+    struct Item {
+        FramePtr videoFrame;  // either a frame to encode...
+        qint64 captureWallMs = 0;
+        PacketPtr audioPacket; // ...or an AAC packet to mux
+    };
+    void run();
+    bool handle(Item &item, QString *error);
+    bool writeEncodedPackets(QString *error);
+    void fail(const QString &error);
+
+    Rendition m_rendition;
+    VideoEncoderSettings m_settings;
+    VideoEncoder m_encoder;
+    HlsPackager m_packager;
+    BoundedQueue<Item> m_queue;
+    std::thread m_thread;
+    std::vector<PacketPtr> m_encoded;
+    std::map<qint64, qint64> m_captureWallMsByPts; // frames inside the encoder
+    bool m_isFailed = false;
+
+    mutable std::mutex m_mutex; // guards m_error and m_lastSegmentKbps
+    QString m_error;
+    double m_lastSegmentKbps = 0;
+    std::atomic<qint64> m_framesEncoded{0};
+    std::atomic<qint64> m_bytesWritten{0};
+    std::atomic<qint64> m_segmentsWritten{0};
+};
+
+} // namespace afk::media

@@ -1,0 +1,44 @@
+#include "VideoScaler.h"
+
+extern "C" {
+#include <libavutil/pixdesc.h>
+}
+
+namespace afk::media {
+
+FramePtr VideoScaler::scale(const AVFrame &input, QString *error)
+{
+    if (input.width == m_width && input.height == m_height && input.format == AV_PIX_FMT_YUV420P)
+        return cloneFrame(input);
+
+    // Bilinear is enough for the cascade's small steps (each rung is at most ~1.5x below the one
+    // it is made from) and costs a fraction of bicubic.
+    m_context.reset(sws_getCachedContext(m_context.release(), input.width, input.height,
+                                         AVPixelFormat(input.format), m_width, m_height,
+                                         AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr,
+                                         nullptr));
+    if (!m_context) {
+        *error = QStringLiteral("cannot scale %1x%2 (%3) to %4x%5")
+                     .arg(input.width)
+                     .arg(input.height)
+                     .arg(QString::fromUtf8(av_get_pix_fmt_name(AVPixelFormat(input.format))))
+                     .arg(m_width)
+                     .arg(m_height);
+        return nullptr;
+    }
+    FramePtr output = allocFrame();
+    output->format = AV_PIX_FMT_YUV420P;
+    output->width = m_width;
+    output->height = m_height;
+    int result = av_frame_get_buffer(output.get(), 0);
+    if (result >= 0)
+        result = sws_scale_frame(m_context.get(), output.get(), &input);
+    if (result < 0) {
+        *error = QStringLiteral("scaling failed: %1").arg(avErrorText(result));
+        return nullptr;
+    }
+    av_frame_copy_props(output.get(), &input);
+    return output;
+}
+
+} // namespace afk::media

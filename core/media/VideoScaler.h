@@ -1,0 +1,24 @@
+// One step of the scaling cascade: a frame (any size and pixel format) to a YUV 4:2:0 frame of
+// the rendition's size. Recreates its swscale context when the input changes mid-stream.
+#pragma once
+
+#include "LibavPtr.h"
+
+namespace afk::media {
+
+class VideoScaler
+{
+public:
+    VideoScaler(int width, int height) : m_width(width), m_height(height) {}
+
+    // A new frame of the target size; a new reference to the input when it already is one
+    // (no copy). nullptr with *error on failure.
+    FramePtr scale(const AVFrame &input, QString *error);
+
+private:
+    int m_width;
+    int m_height;
+    SwsPtr m_context;
+};
+
+} // namespace afk::media

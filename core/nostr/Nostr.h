@@ -1,0 +1,18 @@
+// afk::nostr — Nostr identities and events for the studio: keys, NIP-01 events (serialize, id,
+// sign, verify), bech32 / NIP-19 entities, NIP-49 encrypted keys and the on-disk key store.
+#pragma once
+
+#include "Bech32.h"
+#include "Event.h"
+#include "EventId.h"
+#include "Hex.h"
+#include "JsonString.h"
+#include "KeyPair.h"
+#include "KeyStore.h"
+#include "Ncryptsec.h"
+#include "Nip19.h"
+#include "PublicKey.h"
+#include "Schnorr.h"
+#include "SecretKey.h"
+#include "Secp256k1Context.h"
+#include "Signature.h"

@@ -1,0 +1,101 @@
+#include "Stream.h"
+
+#include <QDateTime>
+#include <QDebug>
+
+namespace afk::session {
+
+Stream::Stream(storage::StreamMetadata metadata, const storage::StreamStore &store, QObject *parent)
+    : QObject(parent), m_metadata(std::move(metadata)), m_store(store)
+{
+    saveMetadata();
+}
+
+Stream::~Stream() = default;
+
+QString Stream::stateName() const
+{
+    switch (m_state) {
+    case State::WaitingForMedia:
+        return QStringLiteral("waiting");
+    case State::Live:
+        return QStringLiteral("live");
+    case State::Ending:
+        return QStringLiteral("ending");
+    case State::Ended:
+        return QStringLiteral("ended");
+    case State::Invalid:
+        break;
+    }
+    return QStringLiteral("invalid");
+}
+
+QString Stream::topRenditionName() const
+{
+    return m_metadata.renditionNames.isEmpty() ? QString() : m_metadata.renditionNames.first();
+}
+
+media::PipelineStats Stream::stats() const
+{
+    return m_pipeline ? m_pipeline->stats() : media::PipelineStats{};
+}
+
+bool Stream::startMedia(std::unique_ptr<media::MediaSource> source, media::PipelineConfig config,
+                        QString *error)
+{
+    if (m_state != State::WaitingForMedia) {
+        *error = QStringLiteral("stream %1 is %2, not waiting for media").arg(key(), stateName());
+        return false;
+    }
+    config.outputDir = directory();
+    auto pipeline = std::make_unique<media::Pipeline>(std::move(config), std::move(source));
+    if (!pipeline->start(error))
+        return false;
+    m_pipeline = std::move(pipeline);
+    connect(m_pipeline.get(), &media::Pipeline::segmentCompleted, this, [this](qint64 count) {
+        m_segmentCount = count;
+        emit segmentCompleted(count);
+    });
+    connect(m_pipeline.get(), &media::Pipeline::finished, this, &Stream::finish);
+    m_metadata.sourceDescription = m_pipeline->sourceInfo().description;
+    m_metadata.renditionNames.clear();
+    for (const media::Rendition &rendition : m_pipeline->renditions())
+        m_metadata.renditionNames << rendition.name;
+    m_state = State::Live;
+    saveMetadata();
+    return true;
+}
+
+void Stream::stop()
+{
+    if (!isActive() || m_state == State::Ending)
+        return;
+    if (m_pipeline && m_pipeline->isRunning()) {
+        m_state = State::Ending;
+        m_pipeline->stop();
+        return;
+    }
+    finish({});
+}
+
+void Stream::finish(const QString &error)
+{
+    if (m_state == State::Ended)
+        return;
+    m_state = State::Ended;
+    m_lastError = error;
+    m_metadata.endedAtMs = QDateTime::currentMSecsSinceEpoch();
+    saveMetadata();
+    if (!error.isEmpty())
+        qWarning().noquote() << "[stream]" << key() << "ended with an error:" << error;
+    emit ended(error);
+}
+
+void Stream::saveMetadata()
+{
+    QString error;
+    if (!m_store.writeMetadata(m_metadata, &error))
+        qWarning().noquote() << "[stream]" << error;
+}
+
+} // namespace afk::session

@@ -1,0 +1,583 @@
+#include "HttpApi.h"
+
+#include "RequestPath.h"
+#include "StreamPaths.h"
+#include "StreamRegistry.h"
+#include "StreamStatusJson.h"
+
+#include <QDateTime>
+#include <QDebug>
+#include <QFile>
+#include <QFileInfo>
+#include <QHttpServerResponder>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <algorithm>
+
+namespace afk::server {
+namespace {
+
+const QByteArray playlistType = QByteArrayLiteral("application/vnd.apple.mpegurl");
+const QByteArray playlistCache = QByteArrayLiteral("no-cache");
+const QByteArray segmentType = QByteArrayLiteral("video/mp2t");
+const QByteArray segmentCache = QByteArrayLiteral("public, max-age=3600");
+
+const QByteArray readMethods = QByteArrayLiteral("GET, HEAD, OPTIONS");
+const QByteArray controlCorsMethods = QByteArrayLiteral("GET, HEAD, OPTIONS, POST");
+const QByteArray controlMethods = QByteArrayLiteral("POST, OPTIONS");
+
+constexpr int maxUserIdLength = 256;
+constexpr int maxTitleLength = 512;
+
+QString nowIso()
+{
+    return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+}
+
+// "segment_12.ts": the top rendition's segment names as stream.m3u8 lists them.
+bool isSegmentName(const QString &name)
+{
+    static const QString prefix = QStringLiteral("segment_");
+    static const QString suffix = QStringLiteral(".ts");
+    if (!name.startsWith(prefix) || !name.endsWith(suffix))
+        return false;
+    const QStringView number =
+        QStringView(name).mid(prefix.size(), name.size() - prefix.size() - suffix.size());
+    return !number.isEmpty() && number.size() <= 10
+           && std::all_of(number.begin(), number.end(), [](QChar c) { return c.isDigit(); });
+}
+
+// A Host header worth echoing into absolute URLs: host or [v6] plus an optional port.
+bool isPlausibleHost(const QByteArray &host)
+{
+    if (host.isEmpty() || host.size() > 255)
+        return false;
+    return std::all_of(host.begin(), host.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+               || c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']';
+    });
+}
+
+QString describeListenError(const QTcpServer &server)
+{
+    switch (server.serverError()) {
+    case QAbstractSocket::AddressInUseError:
+        return QStringLiteral("address already in use");
+    case QAbstractSocket::SocketAccessError:
+        return QStringLiteral("permission denied");
+    case QAbstractSocket::SocketAddressNotAvailableError:
+        return QStringLiteral("address not available on this host");
+    default:
+        break;
+    }
+    return server.errorString();
+}
+
+QString hostForUrl(const QHostAddress &address)
+{
+    return address.protocol() == QAbstractSocket::IPv6Protocol
+               ? QStringLiteral("[%1]").arg(address.toString())
+               : address.toString();
+}
+
+// The JSON object body of a control request; an empty body is an empty object.
+bool parseJsonBody(const QByteArray &body, QJsonObject *object, QString *error)
+{
+    if (body.trimmed().isEmpty())
+        return true;
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+        *error = QStringLiteral("request body must be a JSON object");
+        return false;
+    }
+    *object = document.object();
+    return true;
+}
+
+// An optional string member: absent or null is empty; anything else must be a short string.
+bool optionalString(const QJsonObject &object, const QString &name, int maxLength, QString *value,
+                    QString *error)
+{
+    const QJsonValue member = object.value(name);
+    if (member.isUndefined() || member.isNull())
+        return true;
+    if (!member.isString() || member.toString().size() > maxLength) {
+        *error = QStringLiteral("'%1' must be a string of at most %2 characters")
+                     .arg(name)
+                     .arg(maxLength);
+        return false;
+    }
+    *value = member.toString();
+    return true;
+}
+
+// The action member of a control body: absent, or exactly the expected word.
+bool checkAction(const QJsonObject &object, const QString &expected, QString *error)
+{
+    const QJsonValue action = object.value(QStringLiteral("action"));
+    if (action.isUndefined() || action.isNull() || action.toString() == expected)
+        return true;
+    *error = QStringLiteral("invalid action, use \"%1\"").arg(expected);
+    return false;
+}
+
+} // namespace
+
+HttpApi::HttpApi(session::StreamRegistry &registry, HttpApiOptions options, QObject *parent)
+    : QAbstractHttpServer(parent), m_registry(registry), m_options(std::move(options))
+{
+    m_clock.start();
+    m_pruneTimer.setInterval(PlaybackViewerTracker::defaultWindowMs);
+    connect(&m_pruneTimer, &QTimer::timeout, this, [this] { m_viewers.prune(m_clock.elapsed()); });
+    m_pruneTimer.start();
+}
+
+HttpApi::~HttpApi() = default;
+
+bool HttpApi::listen(const QHostAddress &address, quint16 port, QString *error)
+{
+    const QString where = QStringLiteral("%1:%2").arg(hostForUrl(address)).arg(port);
+    if (m_tcpServer) {
+        *error = QStringLiteral("cannot listen on %1: the server is already listening").arg(where);
+        return false;
+    }
+    auto *server = new QTcpServer(this);
+    if (!server->listen(address, port)) {
+        *error = QStringLiteral("cannot listen on %1: %2").arg(where, describeListenError(*server));
+        delete server;
+        return false;
+    }
+    bind(server);
+    m_tcpServer = server;
+    return true;
+}
+
+bool HttpApi::isListening() const
+{
+    return m_tcpServer && m_tcpServer->isListening();
+}
+
+quint16 HttpApi::serverPort() const
+{
+    return m_tcpServer ? m_tcpServer->serverPort() : 0;
+}
+
+int HttpApi::httpViewerCount(const QString &streamKey)
+{
+    return m_viewers.viewerCount(streamKey, m_clock.elapsed());
+}
+
+bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    const Incoming incoming{request, request.method(), publicHost(request, socket)};
+    const QString encodedPath = request.url().path(QUrl::FullyEncoded);
+
+    Routed routed;
+    if (encodedPath == u"/socket.io" || encodedPath.startsWith(u"/socket.io/")) {
+        // WebSocket upgrades never reach here (QAbstractHttpServer hands them over first).
+        routed.route = HttpRoute::SocketIo;
+        routed.reply = HttpReply::json(
+            QJsonObject{{QStringLiteral("code"), 0},
+                        {QStringLiteral("message"), QStringLiteral("Transport unknown")},
+                        {QStringLiteral("error"),
+                         QStringLiteral("only the WebSocket transport is supported "
+                                        "(transports: ['websocket'])")}},
+            400);
+    } else {
+        const RequestPath path = RequestPath::parse(encodedPath);
+        if (!path.isValid()) {
+            routed.route = HttpRoute::BadPath;
+            routed.reply = HttpReply::error(400, QStringLiteral("bad request path: ") + path.error());
+        } else {
+            routed = route(incoming, path);
+        }
+    }
+    finish(request, socket, routed);
+    return true;
+}
+
+void HttpApi::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    Routed routed;
+    routed.reply = HttpReply::error(404, QStringLiteral("not found"));
+    finish(request, socket, routed);
+}
+
+HttpApi::Routed HttpApi::route(const Incoming &incoming, const RequestPath &path)
+{
+    const QStringList &segments = path.segments();
+    if (segments == QStringList{QStringLiteral("health")}
+        || segments == QStringList{QStringLiteral("livestream"), QStringLiteral("health")})
+        return dispatch(incoming, HttpRoute::Health, Access::Read, [&] { return healthReply(); });
+    if (segments == QStringList{QStringLiteral("metrics")})
+        return dispatch(incoming, HttpRoute::Metrics, Access::Read, [&] { return metricsReply(); });
+    if (segments == QStringList{QStringLiteral("livestream"), QStringLiteral("active")})
+        return dispatch(incoming, HttpRoute::ActiveList, Access::Read,
+                        [&] { return activeReply(incoming); });
+    if (segments.size() >= 3 && segments.first() == u"livestream") {
+        const QString &streamKey = segments.at(1);
+        if (!storage::isValidStreamKey(streamKey)) {
+            Routed routed;
+            routed.route = HttpRoute::BadPath;
+            routed.reply = HttpReply::error(
+                400, QStringLiteral("invalid stream id (allowed: 1-64 of A-Z a-z 0-9 _ -)"));
+            return routed;
+        }
+        return routeStream(incoming, streamKey, segments.mid(2));
+    }
+    Routed routed;
+    routed.reply = HttpReply::error(404, QStringLiteral("not found"));
+    return routed;
+}
+
+HttpApi::Routed HttpApi::routeStream(const Incoming &incoming, const QString &streamKey,
+                                     const QStringList &rest)
+{
+    Routed routed;
+    if (rest.size() == 1) {
+        const QString &name = rest.first();
+        if (name == u"stream.m3u8" || name == u"master.m3u8") {
+            routed = dispatch(incoming,
+                              name == u"stream.m3u8" ? HttpRoute::StreamPlaylist
+                                                     : HttpRoute::MasterPlaylist,
+                              Access::Read, [&] { return servePlaylist(streamKey, rest); });
+            routed.playbackStreamKey = streamKey;
+            return routed;
+        }
+        if (isSegmentName(name)) {
+            routed = dispatch(incoming, HttpRoute::Segment, Access::Read,
+                              [&] { return serveTopRenditionSegment(streamKey, name); });
+            routed.playbackStreamKey = streamKey;
+            return routed;
+        }
+        if (name == u"status")
+            return dispatch(incoming, HttpRoute::Status, Access::Read,
+                            [&] { return statusReply(streamKey); });
+        if (name == u"playback")
+            return dispatch(incoming, HttpRoute::StreamInfo, Access::Read,
+                            [&] { return playbackReply(incoming, streamKey); });
+        if (name == u"ingest")
+            return dispatch(incoming, HttpRoute::StreamInfo, Access::Read,
+                            [&] { return ingestReply(incoming, streamKey); });
+        if (name == u"start")
+            return dispatch(incoming, HttpRoute::Control, Access::Control,
+                            [&] { return startReply(incoming, streamKey); });
+        if (name == u"stop")
+            return dispatch(incoming, HttpRoute::Control, Access::Control,
+                            [&] { return stopReply(incoming, streamKey); });
+        if (name == u"rtmp-key")
+            return dispatch(incoming, HttpRoute::Control, Access::Control, [] {
+                return HttpReply::error(501, QStringLiteral("RTMP ingest is not available; "
+                                                            "publish over Socket.IO (see ingest)"));
+            });
+    } else if (rest.size() == 2) {
+        const QString &rendition = rest.at(0);
+        const QString &name = rest.at(1);
+        if (name.endsWith(u".m3u8") || name.endsWith(u".ts")) {
+            routed = dispatch(incoming, HttpRoute::RenditionFile, Access::Read, [&] {
+                return name.endsWith(u".m3u8") ? servePlaylist(streamKey, rest)
+                                               : serveSegment(streamKey, rendition, name);
+            });
+            routed.playbackStreamKey = streamKey;
+            return routed;
+        }
+    }
+    routed.reply = HttpReply::error(404, QStringLiteral("not found"));
+    return routed;
+}
+
+HttpApi::Routed HttpApi::dispatch(const Incoming &incoming, HttpRoute route, Access access,
+                                  const std::function<HttpReply()> &handler)
+{
+    using Method = QHttpServerRequest::Method;
+    Routed routed;
+    routed.route = route;
+    routed.access = access;
+    const Method method = incoming.method;
+    if (method == Method::Options) {
+        routed.reply = HttpReply::noContent();
+        return routed;
+    }
+    const bool isAllowed = access == Access::Control
+                               ? method == Method::Post
+                               : method == Method::Get || method == Method::Head;
+    if (!isAllowed) {
+        routed.reply = HttpReply::error(405, QStringLiteral("method not allowed"));
+        routed.reply.extraHeaders.append(
+            {QByteArrayLiteral("Allow"), access == Access::Control ? controlMethods : readMethods});
+        return routed;
+    }
+    routed.reply = handler();
+    return routed;
+}
+
+HttpReply HttpApi::serveFile(const QString &path, const QByteArray &contentType,
+                             const QByteArray &cacheControl, const QString &notFoundMessage) const
+{
+    if (path.isEmpty())
+        return HttpReply::error(404, notFoundMessage);
+    // Only regular files: no folders, no symbolic links out of the stream's folder, and no
+    // FIFOs or devices that could block the event loop on open.
+    const QFileInfo info(path);
+    if (info.isSymLink() || !info.isFile())
+        return HttpReply::error(404, notFoundMessage);
+    if (info.size() > maxServedFileBytes) {
+        qWarning().noquote() << "[http] refusing to serve" << path << "of" << info.size()
+                             << "bytes (limit" << maxServedFileBytes << ")";
+        return HttpReply::error(500, QStringLiteral("file too large to serve"));
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return HttpReply::error(404, notFoundMessage); // removed since (retention) or unreadable
+    // One bounded read: a file that grew past the limit since the check is refused too.
+    QByteArray data = file.read(maxServedFileBytes + 1);
+    if (data.size() > maxServedFileBytes)
+        return HttpReply::error(500, QStringLiteral("file too large to serve"));
+    return HttpReply::content(std::move(data), contentType, cacheControl);
+}
+
+HttpReply HttpApi::servePlaylist(const QString &streamKey, const QStringList &relativeSegments) const
+{
+    return serveFile(m_registry.store().resolveFile(streamKey, relativeSegments), playlistType,
+                     playlistCache, QStringLiteral("playlist not found"));
+}
+
+HttpReply HttpApi::serveSegment(const QString &streamKey, const QString &rendition,
+                                const QString &fileName) const
+{
+    const QStringList relative =
+        rendition.isEmpty() ? QStringList{fileName} : QStringList{rendition, fileName};
+    return serveFile(m_registry.store().resolveFile(streamKey, relative), segmentType,
+                     segmentCache, QStringLiteral("segment not found"));
+}
+
+HttpReply HttpApi::serveTopRenditionSegment(const QString &streamKey, const QString &fileName) const
+{
+    // With no known rendition the segments sit in the stream's folder itself (one-rendition
+    // layout of older streams).
+    return serveSegment(streamKey, topRenditionName(streamKey), fileName);
+}
+
+QString HttpApi::topRenditionName(const QString &streamKey) const
+{
+    if (const session::Stream *stream = m_registry.find(streamKey)) {
+        const QString name = stream->topRenditionName();
+        if (!name.isEmpty())
+            return name;
+    }
+    storage::StreamMetadata metadata;
+    if (m_registry.store().readMetadata(streamKey, &metadata) && !metadata.renditionNames.isEmpty())
+        return metadata.renditionNames.first();
+    return {};
+}
+
+HttpReply HttpApi::statusReply(const QString &streamKey)
+{
+    return HttpReply::json(buildStreamStatus(m_registry.store(), streamKey,
+                                             m_registry.find(streamKey),
+                                             httpViewerCount(streamKey)));
+}
+
+HttpReply HttpApi::startReply(const Incoming &incoming, const QString &streamKey)
+{
+    const QByteArray body = incoming.request.body();
+    if (body.size() > maxRequestBodyBytes)
+        return HttpReply::error(413, QStringLiteral("request body too large"));
+    QJsonObject object;
+    QString userId;
+    QString title;
+    QString description;
+    QString error;
+    if (!parseJsonBody(body, &object, &error) || !checkAction(object, QStringLiteral("start"), &error)
+        || !optionalString(object, QStringLiteral("userId"), maxUserIdLength, &userId, &error)
+        || !optionalString(object, QStringLiteral("title"), maxTitleLength, &title, &error)
+        || !optionalString(object, QStringLiteral("description"), maxTitleLength, &description,
+                           &error))
+        return HttpReply::error(400, error);
+
+    const StreamUrls urls = StreamUrls::make(incoming.publicHost, streamKey);
+    QJsonObject answer{
+        {QStringLiteral("streamId"), streamKey},
+        {QStringLiteral("playbackUrl"), urls.playbackUrl},
+        {QStringLiteral("ingestUrl"), urls.ingestUrl},
+        {QStringLiteral("timestamp"), nowIso()},
+    };
+    const session::Stream *existing = m_registry.find(streamKey);
+    if (existing && existing->isActive()) {
+        answer.insert(QStringLiteral("status"), QStringLiteral("already_exists"));
+        answer.insert(QStringLiteral("message"),
+                      QStringLiteral("Stream already exists and is active"));
+        return HttpReply::json(answer);
+    }
+    if (userId.isEmpty())
+        userId = QStringLiteral("anonymous");
+    if (!m_registry.createStream(streamKey, userId, title, &error))
+        return HttpReply::error(503, error);
+    answer.insert(QStringLiteral("status"), QStringLiteral("created_and_started"));
+    answer.insert(QStringLiteral("message"),
+                  QStringLiteral("Stream created and started; waiting for media"));
+    return HttpReply::json(answer);
+}
+
+HttpReply HttpApi::stopReply(const Incoming &incoming, const QString &streamKey)
+{
+    const QByteArray body = incoming.request.body();
+    if (body.size() > maxRequestBodyBytes)
+        return HttpReply::error(413, QStringLiteral("request body too large"));
+    QJsonObject object;
+    QString error;
+    if (!parseJsonBody(body, &object, &error) || !checkAction(object, QStringLiteral("stop"), &error))
+        return HttpReply::error(400, error);
+
+    QJsonObject answer{
+        {QStringLiteral("streamId"), streamKey},
+        {QStringLiteral("timestamp"), nowIso()},
+    };
+    session::Stream *stream = m_registry.find(streamKey);
+    if (stream && stream->isActive() && stream->state() != session::Stream::State::Ending) {
+        stream->stop();
+        answer.insert(QStringLiteral("status"), QStringLiteral("stopped"));
+        answer.insert(QStringLiteral("message"), QStringLiteral("Stream stopped"));
+    } else {
+        answer.insert(QStringLiteral("status"), QStringLiteral("already_stopped"));
+        answer.insert(QStringLiteral("message"),
+                      QStringLiteral("Stream was not active or already stopped"));
+    }
+    return HttpReply::json(answer);
+}
+
+HttpReply HttpApi::playbackReply(const Incoming &incoming, const QString &streamKey)
+{
+    const session::Stream *stream = m_registry.find(streamKey);
+    storage::StreamMetadata metadata;
+    if (!stream && !m_registry.store().readMetadata(streamKey, &metadata))
+        return HttpReply::error(404, QStringLiteral("Stream not found"));
+    const StreamUrls urls = StreamUrls::make(incoming.publicHost, streamKey);
+    return HttpReply::json(QJsonObject{
+        {QStringLiteral("streamId"), streamKey},
+        {QStringLiteral("playbackUrl"), urls.playbackUrl},
+        {QStringLiteral("masterPlaylistUrl"), urls.masterPlaylistUrl},
+        {QStringLiteral("ingestUrl"), urls.ingestUrl},
+        {QStringLiteral("status"), stream ? stream->stateName() : QStringLiteral("ended")},
+        {QStringLiteral("isActive"), stream && stream->isActive()},
+    });
+}
+
+HttpReply HttpApi::ingestReply(const Incoming &incoming, const QString &streamKey) const
+{
+    const StreamUrls urls = StreamUrls::make(incoming.publicHost, streamKey);
+    return HttpReply::json(QJsonObject{
+        {QStringLiteral("streamId"), streamKey},
+        {QStringLiteral("ingestUrl"), urls.ingestUrl},
+        {QStringLiteral("protocol"), QStringLiteral("socket.io")},
+        {QStringLiteral("transport"), QStringLiteral("websocket")},
+        {QStringLiteral("path"), QStringLiteral("/socket.io/")},
+    });
+}
+
+HttpReply HttpApi::healthReply() const
+{
+    return HttpReply::json(QJsonObject{
+        {QStringLiteral("status"), QStringLiteral("ok")},
+        {QStringLiteral("timestamp"), nowIso()},
+        {QStringLiteral("uptimeSeconds"), double(m_clock.elapsed()) / 1000.0},
+        {QStringLiteral("activeStreams"), int(m_registry.activeStreams().size())},
+    });
+}
+
+HttpReply HttpApi::activeReply(const Incoming &incoming)
+{
+    QList<session::Stream *> active = m_registry.activeStreams();
+    std::sort(active.begin(), active.end(),
+              [](const session::Stream *a, const session::Stream *b) { return a->key() < b->key(); });
+    QJsonArray streams;
+    for (const session::Stream *stream : active)
+        streams.append(activeStreamEntry(*stream, httpViewerCount(stream->key()),
+                                         StreamUrls::make(incoming.publicHost, stream->key())));
+    return HttpReply::json(QJsonObject{
+        {QStringLiteral("count"), int(streams.size())},
+        {QStringLiteral("streams"), streams},
+    });
+}
+
+HttpReply HttpApi::metricsReply()
+{
+    QList<session::Stream *> active = m_registry.activeStreams();
+    std::sort(active.begin(), active.end(),
+              [](const session::Stream *a, const session::Stream *b) { return a->key() < b->key(); });
+    QList<StreamMetricsSample> samples;
+    samples.reserve(active.size());
+    for (const session::Stream *stream : active) {
+        samples.append(StreamMetricsSample{stream->key(), stream->viewerCount(),
+                                           httpViewerCount(stream->key()), stream->segmentCount(),
+                                           stream->stats()});
+    }
+    return HttpReply::content(
+        m_metrics.render(samples, int(active.size()), double(m_clock.elapsed()) / 1000.0),
+        HttpMetrics::contentType, QByteArrayLiteral("no-store"));
+}
+
+QString HttpApi::publicHost(const QHttpServerRequest &request, const QTcpSocket *socket) const
+{
+    const QByteArray host = request.value(QByteArrayLiteral("Host"));
+    if (isPlausibleHost(host))
+        return QString::fromLatin1(host);
+    return QStringLiteral("%1:%2").arg(hostForUrl(socket->localAddress())).arg(socket->localPort());
+}
+
+qint64 HttpApi::write(const QHttpServerRequest &request, QTcpSocket *socket, const Routed &routed)
+{
+    const HttpReply &reply = routed.reply;
+    QHttpServerResponder responder = makeResponder(request, socket);
+    responder.writeStatusLine(QHttpServerResponder::StatusCode(reply.statusCode));
+    if (!reply.contentType.isEmpty())
+        responder.writeHeader(QByteArrayLiteral("Content-Type"), reply.contentType);
+    if (!reply.cacheControl.isEmpty())
+        responder.writeHeader(QByteArrayLiteral("Cache-Control"), reply.cacheControl);
+    for (const auto &[name, value] : reply.extraHeaders)
+        responder.writeHeader(name, value);
+
+    const QByteArray origin = m_options.corsOrigin.toUtf8();
+    responder.writeHeader(QByteArrayLiteral("Access-Control-Allow-Origin"), origin);
+    if (origin != "*")
+        responder.writeHeader(QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin"));
+    responder.writeHeader(QByteArrayLiteral("Access-Control-Allow-Methods"),
+                          routed.access == Access::Control ? controlCorsMethods : readMethods);
+    responder.writeHeader(QByteArrayLiteral("Access-Control-Allow-Headers"),
+                          QByteArrayLiteral("Content-Type, Authorization, Range"));
+    responder.writeHeader(QByteArrayLiteral("Access-Control-Expose-Headers"),
+                          QByteArrayLiteral("Content-Length"));
+    if (request.method() == QHttpServerRequest::Method::Options)
+        responder.writeHeader(QByteArrayLiteral("Access-Control-Max-Age"),
+                              QByteArrayLiteral("600"));
+    responder.writeHeader(QByteArrayLiteral("X-Content-Type-Options"), QByteArrayLiteral("nosniff"));
+    if (reply.statusCode != 204)
+        responder.writeHeader(QByteArrayLiteral("Content-Length"),
+                              QByteArray::number(reply.body.size()));
+
+    const bool hasBody = reply.statusCode != 204
+                         && request.method() != QHttpServerRequest::Method::Head;
+    // writeBody also ends the header block, so it is called even without a body.
+    responder.writeBody(hasBody ? reply.body : QByteArray());
+    return hasBody ? reply.body.size() : 0;
+}
+
+void HttpApi::finish(const QHttpServerRequest &request, QTcpSocket *socket, const Routed &routed)
+{
+    const qint64 bodyBytes = write(request, socket, routed);
+    m_metrics.recordResponse(routed.route, routed.reply.statusCode, bodyBytes);
+    // A GET of a playlist or segment is a viewer watching; HEAD probes are not.
+    if (!routed.playbackStreamKey.isEmpty() && routed.reply.statusCode == 200
+        && request.method() == QHttpServerRequest::Method::Get) {
+        m_viewers.recordFetch(routed.playbackStreamKey,
+                              PlaybackViewerTracker::clientId(
+                                  request.remoteAddress(),
+                                  request.value(QByteArrayLiteral("User-Agent"))),
+                              m_clock.elapsed());
+    }
+}
+
+} // namespace afk::server

@@ -1,0 +1,113 @@
+// The embedded HTTP server: HLS playlists and segments of every stream, the /livestream control
+// and status routes of afk-protocol.md, health and Prometheus metrics.
+#pragma once
+
+#include "HttpMetrics.h"
+#include "HttpReply.h"
+#include "PlaybackViewerTracker.h"
+
+#include <QAbstractHttpServer>
+#include <QElapsedTimer>
+#include <QHostAddress>
+#include <QHttpServerRequest>
+#include <QPointer>
+#include <QTimer>
+#include <functional>
+
+class QTcpServer;
+
+namespace afk::session {
+class Stream;
+class StreamRegistry;
+} // namespace afk::session
+
+namespace afk::server {
+
+class RequestPath;
+
+struct HttpApiOptions {
+    // Access-Control-Allow-Origin of every answer; "*" or one origin (then Vary: Origin).
+    QString corsOrigin = QStringLiteral("*");
+};
+
+class HttpApi : public QAbstractHttpServer
+{
+    Q_OBJECT
+public:
+    static constexpr qint64 maxServedFileBytes = 8 * 1024 * 1024; // segments are < 2 MB
+    static constexpr qint64 maxRequestBodyBytes = 64 * 1024;
+
+    // registry must outlive this server.
+    HttpApi(session::StreamRegistry &registry, HttpApiOptions options, QObject *parent = nullptr);
+    ~HttpApi() override;
+
+    // Starts accepting connections; port 0 picks a free port (see serverPort()). Only once.
+    // On failure: false and a one-line error such as
+    // "cannot listen on 127.0.0.1:5050: address already in use".
+    bool listen(const QHostAddress &address, quint16 port, QString *error);
+    bool isListening() const;
+    // The port listened on; 0 before a successful listen().
+    quint16 serverPort() const;
+
+    // Distinct HLS clients (remote address + User-Agent) of the stream in the last 15 s.
+    int httpViewerCount(const QString &streamKey);
+    const HttpMetrics &metrics() const { return m_metrics; }
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+
+private:
+    enum class Access { Invalid = 0, Read, Control };
+
+    struct Incoming {
+        const QHttpServerRequest &request;
+        QHttpServerRequest::Method method;
+        QString publicHost; // host[:port] clients reach us by, for absolute URLs
+    };
+
+    struct Routed {
+        HttpRoute route = HttpRoute::NotFound;
+        Access access = Access::Read;
+        HttpReply reply;
+        QString playbackStreamKey; // set for playlist/segment answers: counts an HTTP viewer
+    };
+
+    Routed route(const Incoming &incoming, const RequestPath &path);
+    Routed routeStream(const Incoming &incoming, const QString &streamKey,
+                       const QStringList &rest);
+    Routed dispatch(const Incoming &incoming, HttpRoute route, Access access,
+                    const std::function<HttpReply()> &handler);
+
+    HttpReply serveFile(const QString &path, const QByteArray &contentType,
+                        const QByteArray &cacheControl, const QString &notFoundMessage) const;
+    HttpReply servePlaylist(const QString &streamKey, const QStringList &relativeSegments) const;
+    HttpReply serveSegment(const QString &streamKey, const QString &rendition,
+                           const QString &fileName) const;
+    HttpReply serveTopRenditionSegment(const QString &streamKey, const QString &fileName) const;
+
+    HttpReply statusReply(const QString &streamKey);
+    HttpReply startReply(const Incoming &incoming, const QString &streamKey);
+    HttpReply stopReply(const Incoming &incoming, const QString &streamKey);
+    HttpReply playbackReply(const Incoming &incoming, const QString &streamKey);
+    HttpReply ingestReply(const Incoming &incoming, const QString &streamKey) const;
+    HttpReply healthReply() const;
+    HttpReply activeReply(const Incoming &incoming);
+    HttpReply metricsReply();
+
+    QString topRenditionName(const QString &streamKey) const;
+    QString publicHost(const QHttpServerRequest &request, const QTcpSocket *socket) const;
+    // Writes the answer (no body for HEAD) and returns the body bytes written.
+    qint64 write(const QHttpServerRequest &request, QTcpSocket *socket, const Routed &routed);
+    void finish(const QHttpServerRequest &request, QTcpSocket *socket, const Routed &routed);
+
+    session::StreamRegistry &m_registry;
+    HttpApiOptions m_options;
+    QPointer<QTcpServer> m_tcpServer;
+    QElapsedTimer m_clock; // uptime and the viewer window
+    QTimer m_pruneTimer;
+    HttpMetrics m_metrics;
+    PlaybackViewerTracker m_viewers;
+};
+
+} // namespace afk::server

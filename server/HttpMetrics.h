@@ -1,0 +1,63 @@
+// Prometheus counters of the HTTP server and the text exposition (format 0.0.4) of /metrics.
+#pragma once
+
+#include "PipelineStats.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QMap>
+#include <QString>
+#include <utility>
+
+namespace afk::server {
+
+// The fixed set of route labels requests are counted under.
+enum class HttpRoute {
+    Invalid = 0,
+    StreamPlaylist, // /livestream/:id/stream.m3u8
+    MasterPlaylist, // /livestream/:id/master.m3u8
+    Segment,        // /livestream/:id/segment_N.ts
+    RenditionFile,  // /livestream/:id/<rendition>/<file>
+    Status,         // /livestream/:id/status
+    Control,        // /livestream/:id/start|stop|rtmp-key
+    StreamInfo,     // /livestream/:id/playback|ingest
+    ActiveList,     // /livestream/active
+    Health,         // /health, /livestream/health
+    Metrics,        // /metrics
+    SocketIo,       // /socket.io/ requests that are not a WebSocket upgrade
+    BadPath,        // refused by RequestPath or an invalid stream key
+    NotFound,       // no such route
+};
+
+QByteArray routeLabel(HttpRoute route);
+
+// One stream's live numbers, sampled when /metrics is rendered.
+struct StreamMetricsSample {
+    QString streamKey;
+    int viewers = 0;     // Socket.IO room (Stream::viewerCount)
+    int httpViewers = 0; // distinct HLS clients of the last window (PlaybackViewerTracker)
+    qint64 segmentCount = 0;
+    media::PipelineStats stats;
+};
+
+class HttpMetrics
+{
+public:
+    // Counts one answered request; bodyBytes is what was written after the headers.
+    void recordResponse(HttpRoute route, int statusCode, qint64 bodyBytes);
+
+    quint64 requestCount(HttpRoute route, int statusCode) const;
+    quint64 bodyBytes(HttpRoute route) const;
+
+    // The whole exposition: HTTP counters plus the given per-stream gauges and counters.
+    QByteArray render(const QList<StreamMetricsSample> &streams, int activeStreamCount,
+                      double uptimeSeconds) const;
+
+    static constexpr const char *contentType = "text/plain; version=0.0.4; charset=utf-8";
+
+private:
+    QMap<std::pair<HttpRoute, int>, quint64> m_requests;
+    QMap<HttpRoute, quint64> m_bodyBytes;
+};
+
+} // namespace afk::server

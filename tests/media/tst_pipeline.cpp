@@ -1,0 +1,128 @@
+// The whole pipeline in-process on a short, unpaced test pattern: files, playlists, master,
+// segment announcements, stats, and a clean end with #EXT-X-ENDLIST.
+#include "Pipeline.h"
+#include "TestPatternSource.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace afk::media;
+
+namespace {
+
+QByteArray readAll(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+PipelineConfig configFor(const QString &outputDir, const QString &ladder)
+{
+    PipelineConfig config;
+    QString error;
+    config.ladder = parseLadder(ladder, &error);
+    config.segmentSeconds = 2;
+    config.outputDir = outputDir;
+    config.x264Preset = QStringLiteral("ultrafast");
+    return config;
+}
+
+} // namespace
+
+class TestPipeline : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase() { av_log_set_level(AV_LOG_ERROR); }
+    void encodesLadderToEndedPlaylists();
+    void stopEndsPlaylistsEarly();
+    void refusesBadSegmentDuration();
+};
+
+void TestPipeline::encodesLadderToEndedPlaylists()
+{
+    QTemporaryDir dir;
+    // 5 s at 480x270: segments of 2 s, 2 s and 1 s; 360p is above the source and skipped.
+    Pipeline pipeline(configFor(dir.path(), QStringLiteral("720p,360p,240p")),
+                      std::make_unique<TestPatternSource>(480, 270, 30, false, 5));
+    QSignalSpy segments(&pipeline, &Pipeline::segmentCompleted);
+    QSignalSpy finished(&pipeline, &Pipeline::finished);
+    QString error;
+    QVERIFY2(pipeline.start(&error), qPrintable(error));
+    QCOMPARE(pipeline.renditions().size(), 1);
+    QCOMPARE(pipeline.renditions()[0].name, QStringLiteral("240p"));
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.first().first().toString(), QString());
+    QCOMPARE(segments.size(), 3);
+    QCOMPARE(segments.last().first().toLongLong(), 3);
+
+    const QByteArray media = readAll(dir.path() + QStringLiteral("/240p/index.m3u8"));
+    QCOMPARE(media.count("#EXTINF:"), 3);
+    QVERIFY(media.contains("#EXTINF:2.000,\nsegment_0.ts\n"));
+    QVERIFY(media.contains("#EXTINF:2.000,\nsegment_1.ts\n"));
+    QVERIFY(media.contains("#EXTINF:1.000,\nsegment_2.ts\n"));
+    QVERIFY(media.endsWith("#EXT-X-ENDLIST\n"));
+    QCOMPARE(media.count("#EXT-X-PROGRAM-DATE-TIME:"), 3);
+    QCOMPARE(readAll(dir.path() + QStringLiteral("/stream.m3u8")), media);
+    for (int index = 0; index < 3; ++index) {
+        const QString segment = dir.path() + QStringLiteral("/240p/segment_%1.ts").arg(index);
+        const QByteArray bytes = readAll(segment);
+        QVERIFY2(bytes.size() > 188 && bytes.size() % 188 == 0, qPrintable(segment));
+        QCOMPARE(bytes[0], char(0x47)); // MPEG-TS sync byte
+    }
+    QVERIFY(QDir(dir.path() + QStringLiteral("/240p"))
+                .entryList(QStringList{QStringLiteral(".*partial")}, QDir::Files | QDir::Hidden)
+                .isEmpty());
+
+    const QByteArray master = readAll(dir.path() + QStringLiteral("/master.m3u8"));
+    QCOMPARE(master.count("#EXT-X-STREAM-INF:"), 1);
+    QVERIFY(master.contains("RESOLUTION=426x240"));
+    QVERIFY(master.contains("CODECS=\"avc1."));
+    QVERIFY(master.contains(",mp4a.40.2\""));
+    QVERIFY(master.contains("240p/index.m3u8\n"));
+
+    const PipelineStats stats = pipeline.stats();
+    QVERIFY(!stats.isRunning);
+    QCOMPARE(stats.segmentsProduced, 3);
+    QCOMPARE(stats.videoFramesIn, 150);
+    QCOMPARE(stats.videoFramesDropped, 0);
+    QCOMPARE(stats.renditions.size(), 1);
+    QCOMPARE(stats.renditions[0].framesEncoded, 150);
+    QCOMPARE(stats.renditions[0].segmentsWritten, 3);
+}
+
+void TestPipeline::stopEndsPlaylistsEarly()
+{
+    QTemporaryDir dir;
+    // A live (paced) pattern stopped after its first segment.
+    Pipeline pipeline(configFor(dir.path(), QStringLiteral("240p")),
+                      std::make_unique<TestPatternSource>(320, 240, 30, true, 0));
+    QSignalSpy segments(&pipeline, &Pipeline::segmentCompleted);
+    QSignalSpy finished(&pipeline, &Pipeline::finished);
+    QString error;
+    QVERIFY2(pipeline.start(&error), qPrintable(error));
+    QVERIFY(segments.wait(20000));
+    pipeline.stop();
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().first().toString(), QString());
+    const QByteArray media = readAll(dir.path() + QStringLiteral("/240p/index.m3u8"));
+    QVERIFY(media.endsWith("#EXT-X-ENDLIST\n"));
+    QVERIFY(media.count("#EXTINF:") >= 1);
+}
+
+void TestPipeline::refusesBadSegmentDuration()
+{
+    QTemporaryDir dir;
+    PipelineConfig config = configFor(dir.path(), QStringLiteral("240p"));
+    config.segmentSeconds = 0;
+    Pipeline pipeline(config, std::make_unique<TestPatternSource>(320, 240, 30, false, 1));
+    QString error;
+    QVERIFY(!pipeline.start(&error));
+    QVERIFY(error.contains(QStringLiteral("segment")));
+}
+
+QTEST_GUILESS_MAIN(TestPipeline)
+#include "tst_pipeline.moc"

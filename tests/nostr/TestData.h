@@ -1,0 +1,52 @@
+// Shared test vectors for the afk_nostr tests: files of $AFK_SHARED_DIR/testdata (see its README).
+#pragma once
+
+#include <QByteArray>
+#include <QFile>
+#include <QString>
+#include <QStringList>
+#include <QtGlobal>
+
+#include <array>
+
+namespace afk::nostr::test {
+
+// Path of a file in the shared test data folder; empty when AFK_SHARED_DIR is not set (ctest sets
+// it through afk_add_qtest).
+inline QString testDataPath(const QString &name)
+{
+    const QString shared = qEnvironmentVariable("AFK_SHARED_DIR");
+    if (shared.isEmpty())
+        return {};
+    return shared + QStringLiteral("/testdata/") + name;
+}
+
+// The whole file, or an empty array (with *error) when it cannot be read.
+inline QByteArray readTestData(const QString &name, QString *error)
+{
+    const QString path = testDataPath(name);
+    if (path.isEmpty()) {
+        *error = QStringLiteral("AFK_SHARED_DIR is not set (run through ctest)");
+        return {};
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+        return {};
+    }
+    return file.readAll();
+}
+
+// Non-empty lines that are not comments ('#').
+inline QStringList dataLines(const QByteArray &text)
+{
+    QStringList lines;
+    for (const QString &line : QString::fromUtf8(text).split(QLatin1Char('\n'))) {
+        const QString trimmed = line.trimmed();
+        if (!trimmed.isEmpty() && !trimmed.startsWith(QLatin1Char('#')))
+            lines.append(trimmed);
+    }
+    return lines;
+}
+
+} // namespace afk::nostr::test

@@ -1,0 +1,716 @@
+// HttpApi over a real socket: HLS files and their headers, CORS, segment mapping, traversal
+// probes, control routes, status, active list, health and metrics.
+#include "HttpApi.h"
+#include "StreamRegistry.h"
+#include "StreamStore.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <memory>
+
+using afk::server::HttpApi;
+using afk::server::HttpApiOptions;
+
+namespace {
+
+const QByteArray secretText = QByteArrayLiteral("AFK-TEST-SECRET-4f1c9e2b");
+const QString archivedKey = QStringLiteral("archived_stream-01"); // from an "earlier run"
+const QByteArray topSegment = QByteArrayLiteral("\x47 720p segment zero \x47");
+const QByteArray lowSegment = QByteArrayLiteral("\x47 360p segment zero \x47");
+const QByteArray mediaPlaylist = QByteArrayLiteral(
+    "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
+    "#EXTINF:2.000,\nsegment_0.ts\n");
+const QByteArray masterPlaylist = QByteArrayLiteral(
+    "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=2800000,RESOLUTION=1280x720\n720p/index.m3u8\n"
+    "#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360\n360p/index.m3u8\n");
+const QByteArray renditionPlaylist = QByteArrayLiteral(
+    "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.000,\nsegment_0.ts\n");
+
+struct HttpResult {
+    int status = 0;
+    QByteArray body;
+    QList<QNetworkReply::RawHeaderPair> headers;
+
+    QByteArray header(const QByteArray &name) const
+    {
+        for (const auto &[key, value] : headers)
+            if (key.compare(name, Qt::CaseInsensitive) == 0)
+                return value;
+        return {};
+    }
+    bool hasHeader(const QByteArray &name) const
+    {
+        return std::any_of(headers.begin(), headers.end(), [&](const auto &pair) {
+            return pair.first.compare(name, Qt::CaseInsensitive) == 0;
+        });
+    }
+    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
+};
+
+bool writeFile(const QString &path, const QByteArray &data)
+{
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly) && file.write(data) == data.size();
+}
+
+// Value of one sample line of a Prometheus exposition; -1 when absent.
+double metricValue(const QByteArray &exposition, const QByteArray &sample)
+{
+    for (const QByteArray &line : exposition.split('\n'))
+        if (line.startsWith(sample + ' '))
+            return line.mid(sample.size() + 1).toDouble();
+    return -1;
+}
+
+} // namespace
+
+class TestHttpApi : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void streamPlaylist();
+    void masterAndRenditionPlaylists();
+    void segmentMapsToTopRendition();
+    void renditionSegment();
+    void missingSegmentIsJson404();
+    void headHasNoBody();
+    void corsPreflight();
+    void nonWildcardOriginVaries();
+    void metadataIsNotServed();
+    void invalidStreamKey();
+    void wrongMethod();
+    void traversalProbes_data();
+    void traversalProbes();
+    void symlinkIsNotFollowed();
+    void oversizedFileIsRefused();
+    void startAndStop();
+    void statusShape();
+    void activeListsStartedStream();
+    void health_data();
+    void health();
+    void playbackAndIngest();
+    void httpViewers();
+    void metrics();
+    void listenErrors();
+    void secretNeverServed();
+
+private:
+    QString streamDir(const QString &key) const { return m_dataDir + u'/' + key; }
+    QString baseUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_api->serverPort()); }
+    HttpResult send(const QByteArray &verb, const QString &path, const QByteArray &body = {},
+                    const QList<std::pair<QByteArray, QByteArray>> &headers = {});
+    // Sends bytes as they are (no client normalisation) and returns the raw response, or
+    // whatever arrived before the server closed the connection.
+    QByteArray sendRaw(const QByteArray &requestBytes, bool isHead = false);
+
+    std::unique_ptr<QTemporaryDir> m_root;
+    QString m_dataDir;
+    std::unique_ptr<afk::session::StreamRegistry> m_registry;
+    std::unique_ptr<HttpApi> m_api;
+    std::unique_ptr<QNetworkAccessManager> m_network;
+    QByteArray m_everythingReceived; // every body and raw response, for the final secret check
+};
+
+void TestHttpApi::initTestCase()
+{
+    m_root = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_root->isValid());
+    m_dataDir = m_root->path() + QStringLiteral("/data");
+    // Secrets next to and above the data dir: no request may ever read them.
+    QVERIFY(writeFile(m_root->path() + QStringLiteral("/secret.txt"), secretText));
+    QVERIFY(writeFile(m_dataDir + QStringLiteral("/secret.txt"), secretText));
+
+    afk::storage::StreamStore store(m_dataDir);
+    QString error;
+    QVERIFY2(store.prepare(&error), qPrintable(error));
+    afk::storage::StreamMetadata metadata;
+    metadata.streamKey = archivedKey;
+    metadata.userId = QStringLiteral("ab12");
+    metadata.title = QStringLiteral("earlier run");
+    metadata.renditionNames = {QStringLiteral("720p"), QStringLiteral("360p")};
+    metadata.startedAtMs = QDateTime::currentMSecsSinceEpoch() - 60000;
+    QVERIFY2(store.writeMetadata(metadata, &error), qPrintable(error));
+    const QString dir = streamDir(archivedKey);
+    QVERIFY(writeFile(dir + QStringLiteral("/stream.m3u8"), mediaPlaylist));
+    QVERIFY(writeFile(dir + QStringLiteral("/master.m3u8"), masterPlaylist));
+    QVERIFY(writeFile(dir + QStringLiteral("/720p/index.m3u8"), renditionPlaylist));
+    QVERIFY(writeFile(dir + QStringLiteral("/720p/segment_0.ts"), topSegment));
+    QVERIFY(writeFile(dir + QStringLiteral("/360p/index.m3u8"), renditionPlaylist));
+    QVERIFY(writeFile(dir + QStringLiteral("/360p/segment_0.ts"), lowSegment));
+    QVERIFY(QFile::link(m_root->path() + QStringLiteral("/secret.txt"),
+                        dir + QStringLiteral("/720p/segment_7.ts")));
+
+    m_registry = std::make_unique<afk::session::StreamRegistry>(store,
+                                                                afk::session::EncodingDefaults{});
+    m_api = std::make_unique<HttpApi>(*m_registry, HttpApiOptions{});
+    QVERIFY2(m_api->listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    QVERIFY(m_api->serverPort() != 0);
+    QVERIFY(m_api->isListening());
+    m_network = std::make_unique<QNetworkAccessManager>();
+}
+
+void TestHttpApi::cleanupTestCase()
+{
+    m_network.reset();
+    m_api.reset();
+    m_registry.reset();
+}
+
+HttpResult TestHttpApi::send(const QByteArray &verb, const QString &path, const QByteArray &body,
+                             const QList<std::pair<QByteArray, QByteArray>> &headers)
+{
+    QNetworkRequest request(QUrl(baseUrl() + path));
+    for (const auto &[name, value] : headers)
+        request.setRawHeader(name, value);
+    QNetworkReply *reply = nullptr;
+    if (verb == "GET")
+        reply = m_network->get(request);
+    else if (verb == "HEAD")
+        reply = m_network->head(request);
+    else if (verb == "POST") {
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        reply = m_network->post(request, body);
+    } else
+        reply = m_network->sendCustomRequest(request, verb, body);
+    std::unique_ptr<QNetworkReply> owner(reply);
+    HttpResult result; // status 0: no answer in time
+    if (!QTest::qWaitFor([&] { return reply->isFinished(); }, 10000))
+        return result;
+    result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    result.body = reply->readAll();
+    result.headers = reply->rawHeaderPairs();
+    m_everythingReceived += result.body;
+    return result;
+}
+
+QByteArray TestHttpApi::sendRaw(const QByteArray &requestBytes, bool isHead)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_api->serverPort());
+    if (!socket.waitForConnected(5000))
+        return {};
+    socket.write(requestBytes);
+    QByteArray response;
+    const auto isComplete = [&] {
+        response += socket.readAll();
+        const qsizetype headerEnd = response.indexOf("\r\n\r\n");
+        if (headerEnd < 0)
+            return socket.state() == QAbstractSocket::UnconnectedState;
+        static const QRegularExpression contentLength(
+            QStringLiteral("\r\ncontent-length: *(\\d+)"), QRegularExpression::CaseInsensitiveOption);
+        const auto match = contentLength.match(QString::fromLatin1(response.left(headerEnd)));
+        const qsizetype bodySize =
+            match.hasMatch() && !isHead ? match.captured(1).toLongLong() : 0;
+        return response.size() >= headerEnd + 4 + bodySize
+               || socket.state() == QAbstractSocket::UnconnectedState;
+    };
+    if (!QTest::qWaitFor(isComplete, 10000))
+        qWarning("no complete response in time");
+    m_everythingReceived += response;
+    return response;
+}
+
+void TestHttpApi::streamPlaylist()
+{
+    const HttpResult result = send("GET", "/livestream/" + archivedKey + "/stream.m3u8");
+    QCOMPARE(result.status, 200);
+    QCOMPARE(result.body, mediaPlaylist);
+    QCOMPARE(result.header("Content-Type"), QByteArray("application/vnd.apple.mpegurl"));
+    QCOMPARE(result.header("Cache-Control"), QByteArray("no-cache"));
+    QCOMPARE(result.header("Content-Length"), QByteArray::number(mediaPlaylist.size()));
+    QCOMPARE(result.header("Access-Control-Allow-Origin"), QByteArray("*"));
+    QCOMPARE(result.header("Access-Control-Allow-Methods"), QByteArray("GET, HEAD, OPTIONS"));
+    QCOMPARE(result.header("Access-Control-Allow-Headers"),
+             QByteArray("Content-Type, Authorization, Range"));
+    QCOMPARE(result.header("Access-Control-Expose-Headers"), QByteArray("Content-Length"));
+    QVERIFY(!result.hasHeader("Vary"));
+}
+
+void TestHttpApi::masterAndRenditionPlaylists()
+{
+    const HttpResult master = send("GET", "/livestream/" + archivedKey + "/master.m3u8");
+    QCOMPARE(master.status, 200);
+    QCOMPARE(master.body, masterPlaylist);
+    QCOMPARE(master.header("Content-Type"), QByteArray("application/vnd.apple.mpegurl"));
+    QCOMPARE(master.header("Cache-Control"), QByteArray("no-cache"));
+
+    const HttpResult rendition = send("GET", "/livestream/" + archivedKey + "/720p/index.m3u8");
+    QCOMPARE(rendition.status, 200);
+    QCOMPARE(rendition.body, renditionPlaylist);
+    QCOMPARE(rendition.header("Content-Type"), QByteArray("application/vnd.apple.mpegurl"));
+    QCOMPARE(rendition.header("Access-Control-Allow-Origin"), QByteArray("*"));
+}
+
+void TestHttpApi::segmentMapsToTopRendition()
+{
+    // Not in the registry: the top rendition comes from stream.json ("720p" first).
+    QVERIFY(!m_registry->find(archivedKey));
+    const HttpResult result = send("GET", "/livestream/" + archivedKey + "/segment_0.ts");
+    QCOMPARE(result.status, 200);
+    QCOMPARE(result.body, topSegment);
+    QCOMPARE(result.header("Content-Type"), QByteArray("video/mp2t"));
+    QCOMPARE(result.header("Cache-Control"), QByteArray("public, max-age=3600"));
+    QCOMPARE(result.header("Access-Control-Allow-Origin"), QByteArray("*"));
+}
+
+void TestHttpApi::renditionSegment()
+{
+    const HttpResult result = send("GET", "/livestream/" + archivedKey + "/360p/segment_0.ts");
+    QCOMPARE(result.status, 200);
+    QCOMPARE(result.body, lowSegment);
+    QCOMPARE(result.header("Content-Type"), QByteArray("video/mp2t"));
+    QCOMPARE(result.header("Cache-Control"), QByteArray("public, max-age=3600"));
+}
+
+void TestHttpApi::missingSegmentIsJson404()
+{
+    for (const QString &path : {"/livestream/" + archivedKey + "/segment_99.ts",
+                                "/livestream/" + archivedKey + "/720p/segment_99.ts",
+                                QStringLiteral("/livestream/nosuchstream/segment_0.ts"),
+                                QStringLiteral("/livestream/nosuchstream/stream.m3u8")}) {
+        const HttpResult result = send("GET", path);
+        QCOMPARE(result.status, 404);
+        QCOMPARE(result.header("Content-Type"), QByteArray("application/json"));
+        QCOMPARE(result.header("Access-Control-Allow-Origin"), QByteArray("*"));
+        QVERIFY2(result.json().value("error").isString(), result.body.constData());
+    }
+    const HttpResult unknownRoute = send("GET", "/nothing/here");
+    QCOMPARE(unknownRoute.status, 404);
+    QVERIFY(unknownRoute.json().value("error").isString());
+}
+
+void TestHttpApi::headHasNoBody()
+{
+    const QByteArray raw =
+        sendRaw("HEAD /livestream/" + archivedKey.toLatin1()
+                    + "/segment_0.ts HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                true);
+    QVERIFY2(raw.startsWith("HTTP/1.1 200"), raw.constData());
+    QVERIFY(raw.contains("\r\nContent-Length: " + QByteArray::number(topSegment.size()) + "\r\n"));
+    QVERIFY(raw.endsWith("\r\n\r\n")); // headers only
+
+    const HttpResult result = send("HEAD", "/livestream/" + archivedKey + "/stream.m3u8");
+    QCOMPARE(result.status, 200);
+    QVERIFY(result.body.isEmpty());
+    QCOMPARE(result.header("Content-Type"), QByteArray("application/vnd.apple.mpegurl"));
+}
+
+void TestHttpApi::corsPreflight()
+{
+    const QList<std::pair<QByteArray, QByteArray>> preflight{
+        {"Origin", "https://pwa.example"},
+        {"Access-Control-Request-Method", "GET"},
+        {"Access-Control-Request-Headers", "range"},
+    };
+    const HttpResult playlist =
+        send("OPTIONS", "/livestream/" + archivedKey + "/stream.m3u8", {}, preflight);
+    QCOMPARE(playlist.status, 204);
+    QVERIFY(playlist.body.isEmpty());
+    QCOMPARE(playlist.header("Access-Control-Allow-Origin"), QByteArray("*"));
+    QCOMPARE(playlist.header("Access-Control-Allow-Methods"), QByteArray("GET, HEAD, OPTIONS"));
+    QCOMPARE(playlist.header("Access-Control-Allow-Headers"),
+             QByteArray("Content-Type, Authorization, Range"));
+    QCOMPARE(playlist.header("Access-Control-Expose-Headers"), QByteArray("Content-Length"));
+
+    const HttpResult start = send("OPTIONS", "/livestream/preflight01/start", {}, preflight);
+    QCOMPARE(start.status, 204);
+    QVERIFY(start.header("Access-Control-Allow-Methods").contains("POST"));
+    QVERIFY(!m_registry->find(QStringLiteral("preflight01"))); // a preflight changes nothing
+}
+
+void TestHttpApi::nonWildcardOriginVaries()
+{
+    HttpApiOptions options;
+    options.corsOrigin = QStringLiteral("https://pwa.example");
+    HttpApi api(*m_registry, options);
+    QString error;
+    QVERIFY2(api.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    QNetworkRequest request(
+        QUrl(QStringLiteral("http://127.0.0.1:%1/livestream/%2/stream.m3u8")
+                 .arg(api.serverPort())
+                 .arg(archivedKey)));
+    std::unique_ptr<QNetworkReply> reply(m_network->get(request));
+    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(reply->rawHeader("Access-Control-Allow-Origin"), QByteArray("https://pwa.example"));
+    QCOMPARE(reply->rawHeader("Vary"), QByteArray("Origin"));
+}
+
+void TestHttpApi::metadataIsNotServed()
+{
+    for (const QString &name : {QStringLiteral("stream.json"), QStringLiteral("720p"),
+                                QStringLiteral("720p/segment_0.txt")}) {
+        const HttpResult result = send("GET", "/livestream/" + archivedKey + u'/' + name);
+        QCOMPARE(result.status, 404);
+        QVERIFY(!result.body.contains("earlier run"));
+    }
+}
+
+void TestHttpApi::invalidStreamKey()
+{
+    for (const QString &path : {QStringLiteral("/livestream/bad$key/status"),
+                                QStringLiteral("/livestream/bad%20key/stream.m3u8"),
+                                "/livestream/" + QString(65, u'k') + "/status"}) {
+        const HttpResult result = send("GET", path);
+        QCOMPARE(result.status, 400);
+        QCOMPARE(result.header("Content-Type"), QByteArray("application/json"));
+        QVERIFY(result.json().value("error").isString());
+    }
+}
+
+void TestHttpApi::wrongMethod()
+{
+    const HttpResult getStart = send("GET", "/livestream/methodcheck/start");
+    QCOMPARE(getStart.status, 405);
+    QCOMPARE(getStart.header("Allow"), QByteArray("POST, OPTIONS"));
+    QVERIFY(getStart.json().value("error").isString());
+    QVERIFY(!m_registry->find(QStringLiteral("methodcheck")));
+
+    const HttpResult postPlaylist = send("POST", "/livestream/" + archivedKey + "/stream.m3u8");
+    QCOMPARE(postPlaylist.status, 405);
+    QCOMPARE(postPlaylist.header("Allow"), QByteArray("GET, HEAD, OPTIONS"));
+
+    const HttpResult deleteStatus = send("DELETE", "/livestream/" + archivedKey + "/status");
+    QCOMPARE(deleteStatus.status, 405);
+}
+
+void TestHttpApi::traversalProbes_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    const QByteArray stream = "/livestream/" + archivedKey.toLatin1();
+    QTest::newRow("dot-dot") << stream + "/../secret.txt";
+    QTest::newRow("dot-dot twice") << stream + "/../../secret.txt";
+    QTest::newRow("dot-dot in rendition") << stream + "/720p/../../../secret.txt";
+    QTest::newRow("after a segment") << stream + "/segment_0.ts/../../secret.txt";
+    QTest::newRow("%2e%2e") << stream + "/%2e%2e/secret.txt";
+    QTest::newRow("%2E%2e") << stream + "/%2E%2e/%2e%2E/secret.txt";
+    QTest::newRow("rendition %2e%2e") << stream + "/720p/%2e%2e/%2e%2e/secret.txt";
+    QTest::newRow("%2f") << stream + "/..%2f..%2fsecret.txt";
+    QTest::newRow("%2F in rendition") << stream + "/720p%2F..%2F..%2Fsecret.txt/x.ts";
+    QTest::newRow("%5c") << stream + "/..%5c..%5csecret.txt";
+    QTest::newRow("backslash") << stream + "/..\\..\\secret.txt";
+    QTest::newRow("%00") << stream + "/stream.m3u8%00/../../secret.txt";
+    QTest::newRow("%00 suffix") << stream + "/../secret.txt%00.ts";
+    QTest::newRow("double encoded") << stream + "/%252e%252e/secret.txt";
+    QTest::newRow("key dot-dot") << QByteArray("/livestream/../secret.txt");
+    QTest::newRow("key %2e%2e") << QByteArray("/livestream/%2e%2e/secret.txt");
+    QTest::newRow("key with %2f") << QByteArray("/livestream/..%2fsecret.txt/stream.m3u8");
+    QTest::newRow("key secret.txt") << QByteArray("/livestream/secret.txt/stream.m3u8");
+    QTest::newRow("absolute //") << QByteArray("//etc/passwd");
+    QTest::newRow("absolute // secret") << QByteArray("/") + QFile::encodeName(m_root->path()) + "/secret.txt";
+    QTest::newRow("absolute-form") << QByteArray("http://127.0.0.1/livestream/../secret.txt");
+    QTest::newRow(".hidden") << stream + "/.hidden";
+    QTest::newRow("over-long") << stream + '/' + QByteArray(5000, 'a') + ".ts";
+}
+
+void TestHttpApi::traversalProbes()
+{
+    QFETCH(QByteArray, target);
+    const QByteArray response =
+        sendRaw("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: probe\r\n\r\n");
+    QVERIFY2(!response.contains(secretText), response.constData());
+    // Every probe is answered with 400 or 404, never served.
+    QVERIFY2(response.startsWith("HTTP/1.1 400 ") || response.startsWith("HTTP/1.1 404 "),
+             response.left(200).constData());
+}
+
+void TestHttpApi::symlinkIsNotFollowed()
+{
+    const HttpResult result = send("GET", "/livestream/" + archivedKey + "/720p/segment_7.ts");
+    QCOMPARE(result.status, 404);
+    QVERIFY(!result.body.contains(secretText));
+}
+
+void TestHttpApi::oversizedFileIsRefused()
+{
+    const QString path = streamDir(archivedKey) + QStringLiteral("/720p/segment_8.ts");
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QVERIFY(file.resize(HttpApi::maxServedFileBytes + 1)); // sparse: no real disk use
+    }
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("^\\[http\\] refusing")));
+    const HttpResult result = send("GET", "/livestream/" + archivedKey + "/720p/segment_8.ts");
+    QCOMPARE(result.status, 500);
+    QVERIFY(result.body.size() < 1024);
+    QVERIFY(result.json().value("error").isString());
+    QVERIFY(QFile::remove(path));
+}
+
+void TestHttpApi::startAndStop()
+{
+    const QString key = QStringLiteral("control_stream-1");
+    const QString path = "/livestream/" + key;
+    const QByteArray startBody = QJsonDocument(QJsonObject{{"userId", "f00d"},
+                                                           {"action", "start"},
+                                                           {"timestamp", 1700000000000.0},
+                                                           {"title", "hello"}})
+                                     .toJson(QJsonDocument::Compact);
+    const HttpResult created = send("POST", path + "/start", startBody);
+    QCOMPARE(created.status, 200);
+    QCOMPARE(created.header("Content-Type"), QByteArray("application/json"));
+    QCOMPARE(created.header("Access-Control-Allow-Origin"), QByteArray("*"));
+    QVERIFY(created.header("Access-Control-Allow-Methods").contains("POST"));
+    QJsonObject answer = created.json();
+    QCOMPARE(answer.value("status").toString(), QStringLiteral("created_and_started"));
+    QCOMPARE(answer.value("streamId").toString(), key);
+    QVERIFY(answer.value("message").isString());
+    QVERIFY(answer.value("timestamp").isString());
+    const QString host = QStringLiteral("127.0.0.1:%1").arg(m_api->serverPort());
+    QCOMPARE(answer.value("playbackUrl").toString(),
+             QStringLiteral("http://%1/livestream/%2/stream.m3u8").arg(host, key));
+    QCOMPARE(answer.value("ingestUrl").toString(),
+             QStringLiteral("ws://%1/socket.io/?streamKey=%2").arg(host, key));
+    const afk::session::Stream *stream = m_registry->find(key);
+    QVERIFY(stream);
+    QVERIFY(stream->isActive());
+    QCOMPARE(stream->metadata().userId, QStringLiteral("f00d"));
+    QCOMPARE(stream->metadata().title, QStringLiteral("hello"));
+
+    const HttpResult again = send("POST", path + "/start", startBody);
+    QCOMPARE(again.status, 200);
+    QCOMPARE(again.json().value("status").toString(), QStringLiteral("already_exists"));
+
+    const HttpResult badAction = send("POST", path + "/start", R"({"action":"explode"})");
+    QCOMPARE(badAction.status, 400);
+    const HttpResult notJson = send("POST", path + "/start", "{nope");
+    QCOMPARE(notJson.status, 400);
+    QVERIFY(notJson.json().value("error").isString());
+
+    const QByteArray stopBody = R"({"action":"stop","timestamp":1700000000001})";
+    const HttpResult stopped = send("POST", path + "/stop", stopBody);
+    QCOMPARE(stopped.status, 200);
+    QCOMPARE(stopped.json().value("status").toString(), QStringLiteral("stopped"));
+    QCOMPARE(stopped.json().value("streamId").toString(), key);
+    QTRY_VERIFY(!m_registry->find(key)->isActive());
+
+    const HttpResult stoppedAgain = send("POST", path + "/stop", stopBody);
+    QCOMPARE(stoppedAgain.status, 200);
+    QCOMPARE(stoppedAgain.json().value("status").toString(), QStringLiteral("already_stopped"));
+
+    const HttpResult unknown = send("POST", "/livestream/neverstarted/stop");
+    QCOMPARE(unknown.json().value("status").toString(), QStringLiteral("already_stopped"));
+}
+
+void TestHttpApi::statusShape()
+{
+    const HttpResult archived = send("GET", "/livestream/" + archivedKey + "/status");
+    QCOMPARE(archived.status, 200);
+    QCOMPARE(archived.header("Content-Type"), QByteArray("application/json"));
+    QCOMPARE(archived.header("Cache-Control"), QByteArray("no-store"));
+    QCOMPARE(archived.header("Access-Control-Allow-Origin"), QByteArray("*"));
+    const QJsonObject status = archived.json();
+    QCOMPARE(status.value("streamId").toString(), archivedKey);
+    const QJsonObject local = status.value("local").toObject();
+    for (const char *key : {"isActive", "manifestExists", "streamDirExists", "streamData", "files",
+                            "manifestContent"})
+        QVERIFY2(local.contains(key), key);
+    QCOMPARE(local.value("isActive").toBool(), false);
+    QCOMPARE(local.value("manifestExists").toBool(), true);
+    QCOMPARE(local.value("streamDirExists").toBool(), true);
+    QVERIFY(local.value("streamData").isNull());
+    QCOMPARE(local.value("manifestContent").toString().toUtf8(), mediaPlaylist);
+    const QJsonArray files = local.value("files").toArray();
+    QVERIFY(files.contains(QStringLiteral("stream.m3u8")));
+    QVERIFY(files.contains(QStringLiteral("720p")));
+    QVERIFY(status.value("cloudinary").isObject());
+    const QJsonObject overall = status.value("overall").toObject();
+    for (const char *key : {"isActive", "hasManifest", "hasStreamDir", "hasVideoContent", "isEnded"})
+        QVERIFY2(overall.contains(key), key);
+    QCOMPARE(overall.value("hasManifest").toBool(), true);
+    QCOMPARE(overall.value("hasVideoContent").toBool(), true);
+    QCOMPARE(overall.value("isEnded").toBool(), false);
+    QVERIFY(status.contains("stats"));
+
+    // A live stream of the registry: streamData and the pipeline stats.
+    const QString key = QStringLiteral("status_live");
+    QCOMPARE(send("POST", "/livestream/" + key + "/start", R"({"action":"start"})")
+                 .json()
+                 .value("status")
+                 .toString(),
+             QStringLiteral("created_and_started"));
+    const QJsonObject live = send("GET", "/livestream/" + key + "/status").json();
+    QCOMPARE(live.value("overall").toObject().value("isActive").toBool(), true);
+    const QJsonObject streamData = live.value("local").toObject().value("streamData").toObject();
+    for (const char *name : {"userId", "startedAt", "viewers", "httpViewers", "state"})
+        QVERIFY2(streamData.contains(name), name);
+    QCOMPARE(streamData.value("userId").toString(), QStringLiteral("anonymous"));
+    const QJsonObject stats = live.value("stats").toObject();
+    for (const char *name : {"inputFps", "outputFps", "encoderSpeed", "videoFramesDropped",
+                             "videoFramesDuplicated", "videoFramesLate", "inputQueue",
+                             "encoderQueue", "segmentsProduced", "renditions"})
+        QVERIFY2(stats.contains(name), name);
+    QVERIFY(stats.value("inputQueue").toObject().contains("capacity"));
+    QVERIFY(stats.value("encoderQueue").toObject().contains("depth"));
+
+    // An unknown stream is answered too, as inactive and without a folder.
+    const QJsonObject unknown = send("GET", "/livestream/nobodyhere/status").json();
+    QCOMPARE(unknown.value("local").toObject().value("streamDirExists").toBool(), false);
+    QVERIFY(unknown.value("local").toObject().value("manifestContent").isNull());
+}
+
+void TestHttpApi::activeListsStartedStream()
+{
+    const QString key = QStringLiteral("active_one");
+    QCOMPARE(send("POST", "/livestream/" + key + "/start", R"({"action":"start","userId":"cafe"})")
+                 .status,
+             200);
+    const HttpResult result = send("GET", "/livestream/active");
+    QCOMPARE(result.status, 200);
+    QCOMPARE(result.header("Content-Type"), QByteArray("application/json"));
+    const QJsonArray streams = result.json().value("streams").toArray();
+    QCOMPARE(result.json().value("count").toInt(), streams.size());
+    QJsonObject entry;
+    for (const QJsonValue &value : streams)
+        if (value.toObject().value("streamKey").toString() == key)
+            entry = value.toObject();
+    QVERIFY2(!entry.isEmpty(), result.body.constData());
+    QCOMPARE(entry.value("userId").toString(), QStringLiteral("cafe"));
+    QVERIFY(entry.value("startedAt").isString());
+    QCOMPARE(entry.value("viewers").toInt(), 0);
+    QCOMPARE(entry.value("segmentCount").toInt(), 0);
+    QVERIFY(entry.value("playbackUrl").toString().endsWith("/livestream/" + key + "/stream.m3u8"));
+    QVERIFY(entry.value("masterPlaylistUrl").toString().endsWith("/master.m3u8"));
+    // Ended streams are not listed.
+    for (const QJsonValue &value : streams)
+        QVERIFY(value.toObject().value("streamKey").toString() != u"control_stream-1");
+}
+
+void TestHttpApi::health_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::newRow("/health") << "/health";
+    QTest::newRow("/livestream/health") << "/livestream/health";
+}
+
+void TestHttpApi::health()
+{
+    QFETCH(QString, path);
+    const HttpResult result = send("GET", path);
+    QCOMPARE(result.status, 200);
+    QCOMPARE(result.header("Content-Type"), QByteArray("application/json"));
+    const QJsonObject health = result.json();
+    QCOMPARE(health.value("status").toString(), QStringLiteral("ok"));
+    QVERIFY(health.value("uptimeSeconds").isDouble());
+    QCOMPARE(health.value("activeStreams").toInt(), int(m_registry->activeStreams().size()));
+}
+
+void TestHttpApi::playbackAndIngest()
+{
+    const HttpResult playback = send("GET", "/livestream/" + archivedKey + "/playback");
+    QCOMPARE(playback.status, 200);
+    QVERIFY(playback.json().value("playbackUrl").toString().endsWith(
+        "/livestream/" + archivedKey + "/stream.m3u8"));
+    QVERIFY(playback.json().value("masterPlaylistUrl").toString().endsWith(
+        "/livestream/" + archivedKey + "/master.m3u8"));
+    QCOMPARE(send("GET", "/livestream/nobodyhere/playback").status, 404);
+
+    const HttpResult ingest = send("GET", "/livestream/newkey/ingest");
+    QCOMPARE(ingest.status, 200);
+    QCOMPARE(ingest.json().value("ingestUrl").toString(),
+             QStringLiteral("ws://127.0.0.1:%1/socket.io/?streamKey=newkey")
+                 .arg(m_api->serverPort()));
+}
+
+void TestHttpApi::httpViewers()
+{
+    const QString key = QStringLiteral("viewer_stream");
+    QCOMPARE(send("POST", "/livestream/" + key + "/start").status, 200);
+    QVERIFY(writeFile(streamDir(key) + QStringLiteral("/stream.m3u8"), mediaPlaylist));
+    QCOMPARE(m_api->httpViewerCount(key), 0);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(send("GET", "/livestream/" + key + "/stream.m3u8", {}, {{"User-Agent", "one"}})
+                     .status,
+                 200);
+    QCOMPARE(m_api->httpViewerCount(key), 1);
+    QCOMPARE(send("GET", "/livestream/" + key + "/stream.m3u8", {}, {{"User-Agent", "two"}}).status,
+             200);
+    QCOMPARE(m_api->httpViewerCount(key), 2);
+    // Failed fetches and HEAD probes are not viewers.
+    send("GET", "/livestream/" + key + "/segment_5.ts", {}, {{"User-Agent", "three"}});
+    send("HEAD", "/livestream/" + key + "/stream.m3u8", {}, {{"User-Agent", "four"}});
+    QCOMPARE(m_api->httpViewerCount(key), 2);
+    const QJsonObject streamData = send("GET", "/livestream/" + key + "/status")
+                                       .json()
+                                       .value("local")
+                                       .toObject()
+                                       .value("streamData")
+                                       .toObject();
+    QCOMPARE(streamData.value("httpViewers").toInt(), 2);
+}
+
+void TestHttpApi::metrics()
+{
+    const HttpResult before = send("GET", "/metrics");
+    QCOMPARE(before.status, 200);
+    QVERIFY(before.header("Content-Type").startsWith("text/plain; version=0.0.4"));
+    for (const char *name :
+         {"afk_uptime_seconds", "afk_streams_active", "afk_stream_viewers",
+          "afk_stream_http_viewers", "afk_stream_segments_produced_total", "afk_stream_input_fps",
+          "afk_stream_output_fps", "afk_stream_encoder_speed_ratio",
+          "afk_stream_video_frames_dropped_total", "afk_stream_video_frames_duplicated_total",
+          "afk_stream_queue_depth", "afk_stream_queue_capacity",
+          "afk_stream_rendition_bitrate_kbps", "afk_http_requests_total",
+          "afk_http_response_body_bytes_total"}) {
+        QVERIFY2(before.body.contains("# HELP " + QByteArray(name) + ' '), name);
+        QVERIFY2(before.body.contains("# TYPE " + QByteArray(name) + ' '), name);
+    }
+    QCOMPARE(metricValue(before.body, "afk_streams_active"),
+             double(m_registry->activeStreams().size()));
+    QVERIFY(before.body.contains("afk_stream_viewers{stream=\"active_one\"} 0\n"));
+
+    const QByteArray segmentOk = R"(afk_http_requests_total{route="segment",code="200"})";
+    const QByteArray notFound = R"(afk_http_requests_total{route="not_found",code="404"})";
+    const QByteArray segmentBytes = R"(afk_http_response_body_bytes_total{route="segment"})";
+    const double segmentsBefore = std::max(0.0, metricValue(before.body, segmentOk));
+    const double notFoundBefore = std::max(0.0, metricValue(before.body, notFound));
+    const double bytesBefore = std::max(0.0, metricValue(before.body, segmentBytes));
+    for (int i = 0; i < 2; ++i)
+        QCOMPARE(send("GET", "/livestream/" + archivedKey + "/segment_0.ts").status, 200);
+    QCOMPARE(send("GET", "/no/such/route").status, 404);
+
+    const HttpResult after = send("GET", "/metrics");
+    QCOMPARE(metricValue(after.body, segmentOk), segmentsBefore + 2);
+    QCOMPARE(metricValue(after.body, notFound), notFoundBefore + 1);
+    QCOMPARE(metricValue(after.body, segmentBytes), bytesBefore + 2 * topSegment.size());
+    QVERIFY(metricValue(after.body, R"(afk_http_requests_total{route="metrics",code="200"})") >= 1);
+    QCOMPARE(m_api->metrics().requestCount(afk::server::HttpRoute::Segment, 200),
+             quint64(segmentsBefore + 2));
+}
+
+void TestHttpApi::listenErrors()
+{
+    HttpApi second(*m_registry, HttpApiOptions{});
+    QString error;
+    QVERIFY(!second.listen(QHostAddress::LocalHost, m_api->serverPort(), &error));
+    QCOMPARE(error, QStringLiteral("cannot listen on 127.0.0.1:%1: address already in use")
+                        .arg(m_api->serverPort()));
+    QCOMPARE(second.serverPort(), quint16(0));
+    QVERIFY(!m_api->listen(QHostAddress::LocalHost, 0, &error));
+    QVERIFY(error.contains("already listening"));
+}
+
+void TestHttpApi::secretNeverServed()
+{
+    QVERIFY(!m_everythingReceived.isEmpty());
+    QVERIFY(!m_everythingReceived.contains(secretText));
+}
+
+QTEST_GUILESS_MAIN(TestHttpApi)
+#include "tst_httpapi.moc"

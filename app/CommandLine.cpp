@@ -122,12 +122,17 @@ ParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption preset(QStringLiteral("x264-preset"),
         QStringLiteral("libx264 preset (ultrafast ... veryslow). Default veryfast."),
         QStringLiteral("PRESET"), QStringLiteral("veryfast"));
+    const QCommandLineOption x264Threads(QStringLiteral("x264-threads"),
+        QStringLiteral("Threads per rendition encoder (1-16); 0 picks: two for the top rung, one "
+                       "for the others, as every rendition already runs on its own thread. "
+                       "Default 0."),
+        QStringLiteral("N"), QStringLiteral("0"));
     const QCommandLineOption statsInterval(QStringLiteral("stats-interval"),
         QStringLiteral("Seconds between the status lines printed to stderr (0: none). Default 10."),
         QStringLiteral("S"), QStringLiteral("10"));
     parser.addOptions({helpOption, versionOption, headless, source, noRealtime, port, bind,
                        dataDir, streamKey, ladder, segmentSeconds, corsOrigin, retainHours, preset,
-                       statsInterval});
+                       x264Threads, statsInterval});
 
     ParseResult result;
     result.helpText = parser.helpText();
@@ -207,6 +212,9 @@ ParseResult parseCommandLine(const QStringList &arguments)
                     .arg(options.x264Preset, presets.join(u' '));
         return result;
     }
+    if (!parseInteger(QStringLiteral("x264-threads"), parser.value(x264Threads), 0, 16,
+                      &options.x264Threads, &error))
+        return result;
     if (!parseInteger(QStringLiteral("stats-interval"), parser.value(statsInterval), 0, 3600,
                       &options.statsIntervalSeconds, &error))
         return result;

@@ -25,6 +25,7 @@ struct StudioOptions {
     QString corsOrigin = QStringLiteral("*");
     int retainHours = 24;
     QString x264Preset = QStringLiteral("veryfast");
+    int x264Threads = 0;
     int statsIntervalSeconds = 10;
 };
 

@@ -3,9 +3,9 @@
 namespace afk::media {
 namespace {
 
-// About a second of video plus its audio: enough to ride out a slow frame, small enough that
+// Half a second of video plus its audio: enough to ride out a slow frame, small enough that
 // back-pressure reaches the source quickly.
-constexpr int encoderQueueCapacity = 96;
+constexpr int encoderQueueCapacity = 48;
 
 } // namespace
 

@@ -92,7 +92,8 @@ void fillRect(AVFrame &frame, int left, int top, int width, int height, quint8 y
 
 TestPatternSource::TestPatternSource(int width, int height, int framesPerSecond, bool isRealtime,
                                      int maxDurationSeconds)
-    : m_framesPerSecond(framesPerSecond), m_maxDurationSeconds(maxDurationSeconds)
+    : m_framesPerSecond(framesPerSecond), m_maxDurationSeconds(maxDurationSeconds),
+      m_framePool(AV_PIX_FMT_YUV420P, width, height)
 {
     m_info.hasVideo = true;
     m_info.width = width;
@@ -113,13 +114,10 @@ bool TestPatternSource::open(QString *error)
     return true;
 }
 
-FramePtr TestPatternSource::makeVideoFrame(qint64 frameIndex, qint64 wallMs) const
+FramePtr TestPatternSource::makeVideoFrame(qint64 frameIndex, qint64 wallMs)
 {
-    FramePtr frame = allocFrame();
-    frame->format = AV_PIX_FMT_YUV420P;
-    frame->width = m_info.width;
-    frame->height = m_info.height;
-    if (av_frame_get_buffer(frame.get(), 0) < 0)
+    FramePtr frame = m_framePool.get();
+    if (!frame)
         return nullptr;
 
     // BT.601 limited-range colour bars: white, yellow, cyan, green, magenta, red, blue.

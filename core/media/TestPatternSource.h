@@ -3,6 +3,7 @@
 #pragma once
 
 #include "MediaSource.h"
+#include "VideoFramePool.h"
 
 namespace afk::media {
 
@@ -19,12 +20,13 @@ public:
     bool run(FrameSink &sink, const std::atomic<bool> &stopRequested, QString *error) override;
 
 private:
-    FramePtr makeVideoFrame(qint64 frameIndex, qint64 wallMs) const;
+    FramePtr makeVideoFrame(qint64 frameIndex, qint64 wallMs);
     FramePtr makeAudioFrame(qint64 firstSample) const;
 
     SourceInfo m_info;
     int m_framesPerSecond;
     int m_maxDurationSeconds;
+    VideoFramePool m_framePool;
 };
 
 } // namespace afk::media

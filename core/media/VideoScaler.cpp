@@ -26,13 +26,12 @@ FramePtr VideoScaler::scale(const AVFrame &input, QString *error)
                      .arg(m_height);
         return nullptr;
     }
-    FramePtr output = allocFrame();
-    output->format = AV_PIX_FMT_YUV420P;
-    output->width = m_width;
-    output->height = m_height;
-    int result = av_frame_get_buffer(output.get(), 0);
-    if (result >= 0)
-        result = sws_scale_frame(m_context.get(), output.get(), &input);
+    FramePtr output = m_pool.get();
+    if (!output) {
+        *error = QStringLiteral("out of memory for a %1x%2 frame").arg(m_width).arg(m_height);
+        return nullptr;
+    }
+    const int result = sws_scale_frame(m_context.get(), output.get(), &input);
     if (result < 0) {
         *error = QStringLiteral("scaling failed: %1").arg(avErrorText(result));
         return nullptr;

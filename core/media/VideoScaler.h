@@ -2,14 +2,17 @@
 // the rendition's size. Recreates its swscale context when the input changes mid-stream.
 #pragma once
 
-#include "LibavPtr.h"
+#include "VideoFramePool.h"
 
 namespace afk::media {
 
 class VideoScaler
 {
 public:
-    VideoScaler(int width, int height) : m_width(width), m_height(height) {}
+    VideoScaler(int width, int height)
+        : m_width(width), m_height(height), m_pool(AV_PIX_FMT_YUV420P, width, height)
+    {
+    }
 
     // A new frame of the target size; a new reference to the input when it already is one
     // (no copy). nullptr with *error on failure.
@@ -19,6 +22,7 @@ private:
     int m_width;
     int m_height;
     SwsPtr m_context;
+    VideoFramePool m_pool;
 };
 
 } // namespace afk::media

@@ -79,6 +79,7 @@ Stream *StreamRegistry::startStream(const QString &streamKey, const QString &use
     config.segmentSeconds = m_defaults.segmentSeconds;
     config.x264Preset = m_defaults.x264Preset;
     config.audioBitrateKbps = m_defaults.audioBitrateKbps;
+    config.x264Threads = m_defaults.x264Threads;
     if (!stream->startMedia(std::move(source), std::move(config), error)) {
         stream->stop();
         return nullptr;

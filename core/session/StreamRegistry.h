@@ -14,6 +14,7 @@ struct EncodingDefaults {
     int segmentSeconds = 2;
     QString x264Preset = QStringLiteral("veryfast");
     int audioBitrateKbps = 128;
+    int x264Threads = 0;
 };
 
 class StreamRegistry : public QObject

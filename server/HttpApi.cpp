@@ -12,12 +12,15 @@
 #include <QHttpServerResponder>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QMetaMethod>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <algorithm>
 
-namespace afk::server {
-namespace {
+namespace afk::server
+{
+namespace
+{
 
 const QByteArray playlistType = QByteArrayLiteral("application/vnd.apple.mpegurl");
 const QByteArray playlistCache = QByteArrayLiteral("no-cache");
@@ -45,8 +48,8 @@ bool isSegmentName(const QString &name)
         return false;
     const QStringView number =
         QStringView(name).mid(prefix.size(), name.size() - prefix.size() - suffix.size());
-    return !number.isEmpty() && number.size() <= 10
-           && std::all_of(number.begin(), number.end(), [](QChar c) { return c.isDigit(); });
+    return !number.isEmpty() && number.size() <= 10 &&
+           std::all_of(number.begin(), number.end(), [](QChar c) { return c.isDigit(); });
 }
 
 // A Host header worth echoing into absolute URLs: host or [v6] plus an optional port.
@@ -55,9 +58,25 @@ bool isPlausibleHost(const QByteArray &host)
     if (host.isEmpty() || host.size() > 255)
         return false;
     return std::all_of(host.begin(), host.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-               || c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']';
     });
+}
+
+// Engine.IO's default path, the only one a WebSocket upgrade is accepted on.
+bool isSocketIoPath(const QString &encodedPath)
+{
+    return encodedPath == u"/socket.io" || encodedPath.startsWith(u"/socket.io/");
+}
+
+// Qt 6.4 asks handleRequest about a WebSocket upgrade before it commits the handshake bytes it
+// read (the socket's read transaction is still open) and then, if handleRequest returns true,
+// hands the socket to its WebSocket server. Nothing may be written to such a socket.
+bool isWebSocketUpgrade(const QHttpServerRequest &request, const QTcpSocket *socket)
+{
+    return socket->isTransactionStarted() &&
+           request.value(QByteArrayLiteral("Upgrade")).compare("websocket", Qt::CaseInsensitive) ==
+               0;
 }
 
 QString describeListenError(const QTcpServer &server)
@@ -172,12 +191,21 @@ int HttpApi::httpViewerCount(const QString &streamKey)
 
 bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    const Incoming incoming{request, request.method(), publicHost(request, socket)};
     const QString encodedPath = request.url().path(QUrl::FullyEncoded);
+    if (isWebSocketUpgrade(request, socket)) {
+        // true: the socket goes to whoever listens to newWebSocketConnection (the Socket.IO
+        // server); false, or nobody listening: missingHandler answers.
+        if (!isSocketIoPath(encodedPath))
+            return false;
+        static const QMetaMethod newConnection =
+            QMetaMethod::fromSignal(&QAbstractHttpServer::newWebSocketConnection);
+        if (isSignalConnected(newConnection))
+            m_metrics.recordResponse(HttpRoute::SocketIo, 101, 0);
+        return true;
+    }
 
     Routed routed;
-    if (encodedPath == u"/socket.io" || encodedPath.startsWith(u"/socket.io/")) {
-        // WebSocket upgrades never reach here (QAbstractHttpServer hands them over first).
+    if (isSocketIoPath(encodedPath)) {
         routed.route = HttpRoute::SocketIo;
         routed.reply = HttpReply::json(
             QJsonObject{{QStringLiteral("code"), 0},
@@ -190,8 +218,10 @@ bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socke
         const RequestPath path = RequestPath::parse(encodedPath);
         if (!path.isValid()) {
             routed.route = HttpRoute::BadPath;
-            routed.reply = HttpReply::error(400, QStringLiteral("bad request path: ") + path.error());
+            routed.reply =
+                HttpReply::error(400, QStringLiteral("bad request path: ") + path.error());
         } else {
+            const Incoming incoming{request, request.method(), publicHost(request, socket)};
             routed = route(incoming, path);
         }
     }
@@ -202,15 +232,21 @@ bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socke
 void HttpApi::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     Routed routed;
-    routed.reply = HttpReply::error(404, QStringLiteral("not found"));
+    if (isWebSocketUpgrade(request, socket) &&
+        isSocketIoPath(request.url().path(QUrl::FullyEncoded))) {
+        routed.route = HttpRoute::SocketIo;
+        routed.reply = HttpReply::error(503, QStringLiteral("the Socket.IO server is not running"));
+    } else {
+        routed.reply = HttpReply::error(404, QStringLiteral("not found"));
+    }
     finish(request, socket, routed);
 }
 
 HttpApi::Routed HttpApi::route(const Incoming &incoming, const RequestPath &path)
 {
     const QStringList &segments = path.segments();
-    if (segments == QStringList{QStringLiteral("health")}
-        || segments == QStringList{QStringLiteral("livestream"), QStringLiteral("health")})
+    if (segments == QStringList{QStringLiteral("health")} ||
+        segments == QStringList{QStringLiteral("livestream"), QStringLiteral("health")})
         return dispatch(incoming, HttpRoute::Health, Access::Read, [&] { return healthReply(); });
     if (segments == QStringList{QStringLiteral("metrics")})
         return dispatch(incoming, HttpRoute::Metrics, Access::Read, [&] { return metricsReply(); });
@@ -339,7 +375,8 @@ HttpReply HttpApi::serveFile(const QString &path, const QByteArray &contentType,
     return HttpReply::content(std::move(data), contentType, cacheControl);
 }
 
-HttpReply HttpApi::servePlaylist(const QString &streamKey, const QStringList &relativeSegments) const
+HttpReply HttpApi::servePlaylist(const QString &streamKey,
+                                 const QStringList &relativeSegments) const
 {
     return serveFile(m_registry.store().resolveFile(streamKey, relativeSegments), playlistType,
                      playlistCache, QStringLiteral("playlist not found"));
@@ -350,8 +387,8 @@ HttpReply HttpApi::serveSegment(const QString &streamKey, const QString &renditi
 {
     const QStringList relative =
         rendition.isEmpty() ? QStringList{fileName} : QStringList{rendition, fileName};
-    return serveFile(m_registry.store().resolveFile(streamKey, relative), segmentType,
-                     segmentCache, QStringLiteral("segment not found"));
+    return serveFile(m_registry.store().resolveFile(streamKey, relative), segmentType, segmentCache,
+                     QStringLiteral("segment not found"));
 }
 
 HttpReply HttpApi::serveTopRenditionSegment(const QString &streamKey, const QString &fileName) const
@@ -376,9 +413,8 @@ QString HttpApi::topRenditionName(const QString &streamKey) const
 
 HttpReply HttpApi::statusReply(const QString &streamKey)
 {
-    return HttpReply::json(buildStreamStatus(m_registry.store(), streamKey,
-                                             m_registry.find(streamKey),
-                                             httpViewerCount(streamKey)));
+    return HttpReply::json(buildStreamStatus(
+        m_registry.store(), streamKey, m_registry.find(streamKey), httpViewerCount(streamKey)));
 }
 
 HttpReply HttpApi::startReply(const Incoming &incoming, const QString &streamKey)
@@ -391,11 +427,12 @@ HttpReply HttpApi::startReply(const Incoming &incoming, const QString &streamKey
     QString title;
     QString description;
     QString error;
-    if (!parseJsonBody(body, &object, &error) || !checkAction(object, QStringLiteral("start"), &error)
-        || !optionalString(object, QStringLiteral("userId"), maxUserIdLength, &userId, &error)
-        || !optionalString(object, QStringLiteral("title"), maxTitleLength, &title, &error)
-        || !optionalString(object, QStringLiteral("description"), maxTitleLength, &description,
-                           &error))
+    if (!parseJsonBody(body, &object, &error) ||
+        !checkAction(object, QStringLiteral("start"), &error) ||
+        !optionalString(object, QStringLiteral("userId"), maxUserIdLength, &userId, &error) ||
+        !optionalString(object, QStringLiteral("title"), maxTitleLength, &title, &error) ||
+        !optionalString(object, QStringLiteral("description"), maxTitleLength, &description,
+                        &error))
         return HttpReply::error(400, error);
 
     const StreamUrls urls = StreamUrls::make(incoming.publicHost, streamKey);
@@ -429,7 +466,8 @@ HttpReply HttpApi::stopReply(const Incoming &incoming, const QString &streamKey)
         return HttpReply::error(413, QStringLiteral("request body too large"));
     QJsonObject object;
     QString error;
-    if (!parseJsonBody(body, &object, &error) || !checkAction(object, QStringLiteral("stop"), &error))
+    if (!parseJsonBody(body, &object, &error) ||
+        !checkAction(object, QStringLiteral("stop"), &error))
         return HttpReply::error(400, error);
 
     QJsonObject answer{
@@ -491,8 +529,9 @@ HttpReply HttpApi::healthReply() const
 HttpReply HttpApi::activeReply(const Incoming &incoming)
 {
     QList<session::Stream *> active = m_registry.activeStreams();
-    std::sort(active.begin(), active.end(),
-              [](const session::Stream *a, const session::Stream *b) { return a->key() < b->key(); });
+    std::sort(active.begin(), active.end(), [](const session::Stream *a, const session::Stream *b) {
+        return a->key() < b->key();
+    });
     QJsonArray streams;
     for (const session::Stream *stream : active)
         streams.append(activeStreamEntry(*stream, httpViewerCount(stream->key()),
@@ -506,8 +545,9 @@ HttpReply HttpApi::activeReply(const Incoming &incoming)
 HttpReply HttpApi::metricsReply()
 {
     QList<session::Stream *> active = m_registry.activeStreams();
-    std::sort(active.begin(), active.end(),
-              [](const session::Stream *a, const session::Stream *b) { return a->key() < b->key(); });
+    std::sort(active.begin(), active.end(), [](const session::Stream *a, const session::Stream *b) {
+        return a->key() < b->key();
+    });
     QList<StreamMetricsSample> samples;
     samples.reserve(active.size());
     for (const session::Stream *stream : active) {
@@ -528,7 +568,8 @@ QString HttpApi::publicHost(const QHttpServerRequest &request, const QTcpSocket 
     return QStringLiteral("%1:%2").arg(hostForUrl(socket->localAddress())).arg(socket->localPort());
 }
 
-qint64 HttpApi::write(const QHttpServerRequest &request, QTcpSocket *socket, const Routed &routed)
+qint64 HttpApi::writeReply(const QHttpServerRequest &request, QTcpSocket *socket,
+                           const Routed &routed)
 {
     const HttpReply &reply = routed.reply;
     QHttpServerResponder responder = makeResponder(request, socket);
@@ -553,13 +594,14 @@ qint64 HttpApi::write(const QHttpServerRequest &request, QTcpSocket *socket, con
     if (request.method() == QHttpServerRequest::Method::Options)
         responder.writeHeader(QByteArrayLiteral("Access-Control-Max-Age"),
                               QByteArrayLiteral("600"));
-    responder.writeHeader(QByteArrayLiteral("X-Content-Type-Options"), QByteArrayLiteral("nosniff"));
+    responder.writeHeader(QByteArrayLiteral("X-Content-Type-Options"),
+                          QByteArrayLiteral("nosniff"));
     if (reply.statusCode != 204)
         responder.writeHeader(QByteArrayLiteral("Content-Length"),
                               QByteArray::number(reply.body.size()));
 
-    const bool hasBody = reply.statusCode != 204
-                         && request.method() != QHttpServerRequest::Method::Head;
+    const bool hasBody =
+        reply.statusCode != 204 && request.method() != QHttpServerRequest::Method::Head;
     // writeBody also ends the header block, so it is called even without a body.
     responder.writeBody(hasBody ? reply.body : QByteArray());
     return hasBody ? reply.body.size() : 0;
@@ -567,16 +609,16 @@ qint64 HttpApi::write(const QHttpServerRequest &request, QTcpSocket *socket, con
 
 void HttpApi::finish(const QHttpServerRequest &request, QTcpSocket *socket, const Routed &routed)
 {
-    const qint64 bodyBytes = write(request, socket, routed);
+    const qint64 bodyBytes = writeReply(request, socket, routed);
     m_metrics.recordResponse(routed.route, routed.reply.statusCode, bodyBytes);
     // A GET of a playlist or segment is a viewer watching; HEAD probes are not.
-    if (!routed.playbackStreamKey.isEmpty() && routed.reply.statusCode == 200
-        && request.method() == QHttpServerRequest::Method::Get) {
-        m_viewers.recordFetch(routed.playbackStreamKey,
-                              PlaybackViewerTracker::clientId(
-                                  request.remoteAddress(),
-                                  request.value(QByteArrayLiteral("User-Agent"))),
-                              m_clock.elapsed());
+    if (!routed.playbackStreamKey.isEmpty() && routed.reply.statusCode == 200 &&
+        request.method() == QHttpServerRequest::Method::Get) {
+        m_viewers.recordFetch(
+            routed.playbackStreamKey,
+            PlaybackViewerTracker::clientId(request.remoteAddress(),
+                                            request.value(QByteArrayLiteral("User-Agent"))),
+            m_clock.elapsed());
     }
 }
 

@@ -1,5 +1,7 @@
 // The embedded HTTP server: HLS playlists and segments of every stream, the /livestream control
-// and status routes of afk-protocol.md, health and Prometheus metrics.
+// and status routes of afk-protocol.md, health and Prometheus metrics. WebSocket upgrades on
+// /socket.io/ are handed to whoever listens to newWebSocketConnection() (the Socket.IO server
+// takes them with nextPendingWebSocketConnection()); with no listener they are answered 503.
 #pragma once
 
 #include "HttpMetrics.h"
@@ -16,12 +18,14 @@
 
 class QTcpServer;
 
-namespace afk::session {
+namespace afk::session
+{
 class Stream;
 class StreamRegistry;
 } // namespace afk::session
 
-namespace afk::server {
+namespace afk::server
+{
 
 class RequestPath;
 
@@ -74,8 +78,7 @@ private:
     };
 
     Routed route(const Incoming &incoming, const RequestPath &path);
-    Routed routeStream(const Incoming &incoming, const QString &streamKey,
-                       const QStringList &rest);
+    Routed routeStream(const Incoming &incoming, const QString &streamKey, const QStringList &rest);
     Routed dispatch(const Incoming &incoming, HttpRoute route, Access access,
                     const std::function<HttpReply()> &handler);
 
@@ -98,7 +101,7 @@ private:
     QString topRenditionName(const QString &streamKey) const;
     QString publicHost(const QHttpServerRequest &request, const QTcpSocket *socket) const;
     // Writes the answer (no body for HEAD) and returns the body bytes written.
-    qint64 write(const QHttpServerRequest &request, QTcpSocket *socket, const Routed &routed);
+    qint64 writeReply(const QHttpServerRequest &request, QTcpSocket *socket, const Routed &routed);
     void finish(const QHttpServerRequest &request, QTcpSocket *socket, const Routed &routed);
 
     session::StreamRegistry &m_registry;

@@ -3,8 +3,10 @@
 #include <QtNumeric>
 #include <algorithm>
 
-namespace afk::server {
-namespace {
+namespace afk::server
+{
+namespace
+{
 
 using Labels = std::initializer_list<std::pair<const char *, QString>>;
 

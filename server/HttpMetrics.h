@@ -9,7 +9,8 @@
 #include <QString>
 #include <utility>
 
-namespace afk::server {
+namespace afk::server
+{
 
 // The fixed set of route labels requests are counted under.
 enum class HttpRoute {

@@ -2,7 +2,8 @@
 
 #include <QJsonDocument>
 
-namespace afk::server {
+namespace afk::server
+{
 
 HttpReply HttpReply::json(const QJsonObject &object, int statusCode)
 {

@@ -7,7 +7,8 @@
 #include <QString>
 #include <utility>
 
-namespace afk::server {
+namespace afk::server
+{
 
 struct HttpReply {
     int statusCode = 200;

@@ -2,7 +2,8 @@
 
 #include <QCryptographicHash>
 
-namespace afk::server {
+namespace afk::server
+{
 
 PlaybackViewerTracker::PlaybackViewerTracker(qint64 windowMs) : m_windowMs(windowMs) {}
 

@@ -7,7 +7,8 @@
 #include <QHostAddress>
 #include <QString>
 
-namespace afk::server {
+namespace afk::server
+{
 
 class PlaybackViewerTracker
 {

@@ -3,8 +3,10 @@
 #include <QByteArray>
 #include <QStringDecoder>
 
-namespace afk::server {
-namespace {
+namespace afk::server
+{
+namespace
+{
 
 int hexValue(char c)
 {

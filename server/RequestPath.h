@@ -5,7 +5,8 @@
 #include <QString>
 #include <QStringList>
 
-namespace afk::server {
+namespace afk::server
+{
 
 class RequestPath
 {

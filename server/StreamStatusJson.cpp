@@ -9,8 +9,10 @@
 #include <QFileInfo>
 #include <QJsonArray>
 
-namespace afk::server {
-namespace {
+namespace afk::server
+{
+namespace
+{
 
 constexpr qint64 maxManifestBytes = 1024 * 1024;
 constexpr int maxListedFiles = 1000;
@@ -134,9 +136,9 @@ QJsonObject buildStreamStatus(const storage::StreamStore &store, const QString &
     }
 
     const bool isActive = stream && stream->isActive();
-    const bool isEnded = manifest.hasEndList
-                         || (stream ? stream->state() == session::Stream::State::Ended
-                                    : hasMetadata && metadata.endedAtMs > 0);
+    const bool isEnded =
+        manifest.hasEndList || (stream ? stream->state() == session::Stream::State::Ended
+                                       : hasMetadata && metadata.endedAtMs > 0);
 
     QJsonValue streamData = QJsonValue::Null;
     if (isActive) {

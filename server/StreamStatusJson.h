@@ -7,14 +7,17 @@
 #include <QJsonObject>
 #include <QString>
 
-namespace afk::storage {
+namespace afk::storage
+{
 class StreamStore;
 }
-namespace afk::session {
+namespace afk::session
+{
 class Stream;
 }
 
-namespace afk::server {
+namespace afk::server
+{
 
 // Public URLs of a stream as a client reaches this server (hostAndPort from its Host header).
 struct StreamUrls {

@@ -18,12 +18,14 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QWebSocket>
 #include <memory>
 
 using afk::server::HttpApi;
 using afk::server::HttpApiOptions;
 
-namespace {
+namespace
+{
 
 const QByteArray secretText = QByteArrayLiteral("AFK-TEST-SECRET-4f1c9e2b");
 const QString archivedKey = QStringLiteral("archived_stream-01"); // from an "earlier run"
@@ -107,12 +109,17 @@ private slots:
     void playbackAndIngest();
     void httpViewers();
     void metrics();
+    void socketIoPath();
+    void webSocketUpgradeIsHandedOver();
     void listenErrors();
     void secretNeverServed();
 
 private:
     QString streamDir(const QString &key) const { return m_dataDir + u'/' + key; }
-    QString baseUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_api->serverPort()); }
+    QString baseUrl() const
+    {
+        return QStringLiteral("http://127.0.0.1:%1").arg(m_api->serverPort());
+    }
     HttpResult send(const QByteArray &verb, const QString &path, const QByteArray &body = {},
                     const QList<std::pair<QByteArray, QByteArray>> &headers = {});
     // Sends bytes as they are (no client normalisation) and returns the raw response, or
@@ -156,8 +163,8 @@ void TestHttpApi::initTestCase()
     QVERIFY(QFile::link(m_root->path() + QStringLiteral("/secret.txt"),
                         dir + QStringLiteral("/720p/segment_7.ts")));
 
-    m_registry = std::make_unique<afk::session::StreamRegistry>(store,
-                                                                afk::session::EncodingDefaults{});
+    m_registry =
+        std::make_unique<afk::session::StreamRegistry>(store, afk::session::EncodingDefaults{});
     m_api = std::make_unique<HttpApi>(*m_registry, HttpApiOptions{});
     QVERIFY2(m_api->listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
     QVERIFY(m_api->serverPort() != 0);
@@ -184,7 +191,8 @@ HttpResult TestHttpApi::send(const QByteArray &verb, const QString &path, const 
     else if (verb == "HEAD")
         reply = m_network->head(request);
     else if (verb == "POST") {
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        request.setHeader(QNetworkRequest::ContentTypeHeader,
+                          QByteArrayLiteral("application/json"));
         reply = m_network->post(request, body);
     } else
         reply = m_network->sendCustomRequest(request, verb, body);
@@ -212,13 +220,12 @@ QByteArray TestHttpApi::sendRaw(const QByteArray &requestBytes, bool isHead)
         const qsizetype headerEnd = response.indexOf("\r\n\r\n");
         if (headerEnd < 0)
             return socket.state() == QAbstractSocket::UnconnectedState;
-        static const QRegularExpression contentLength(
-            QStringLiteral("\r\ncontent-length: *(\\d+)"), QRegularExpression::CaseInsensitiveOption);
+        static const QRegularExpression contentLength(QStringLiteral("\r\ncontent-length: *(\\d+)"),
+                                                      QRegularExpression::CaseInsensitiveOption);
         const auto match = contentLength.match(QString::fromLatin1(response.left(headerEnd)));
-        const qsizetype bodySize =
-            match.hasMatch() && !isHead ? match.captured(1).toLongLong() : 0;
-        return response.size() >= headerEnd + 4 + bodySize
-               || socket.state() == QAbstractSocket::UnconnectedState;
+        const qsizetype bodySize = match.hasMatch() && !isHead ? match.captured(1).toLongLong() : 0;
+        return response.size() >= headerEnd + 4 + bodySize ||
+               socket.state() == QAbstractSocket::UnconnectedState;
     };
     if (!QTest::qWaitFor(isComplete, 10000))
         qWarning("no complete response in time");
@@ -297,10 +304,9 @@ void TestHttpApi::missingSegmentIsJson404()
 
 void TestHttpApi::headHasNoBody()
 {
-    const QByteArray raw =
-        sendRaw("HEAD /livestream/" + archivedKey.toLatin1()
-                    + "/segment_0.ts HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-                true);
+    const QByteArray raw = sendRaw("HEAD /livestream/" + archivedKey.toLatin1() +
+                                       "/segment_0.ts HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                                   true);
     QVERIFY2(raw.startsWith("HTTP/1.1 200"), raw.constData());
     QVERIFY(raw.contains("\r\nContent-Length: " + QByteArray::number(topSegment.size()) + "\r\n"));
     QVERIFY(raw.endsWith("\r\n\r\n")); // headers only
@@ -341,10 +347,9 @@ void TestHttpApi::nonWildcardOriginVaries()
     HttpApi api(*m_registry, options);
     QString error;
     QVERIFY2(api.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
-    QNetworkRequest request(
-        QUrl(QStringLiteral("http://127.0.0.1:%1/livestream/%2/stream.m3u8")
-                 .arg(api.serverPort())
-                 .arg(archivedKey)));
+    QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/livestream/%2/stream.m3u8")
+                                     .arg(api.serverPort())
+                                     .arg(archivedKey)));
     std::unique_ptr<QNetworkReply> reply(m_network->get(request));
     QSignalSpy finished(reply.get(), &QNetworkReply::finished);
     QVERIFY(finished.wait(10000));
@@ -413,7 +418,8 @@ void TestHttpApi::traversalProbes_data()
     QTest::newRow("key with %2f") << QByteArray("/livestream/..%2fsecret.txt/stream.m3u8");
     QTest::newRow("key secret.txt") << QByteArray("/livestream/secret.txt/stream.m3u8");
     QTest::newRow("absolute //") << QByteArray("//etc/passwd");
-    QTest::newRow("absolute // secret") << QByteArray("/") + QFile::encodeName(m_root->path()) + "/secret.txt";
+    QTest::newRow("absolute // secret")
+        << QByteArray("/") + QFile::encodeName(m_root->path()) + "/secret.txt";
     QTest::newRow("absolute-form") << QByteArray("http://127.0.0.1/livestream/../secret.txt");
     QTest::newRow(".hidden") << stream + "/.hidden";
     QTest::newRow("over-long") << stream + '/' + QByteArray(5000, 'a') + ".ts";
@@ -531,7 +537,8 @@ void TestHttpApi::statusShape()
     QVERIFY(files.contains(QStringLiteral("720p")));
     QVERIFY(status.value("cloudinary").isObject());
     const QJsonObject overall = status.value("overall").toObject();
-    for (const char *key : {"isActive", "hasManifest", "hasStreamDir", "hasVideoContent", "isEnded"})
+    for (const char *key :
+         {"isActive", "hasManifest", "hasStreamDir", "hasVideoContent", "isEnded"})
         QVERIFY2(overall.contains(key), key);
     QCOMPARE(overall.value("hasManifest").toBool(), true);
     QCOMPARE(overall.value("hasVideoContent").toBool(), true);
@@ -552,9 +559,9 @@ void TestHttpApi::statusShape()
         QVERIFY2(streamData.contains(name), name);
     QCOMPARE(streamData.value("userId").toString(), QStringLiteral("anonymous"));
     const QJsonObject stats = live.value("stats").toObject();
-    for (const char *name : {"inputFps", "outputFps", "encoderSpeed", "videoFramesDropped",
-                             "videoFramesDuplicated", "videoFramesLate", "inputQueue",
-                             "encoderQueue", "segmentsProduced", "renditions"})
+    for (const char *name :
+         {"inputFps", "outputFps", "encoderSpeed", "videoFramesDropped", "videoFramesDuplicated",
+          "videoFramesLate", "inputQueue", "encoderQueue", "segmentsProduced", "renditions"})
         QVERIFY2(stats.contains(name), name);
     QVERIFY(stats.value("inputQueue").toObject().contains("capacity"));
     QVERIFY(stats.value("encoderQueue").toObject().contains("depth"));
@@ -615,17 +622,21 @@ void TestHttpApi::playbackAndIngest()
 {
     const HttpResult playback = send("GET", "/livestream/" + archivedKey + "/playback");
     QCOMPARE(playback.status, 200);
-    QVERIFY(playback.json().value("playbackUrl").toString().endsWith(
-        "/livestream/" + archivedKey + "/stream.m3u8"));
-    QVERIFY(playback.json().value("masterPlaylistUrl").toString().endsWith(
-        "/livestream/" + archivedKey + "/master.m3u8"));
+    QVERIFY(playback.json()
+                .value("playbackUrl")
+                .toString()
+                .endsWith("/livestream/" + archivedKey + "/stream.m3u8"));
+    QVERIFY(playback.json()
+                .value("masterPlaylistUrl")
+                .toString()
+                .endsWith("/livestream/" + archivedKey + "/master.m3u8"));
     QCOMPARE(send("GET", "/livestream/nobodyhere/playback").status, 404);
 
     const HttpResult ingest = send("GET", "/livestream/newkey/ingest");
     QCOMPARE(ingest.status, 200);
-    QCOMPARE(ingest.json().value("ingestUrl").toString(),
-             QStringLiteral("ws://127.0.0.1:%1/socket.io/?streamKey=newkey")
-                 .arg(m_api->serverPort()));
+    QCOMPARE(
+        ingest.json().value("ingestUrl").toString(),
+        QStringLiteral("ws://127.0.0.1:%1/socket.io/?streamKey=newkey").arg(m_api->serverPort()));
 }
 
 void TestHttpApi::httpViewers()
@@ -635,9 +646,9 @@ void TestHttpApi::httpViewers()
     QVERIFY(writeFile(streamDir(key) + QStringLiteral("/stream.m3u8"), mediaPlaylist));
     QCOMPARE(m_api->httpViewerCount(key), 0);
     for (int i = 0; i < 3; ++i)
-        QCOMPARE(send("GET", "/livestream/" + key + "/stream.m3u8", {}, {{"User-Agent", "one"}})
-                     .status,
-                 200);
+        QCOMPARE(
+            send("GET", "/livestream/" + key + "/stream.m3u8", {}, {{"User-Agent", "one"}}).status,
+            200);
     QCOMPARE(m_api->httpViewerCount(key), 1);
     QCOMPARE(send("GET", "/livestream/" + key + "/stream.m3u8", {}, {{"User-Agent", "two"}}).status,
              200);
@@ -692,6 +703,53 @@ void TestHttpApi::metrics()
     QVERIFY(metricValue(after.body, R"(afk_http_requests_total{route="metrics",code="200"})") >= 1);
     QCOMPARE(m_api->metrics().requestCount(afk::server::HttpRoute::Segment, 200),
              quint64(segmentsBefore + 2));
+}
+
+void TestHttpApi::socketIoPath()
+{
+    // Long-polling is refused with a clear 400 (the PWA only uses the WebSocket transport).
+    const HttpResult polling = send("GET", "/socket.io/?EIO=4&transport=polling");
+    QCOMPARE(polling.status, 400);
+    QCOMPARE(polling.header("Content-Type"), QByteArray("application/json"));
+    QVERIFY(polling.json().value("error").toString().contains("WebSocket"));
+
+    // With no Socket.IO server attached, an upgrade is answered 503; elsewhere there is none.
+    const QByteArray handshake = " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                                 "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("^WebSocket received")));
+    const QByteArray noServer = sendRaw("GET /socket.io/?EIO=4&transport=websocket" + handshake);
+    QVERIFY2(noServer.startsWith("HTTP/1.1 503 "), noServer.constData());
+    QVERIFY(noServer.contains("\r\nContent-Type: application/json\r\n"));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("^WebSocket received")));
+    const QByteArray elsewhere = sendRaw("GET /livestream/x/stream.m3u8" + handshake);
+    QVERIFY2(elsewhere.startsWith("HTTP/1.1 404 "), elsewhere.constData());
+}
+
+void TestHttpApi::webSocketUpgradeIsHandedOver()
+{
+    HttpApi api(*m_registry, HttpApiOptions{});
+    QString error;
+    QVERIFY2(api.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    std::vector<std::unique_ptr<QWebSocket>> accepted;
+    connect(&api, &HttpApi::newWebSocketConnection, this, [&] {
+        while (api.hasPendingWebSocketConnections())
+            accepted.push_back(api.nextPendingWebSocketConnection());
+    });
+
+    QWebSocket client;
+    QSignalSpy connected(&client, &QWebSocket::connected);
+    client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/socket.io/?EIO=4&transport=websocket")
+                         .arg(api.serverPort())));
+    QVERIFY(connected.wait(10000));
+    QTRY_COMPARE(accepted.size(), size_t(1));
+    QCOMPARE(accepted.front()->requestUrl().path(), QStringLiteral("/socket.io/"));
+    QSignalSpy received(accepted.front().get(), &QWebSocket::textMessageReceived);
+    client.sendTextMessage(QStringLiteral("2probe"));
+    QVERIFY(received.wait(10000));
+    QCOMPARE(received.first().first().toString(), QStringLiteral("2probe"));
+    QCOMPARE(api.metrics().requestCount(afk::server::HttpRoute::SocketIo, 101), quint64(1));
+    client.close();
 }
 
 void TestHttpApi::listenErrors()

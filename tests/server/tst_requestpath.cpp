@@ -23,14 +23,12 @@ void TestRequestPath::validPaths_data()
 
     QTest::newRow("root") << "/" << QStringList{};
     QTest::newRow("health") << "/health" << QStringList{"health"};
-    QTest::newRow("stream playlist")
-        << "/livestream/abc_DEF-123/stream.m3u8"
-        << QStringList{"livestream", "abc_DEF-123", "stream.m3u8"};
-    QTest::newRow("rendition segment")
-        << "/livestream/k/720p/segment_3.ts"
-        << QStringList{"livestream", "k", "720p", "segment_3.ts"};
-    QTest::newRow("percent-encoded letters") << "/livestream/%61bc/status"
-                                             << QStringList{"livestream", "abc", "status"};
+    QTest::newRow("stream playlist") << "/livestream/abc_DEF-123/stream.m3u8"
+                                     << QStringList{"livestream", "abc_DEF-123", "stream.m3u8"};
+    QTest::newRow("rendition segment") << "/livestream/k/720p/segment_3.ts"
+                                       << QStringList{"livestream", "k", "720p", "segment_3.ts"};
+    QTest::newRow("percent-encoded letters")
+        << "/livestream/%61bc/status" << QStringList{"livestream", "abc", "status"};
     QTest::newRow("encoded space") << "/a%20b" << QStringList{"a b"};
     QTest::newRow("dot inside a name") << "/a..b/c.d" << QStringList{"a..b", "c.d"};
     QTest::newRow("utf-8") << "/caf%C3%A9" << QStringList{QString::fromUtf8("caf\xc3\xa9")};
@@ -82,8 +80,7 @@ void TestRequestPath::refusedPaths_data()
     QTest::newRow("over-long path")
         << "/" + QStringList(QList<QString>(200, QStringLiteral("abcdefgh"))).join(u'/');
     QTest::newRow("over-long segment") << "/" + QString(RequestPath::maxSegmentLength + 1, u'x');
-    QTest::newRow("too many segments")
-        << QString("/a").repeated(RequestPath::maxSegmentCount + 1);
+    QTest::newRow("too many segments") << QString("/a").repeated(RequestPath::maxSegmentCount + 1);
 }
 
 void TestRequestPath::refusedPaths()

@@ -120,7 +120,7 @@ void HeadlessStudio::printPlaybackUrls(const session::Stream &stream) const
     printLine(QStringLiteral("status:                        %1/status").arg(streamUrl));
 }
 
-void HeadlessStudio::printStats() const
+void HeadlessStudio::printStats()
 {
     for (session::Stream *stream : m_registry->activeStreams()) {
         const media::PipelineStats stats = stream->stats();
@@ -129,11 +129,12 @@ void HeadlessStudio::printStats() const
             rates << QStringLiteral("%1 %2k").arg(rendition.name).arg(qRound(rendition.lastSegmentKbps));
         std::fprintf(stderr,
                      "[stats] %s: %s, in %.1f fps, out %.1f fps, speed %.2fx, segments %lld, "
-                     "dropped %lld, repeated %lld, queue %d/%d, viewers %d, %s\n",
+                     "dropped %lld, repeated %lld, queue %d/%d, viewers %d (HLS clients %d), %s\n",
                      qPrintable(stream->key()), qPrintable(stream->stateName()), stats.inputFps,
                      stats.outputFps, stats.encoderSpeed, stats.segmentsProduced,
                      stats.videoFramesDropped, stats.videoFramesDuplicated, stats.inputQueueDepth,
-                     stats.inputQueueCapacity, stream->viewerCount(), qPrintable(rates.join(u' ')));
+                     stats.inputQueueCapacity, stream->viewerCount(),
+                     m_server->httpViewerCount(stream->key()), qPrintable(rates.join(u' ')));
     }
 }
 

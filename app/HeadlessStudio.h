@@ -35,7 +35,7 @@ signals:
 
 private:
     void printPlaybackUrls(const session::Stream &stream) const;
-    void printStats() const;
+    void printStats();
     void removeExpiredStreams() const;
     QString baseUrl() const;
 

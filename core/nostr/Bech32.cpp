@@ -5,9 +5,11 @@
 #include <array>
 #include <cstdint>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
-namespace {
+namespace
+{
 
 constexpr char Charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 constexpr qsizetype ChecksumLength = 6;
@@ -221,8 +223,7 @@ QString Bech32::encode(QStringView hrp, QByteArrayView data, qsizetype maxLength
     return text;
 }
 
-std::optional<Bech32::Decoded> Bech32::decode(QStringView text, qsizetype maxLength,
-                                              QString *error)
+std::optional<Bech32::Decoded> Bech32::decode(QStringView text, qsizetype maxLength, QString *error)
 {
     std::optional<Decoded> decoded = decodeWords(text, maxLength, error);
     if (!decoded)

@@ -8,7 +8,8 @@
 
 #include <optional>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 class Bech32
 {
@@ -39,9 +40,8 @@ public:
     // test vectors and other payloads that are not bytes.
     static QString encodeWords(QStringView hrp, QByteArrayView words,
                                qsizetype maxLength = Nip19MaxLength, QString *error = nullptr);
-    static std::optional<Decoded> decodeWords(QStringView text,
-                                              qsizetype maxLength = Nip19MaxLength,
-                                              QString *error = nullptr);
+    static std::optional<Decoded>
+    decodeWords(QStringView text, qsizetype maxLength = Nip19MaxLength, QString *error = nullptr);
 };
 
 } // namespace afk::nostr

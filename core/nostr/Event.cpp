@@ -12,9 +12,11 @@
 
 #include <cmath>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
-namespace {
+namespace
+{
 
 // Largest integer a JSON number (an IEEE double, as in JavaScript) holds exactly.
 constexpr double MaxSafeInteger = 9007199254740991.0;
@@ -46,7 +48,8 @@ void appendTags(QByteArray &out, const QList<QStringList> &tags)
 bool isWellFormed(const Event &event, QString *error)
 {
     if (event.kind < 0 || event.kind > Event::MaxKind) {
-        setError(error, QStringLiteral("kind %1 is outside 0..%2").arg(event.kind).arg(Event::MaxKind));
+        setError(error,
+                 QStringLiteral("kind %1 is outside 0..%2").arg(event.kind).arg(Event::MaxKind));
         return false;
     }
     if (event.createdAt < 0 || double(event.createdAt) > MaxSafeInteger) {
@@ -210,12 +213,9 @@ QJsonObject Event::toJson() const
     for (const QStringList &tag : tags)
         tagArray.append(QJsonArray::fromStringList(tag));
     return QJsonObject{
-        {QStringLiteral("id"), id.toHex()},
-        {QStringLiteral("pubkey"), pubkey.toHex()},
-        {QStringLiteral("created_at"), createdAt},
-        {QStringLiteral("kind"), kind},
-        {QStringLiteral("tags"), tagArray},
-        {QStringLiteral("content"), content},
+        {QStringLiteral("id"), id.toHex()},        {QStringLiteral("pubkey"), pubkey.toHex()},
+        {QStringLiteral("created_at"), createdAt}, {QStringLiteral("kind"), kind},
+        {QStringLiteral("tags"), tagArray},        {QStringLiteral("content"), content},
         {QStringLiteral("sig"), sig.toHex()},
     };
 }
@@ -246,14 +246,14 @@ std::optional<Event> Event::fromJson(const QJsonObject &object, QString *error)
 {
     Event event;
     qint64 kind = 0;
-    if (!readHex(object, QStringLiteral("id"), &event.id, error)
-        || !readHex(object, QStringLiteral("pubkey"), &event.pubkey, error)
-        || !readInteger(object, QStringLiteral("created_at"), MaxSafeInteger, &event.createdAt,
-                        error)
-        || !readInteger(object, QStringLiteral("kind"), MaxKind, &kind, error)
-        || !readTags(object, &event.tags, error)
-        || !readString(object, QStringLiteral("content"), &event.content, error)
-        || !readHex(object, QStringLiteral("sig"), &event.sig, error))
+    if (!readHex(object, QStringLiteral("id"), &event.id, error) ||
+        !readHex(object, QStringLiteral("pubkey"), &event.pubkey, error) ||
+        !readInteger(object, QStringLiteral("created_at"), MaxSafeInteger, &event.createdAt,
+                     error) ||
+        !readInteger(object, QStringLiteral("kind"), MaxKind, &kind, error) ||
+        !readTags(object, &event.tags, error) ||
+        !readString(object, QStringLiteral("content"), &event.content, error) ||
+        !readHex(object, QStringLiteral("sig"), &event.sig, error))
         return std::nullopt;
     event.kind = int(kind);
     return event;

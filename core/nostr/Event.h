@@ -15,7 +15,8 @@
 
 #include <optional>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 class KeyPair;
 class Secp256k1Context;

@@ -15,11 +15,11 @@
 #include <cstddef>
 #include <optional>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 // CRTP: Derived is the concrete type, so that a PublicKey can never be passed as an EventId.
-template <typename Derived, std::size_t N>
-class FixedBytes
+template <typename Derived, std::size_t N> class FixedBytes
 {
 public:
     static constexpr qsizetype Size = qsizetype(N);

@@ -2,9 +2,11 @@
 
 #include <cstring>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
-namespace {
+namespace
+{
 
 constexpr char HexDigits[] = "0123456789abcdef";
 
@@ -32,9 +34,9 @@ bool decodeInto(QStringView hex, unsigned char *out, qsizetype outSize, QString 
     if (outSize > 0)
         std::memset(out, 0, size_t(outSize));
     if (hex.size() != 2 * outSize) {
-        setError(error, QStringLiteral("expected %1 hex characters, got %2")
-                            .arg(2 * outSize)
-                            .arg(hex.size()));
+        setError(
+            error,
+            QStringLiteral("expected %1 hex characters, got %2").arg(2 * outSize).arg(hex.size()));
         return false;
     }
     for (qsizetype i = 0; i < outSize; ++i) {
@@ -74,8 +76,7 @@ bool hexDecodeInto(QStringView hex, unsigned char *out, qsizetype outSize, QStri
     return decodeInto(hex, out, outSize, error, false);
 }
 
-bool hexDecodeIntoAnyCase(QStringView hex, unsigned char *out, qsizetype outSize,
-                          QString *error)
+bool hexDecodeIntoAnyCase(QStringView hex, unsigned char *out, qsizetype outSize, QString *error)
 {
     return decodeInto(hex, out, outSize, error, true);
 }

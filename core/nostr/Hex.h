@@ -8,7 +8,8 @@
 
 #include <optional>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 // Lowercase hex of the bytes (what NIP-01 requires for ids, pubkeys and signatures).
 QString hexEncode(QByteArrayView bytes);
@@ -19,8 +20,7 @@ QString hexEncode(QByteArrayView bytes);
 bool hexDecodeInto(QStringView hex, unsigned char *out, qsizetype outSize, QString *error);
 
 // Same, accepting uppercase letters too: for keys a person typed or pasted.
-bool hexDecodeIntoAnyCase(QStringView hex, unsigned char *out, qsizetype outSize,
-                          QString *error);
+bool hexDecodeIntoAnyCase(QStringView hex, unsigned char *out, qsizetype outSize, QString *error);
 
 // Any even number of lowercase hex characters; nullopt (and *error) otherwise.
 std::optional<QByteArray> hexDecode(QStringView hex, QString *error = nullptr);

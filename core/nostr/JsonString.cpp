@@ -1,8 +1,10 @@
 #include "JsonString.h"
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
-namespace {
+namespace
+{
 
 constexpr char HexDigits[] = "0123456789abcdef";
 

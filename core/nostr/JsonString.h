@@ -4,7 +4,8 @@
 #include <QByteArray>
 #include <QStringView>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 // Appends the quoted UTF-8 JSON string to out, exactly as NIP-01 (and JavaScript's JSON.stringify,
 // which nostr-tools hashes) writes it: \" \\ \n \r \t \b \f escaped; every other character below

@@ -7,9 +7,11 @@
 #include <secp256k1_extrakeys.h>
 #include <secp256k1_schnorrsig.h>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
-namespace {
+namespace
+{
 
 void setError(QString *error, const QString &text)
 {
@@ -59,8 +61,8 @@ std::optional<KeyPair> KeyPair::fromSecretKey(const Secp256k1Context &context,
     }
     secp256k1_xonly_pubkey xonly;
     PublicKey::Array publicBytes{};
-    if (secp256k1_keypair_xonly_pub(context.get(), &xonly, nullptr, keypair.get()) != 1
-        || secp256k1_xonly_pubkey_serialize(context.get(), publicBytes.data(), &xonly) != 1) {
+    if (secp256k1_keypair_xonly_pub(context.get(), &xonly, nullptr, keypair.get()) != 1 ||
+        secp256k1_xonly_pubkey_serialize(context.get(), publicBytes.data(), &xonly) != 1) {
         setError(error, QStringLiteral("could not derive the public key"));
         return std::nullopt;
     }
@@ -99,10 +101,9 @@ Signature KeyPair::signWithAuxRandom(const Message32 &message, const AuxRandom &
     // failure would leave an all-zero signature that no verifier accepts.
     const ScopedKeypair keypair(m_context->get(), m_secretKey);
     Signature::Array signature{};
-    if (!keypair.isValid()
-        || secp256k1_schnorrsig_sign32(m_context->get(), signature.data(), message.data(),
-                                       keypair.get(), auxRandom.data())
-               != 1)
+    if (!keypair.isValid() ||
+        secp256k1_schnorrsig_sign32(m_context->get(), signature.data(), message.data(),
+                                    keypair.get(), auxRandom.data()) != 1)
         signature.fill(0);
     return Signature::fromArray(signature);
 }

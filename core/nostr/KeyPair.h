@@ -8,7 +8,8 @@
 #include <array>
 #include <optional>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 class Secp256k1Context;
 

@@ -18,11 +18,14 @@
 #include <algorithm>
 #include <utility>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
-namespace {
+namespace
+{
 
-constexpr QFileDevice::Permissions OwnerReadWrite = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+constexpr QFileDevice::Permissions OwnerReadWrite =
+    QFileDevice::ReadOwner | QFileDevice::WriteOwner;
 
 void setError(QString *error, const QString &text)
 {
@@ -51,11 +54,13 @@ bool isAcceptableName(const QString &name, QString *error)
         return false;
     }
     if (name.size() > KeyStore::MaxNameLength) {
-        setError(error, QStringLiteral("a name has at most %1 characters").arg(KeyStore::MaxNameLength));
+        setError(error,
+                 QStringLiteral("a name has at most %1 characters").arg(KeyStore::MaxNameLength));
         return false;
     }
     if (name.startsWith(QLatin1String("npub1"), Qt::CaseInsensitive)) {
-        setError(error, QStringLiteral("a name cannot start with \"npub1\" (it would look like a key)"));
+        setError(error,
+                 QStringLiteral("a name cannot start with \"npub1\" (it would look like a key)"));
         return false;
     }
     if (parsePublicKey(name)) {
@@ -96,8 +101,8 @@ bool KeyStore::load(QString *error)
         return true;
     }
     constexpr QFileDevice::Permissions GroupOrOther =
-        QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup
-        | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
+        QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup |
+        QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
     if (file.permissions() & GroupOrOther)
         file.setPermissions(OwnerReadWrite);
     if (!file.open(QIODevice::ReadOnly)) {
@@ -107,13 +112,15 @@ bool KeyStore::load(QString *error)
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &parseError);
     if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
-        setError(error, QStringLiteral("%1 is not a JSON object: %2")
-                            .arg(path, parseError.errorString()));
+        setError(error,
+                 QStringLiteral("%1 is not a JSON object: %2").arg(path, parseError.errorString()));
         return false;
     }
     const QJsonObject root = document.object();
     if (root.value(QLatin1String("version")).toInt() != FileVersion) {
-        setError(error, QStringLiteral("%1: unsupported \"version\" (expected %2)").arg(path).arg(FileVersion));
+        setError(
+            error,
+            QStringLiteral("%1: unsupported \"version\" (expected %2)").arg(path).arg(FileVersion));
         return false;
     }
     const QJsonValue identities = root.value(QLatin1String("identities"));
@@ -130,8 +137,8 @@ bool KeyStore::load(QString *error)
         entry.ncryptsec = object.value(QLatin1String("ncryptsec")).toString();
         QString reason;
         const std::optional<PublicKey> publicKey = Nip19::decodeNpub(npub, &reason);
-        if (!publicKey || !Ncryptsec::inspect(entry.ncryptsec, &reason)
-            || !isAcceptableName(entry.name, &reason)) {
+        if (!publicKey || !Ncryptsec::inspect(entry.ncryptsec, &reason) ||
+            !isAcceptableName(entry.name, &reason)) {
             setError(error, QStringLiteral("%1: identity #%2 is invalid: %3")
                                 .arg(path)
                                 .arg(entries.size() + 1)
@@ -141,7 +148,9 @@ bool KeyStore::load(QString *error)
         entry.publicKey = *publicKey;
         for (const Entry &other : std::as_const(entries)) {
             if (other.name == entry.name || other.publicKey == entry.publicKey) {
-                setError(error, QStringLiteral("%1: identity \"%2\" is listed twice").arg(path, entry.name));
+                setError(
+                    error,
+                    QStringLiteral("%1: identity \"%2\" is listed twice").arg(path, entry.name));
                 return false;
             }
         }
@@ -151,10 +160,9 @@ bool KeyStore::load(QString *error)
     const QString activeNpub = root.value(QLatin1String("active")).toString();
     if (!activeNpub.isEmpty()) {
         active = Nip19::decodeNpub(activeNpub);
-        const bool isKnown = active && std::any_of(entries.cbegin(), entries.cend(),
-                                                    [&](const Entry &entry) {
-                                                        return entry.publicKey == *active;
-                                                    });
+        const bool isKnown =
+            active && std::any_of(entries.cbegin(), entries.cend(),
+                                  [&](const Entry &entry) { return entry.publicKey == *active; });
         if (!isKnown)
             active.reset(); // a stale pointer is not worth refusing the file
     }
@@ -177,8 +185,8 @@ bool KeyStore::save(QString *error) const
             setError(error, QStringLiteral("cannot create %1").arg(m_directory));
             return false;
         }
-        QFile::setPermissions(m_directory, QFileDevice::ReadOwner | QFileDevice::WriteOwner
-                                               | QFileDevice::ExeOwner);
+        QFile::setPermissions(m_directory, QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                               QFileDevice::ExeOwner);
     }
     QJsonArray identities;
     for (const Entry &entry : m_entries) {
@@ -248,7 +256,9 @@ bool KeyStore::checkNewIdentity(const QString &name, const PublicKey &publicKey,
 {
     for (const Entry &entry : m_entries) {
         if (entry.publicKey == publicKey) {
-            setError(error, QStringLiteral("this key is already in the key store as \"%1\"").arg(entry.name));
+            setError(
+                error,
+                QStringLiteral("this key is already in the key store as \"%1\"").arg(entry.name));
             return false;
         }
         if (entry.name == name) {
@@ -423,12 +433,15 @@ std::optional<KeyPair> KeyStore::unlock(const QString &npubOrName, const QString
     const Entry *entry = entryFor(npubOrName, error);
     if (!entry)
         return std::nullopt;
-    const std::optional<SecretKey> secretKey = Ncryptsec::decrypt(entry->ncryptsec, password, error);
+    const std::optional<SecretKey> secretKey =
+        Ncryptsec::decrypt(entry->ncryptsec, password, error);
     if (!secretKey)
         return std::nullopt;
     std::optional<KeyPair> keyPair = KeyPair::fromSecretKey(m_context, *secretKey, error);
     if (keyPair && keyPair->publicKey() != entry->publicKey) {
-        setError(error, QStringLiteral("the stored key of \"%1\" does not match its npub").arg(entry->name));
+        setError(
+            error,
+            QStringLiteral("the stored key of \"%1\" does not match its npub").arg(entry->name));
         return std::nullopt;
     }
     return keyPair;

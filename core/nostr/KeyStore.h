@@ -10,7 +10,8 @@
 
 #include <optional>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 class Secp256k1Context;
 

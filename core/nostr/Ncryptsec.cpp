@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <utility>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
-namespace {
+namespace
+{
 
 constexpr qsizetype SymmetricKeySize = 32;
 constexpr qsizetype CiphertextSize = SecretKey::Size + crypto_aead_xchacha20poly1305_ietf_ABYTES;
@@ -31,8 +33,7 @@ void setError(QString *error, const QString &text)
 }
 
 // Bytes that are wiped when they go out of scope (the derived key, the password bytes).
-template <qsizetype N>
-class WipedBytes
+template <qsizetype N> class WipedBytes
 {
 public:
     WipedBytes() = default;
@@ -73,15 +74,13 @@ bool deriveKey(const QString &password, const unsigned char *salt, int logN, uns
 {
     WipedByteArray passwordBytes(password.normalized(QString::NormalizationForm_KC).toUtf8());
     static const unsigned char Empty = 0; // libsodium wants a non-null pointer even for ""
-    const auto *passwordData = passwordBytes.bytes().isEmpty()
-                                   ? &Empty
-                                   : reinterpret_cast<const unsigned char *>(
-                                       passwordBytes.bytes().constData());
+    const auto *passwordData =
+        passwordBytes.bytes().isEmpty()
+            ? &Empty
+            : reinterpret_cast<const unsigned char *>(passwordBytes.bytes().constData());
     if (crypto_pwhash_scryptsalsa208sha256_ll(passwordData, size_t(passwordBytes.bytes().size()),
-                                              salt, size_t(Ncryptsec::SaltSize),
-                                              quint64(1) << logN, 8, 1, key,
-                                              size_t(SymmetricKeySize))
-        != 0) {
+                                              salt, size_t(Ncryptsec::SaltSize), quint64(1) << logN,
+                                              8, 1, key, size_t(SymmetricKeySize)) != 0) {
         setError(error, QStringLiteral("scrypt with log_n %1 failed (it needs %2 MiB of memory)")
                             .arg(logN)
                             .arg((quint64(1) << logN) / 1024));
@@ -104,7 +103,8 @@ std::optional<Parsed> parse(QStringView text, QString *error)
         return std::nullopt;
     }
     if (decoded->hrp != QStringView(Prefix)) {
-        setError(error, QStringLiteral("expected an ncryptsec, got the prefix \"%1\"").arg(decoded->hrp));
+        setError(error,
+                 QStringLiteral("wrong prefix \"%1\" (expected \"ncryptsec\")").arg(decoded->hrp));
         return std::nullopt;
     }
     const QByteArray &payload = decoded->data;
@@ -123,7 +123,8 @@ std::optional<Parsed> parse(QStringView text, QString *error)
     }
     const int logN = static_cast<unsigned char>(payload[1]);
     if (logN < 1 || logN > Ncryptsec::MaxLogN) {
-        setError(error, QStringLiteral("log_n %1 is outside 1..%2").arg(logN).arg(Ncryptsec::MaxLogN));
+        setError(error,
+                 QStringLiteral("log_n %1 is outside 1..%2").arg(logN).arg(Ncryptsec::MaxLogN));
         return std::nullopt;
     }
     const int keySecurity = static_cast<unsigned char>(payload[KeySecurityOffset]);
@@ -179,10 +180,9 @@ QString Ncryptsec::encryptWithSaltAndNonce(const SecretKey &secretKey, const QSt
     std::copy(nonce.begin(), nonce.end(), out + NonceOffset);
     out[KeySecurityOffset] = static_cast<unsigned char>(keySecurity);
     unsigned long long ciphertextLength = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out + CiphertextOffset, &ciphertextLength,
-                                               secretKey.data(), SecretKey::Size,
-                                               out + KeySecurityOffset, 1, nullptr, nonce.data(),
-                                               key.data());
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        out + CiphertextOffset, &ciphertextLength, secretKey.data(), SecretKey::Size,
+        out + KeySecurityOffset, 1, nullptr, nonce.data(), key.data());
     if (qsizetype(ciphertextLength) != CiphertextSize) {
         setError(error, QStringLiteral("XChaCha20-Poly1305 encryption failed"));
         return {};
@@ -206,12 +206,10 @@ std::optional<SecretKey> Ncryptsec::decrypt(QStringView ncryptsec, const QString
         return std::nullopt;
     SecretKey secretKey;
     unsigned long long plaintextLength = 0;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(secretKey.data(), &plaintextLength, nullptr,
-                                                   in + CiphertextOffset, CiphertextSize,
-                                                   in + KeySecurityOffset, 1, in + NonceOffset,
-                                                   key.data())
-            != 0
-        || qsizetype(plaintextLength) != SecretKey::Size) {
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            secretKey.data(), &plaintextLength, nullptr, in + CiphertextOffset, CiphertextSize,
+            in + KeySecurityOffset, 1, in + NonceOffset, key.data()) != 0 ||
+        qsizetype(plaintextLength) != SecretKey::Size) {
         // libsodium leaves the output untouched on failure; SecretKey wipes itself regardless.
         setError(error, QStringLiteral("wrong password, or the ncryptsec is damaged"));
         return std::nullopt;

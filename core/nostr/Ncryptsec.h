@@ -9,7 +9,8 @@
 #include <array>
 #include <optional>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 class Ncryptsec
 {

@@ -5,9 +5,11 @@
 
 #include <QList>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
-namespace {
+namespace
+{
 
 enum TlvType : unsigned char { Special = 0, Relay = 1, Author = 2, Kind = 3 };
 
@@ -23,8 +25,7 @@ void setError(QString *error, const QString &text)
 }
 
 // Decodes text and checks its prefix.
-std::optional<QByteArray> decodeWithPrefix(QStringView text, const QString &prefix,
-                                           QString *error)
+std::optional<QByteArray> decodeWithPrefix(QStringView text, const QString &prefix, QString *error)
 {
     QString reason;
     std::optional<Bech32::Decoded> decoded = Bech32::decode(text, Bech32::Nip19MaxLength, &reason);
@@ -33,7 +34,8 @@ std::optional<QByteArray> decodeWithPrefix(QStringView text, const QString &pref
         return std::nullopt;
     }
     if (decoded->hrp != prefix) {
-        setError(error, QStringLiteral("expected an %1, got the prefix \"%2\"").arg(prefix, decoded->hrp));
+        setError(error,
+                 QStringLiteral("wrong prefix \"%2\" (expected \"%1\")").arg(prefix, decoded->hrp));
         if (!decoded->data.isEmpty())
             sodium_memzero(decoded->data.data(), size_t(decoded->data.size()));
         return std::nullopt;
@@ -99,7 +101,8 @@ std::optional<QList<TlvItem>> parseTlv(const QByteArray &data, const QString &pr
     qsizetype position = 0;
     while (position < data.size()) {
         if (data.size() - position < 2) {
-            setError(error, QStringLiteral("%1: truncated TLV at byte %2").arg(prefix).arg(position));
+            setError(error,
+                     QStringLiteral("%1: truncated TLV at byte %2").arg(prefix).arg(position));
             return std::nullopt;
         }
         const auto type = static_cast<unsigned char>(data[position]);
@@ -178,9 +181,9 @@ bool readKind(const QList<TlvItem> &items, const QString &prefix, std::optional<
 
 void setMissing(QString *error, const QString &prefix, const char *what, int type)
 {
-    setError(error, QStringLiteral("%1: missing the %2 (TLV %3)")
-                        .arg(prefix, QLatin1String(what))
-                        .arg(type));
+    setError(
+        error,
+        QStringLiteral("%1: missing the %2 (TLV %3)").arg(prefix, QLatin1String(what)).arg(type));
 }
 
 } // namespace
@@ -204,8 +207,8 @@ QString Nip19::encodeNote(const EventId &id)
 QString Nip19::encodeNprofile(const ProfilePointer &profile, QString *error)
 {
     QByteArray payload;
-    if (!appendTlv(payload, Special, profile.publicKey.toByteArray(), "the public key", error)
-        || !appendRelays(payload, profile.relays, error))
+    if (!appendTlv(payload, Special, profile.publicKey.toByteArray(), "the public key", error) ||
+        !appendRelays(payload, profile.relays, error))
         return {};
     return encodeTlv(QStringLiteral("nprofile"), payload, error);
 }
@@ -213,10 +216,11 @@ QString Nip19::encodeNprofile(const ProfilePointer &profile, QString *error)
 QString Nip19::encodeNevent(const EventPointer &event, QString *error)
 {
     QByteArray payload;
-    if (!appendTlv(payload, Special, event.id.toByteArray(), "the event id", error)
-        || !appendRelays(payload, event.relays, error))
+    if (!appendTlv(payload, Special, event.id.toByteArray(), "the event id", error) ||
+        !appendRelays(payload, event.relays, error))
         return {};
-    if (event.author && !appendTlv(payload, Author, event.author->toByteArray(), "the author", error))
+    if (event.author &&
+        !appendTlv(payload, Author, event.author->toByteArray(), "the author", error))
         return {};
     if (event.kind && !appendTlv(payload, Kind, kindBytes(*event.kind), "the kind", error))
         return {};
@@ -226,10 +230,11 @@ QString Nip19::encodeNevent(const EventPointer &event, QString *error)
 QString Nip19::encodeNaddr(const AddressPointer &address, QString *error)
 {
     QByteArray payload;
-    if (!appendTlv(payload, Special, address.identifier.toUtf8(), "the identifier (d tag)", error)
-        || !appendRelays(payload, address.relays, error)
-        || !appendTlv(payload, Author, address.author.toByteArray(), "the author", error)
-        || !appendTlv(payload, Kind, kindBytes(address.kind), "the kind", error))
+    if (!appendTlv(payload, Special, address.identifier.toUtf8(), "the identifier (d tag)",
+                   error) ||
+        !appendRelays(payload, address.relays, error) ||
+        !appendTlv(payload, Author, address.author.toByteArray(), "the author", error) ||
+        !appendTlv(payload, Kind, kindBytes(address.kind), "the kind", error))
         return {};
     return encodeTlv(QStringLiteral("naddr"), payload, error);
 }
@@ -288,9 +293,9 @@ std::optional<EventPointer> Nip19::decodeNevent(QStringView text, QString *error
         return std::nullopt;
     std::optional<EventId> id;
     EventPointer event;
-    if (!readFixed(*items, Special, prefix, "event id", &id, error)
-        || !readFixed(*items, Author, prefix, "author", &event.author, error)
-        || !readKind(*items, prefix, &event.kind, error))
+    if (!readFixed(*items, Special, prefix, "event id", &id, error) ||
+        !readFixed(*items, Author, prefix, "author", &event.author, error) ||
+        !readKind(*items, prefix, &event.kind, error))
         return std::nullopt;
     if (!id) {
         setMissing(error, prefix, "event id", Special);
@@ -313,8 +318,8 @@ std::optional<AddressPointer> Nip19::decodeNaddr(QStringView text, QString *erro
     const TlvItem *identifier = firstOf(*items, Special);
     std::optional<PublicKey> author;
     std::optional<quint32> kind;
-    if (!readFixed(*items, Author, prefix, "author", &author, error)
-        || !readKind(*items, prefix, &kind, error))
+    if (!readFixed(*items, Author, prefix, "author", &author, error) ||
+        !readKind(*items, prefix, &kind, error))
         return std::nullopt;
     if (!identifier) {
         setMissing(error, prefix, "identifier", Special);

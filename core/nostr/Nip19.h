@@ -12,7 +12,8 @@
 
 #include <optional>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 // nprofile: a profile and relays where it is likely to be found.
 struct ProfilePointer {
@@ -57,8 +58,7 @@ public:
     static std::optional<PublicKey> decodeNpub(QStringView text, QString *error = nullptr);
     static std::optional<SecretKey> decodeNsec(QStringView text, QString *error = nullptr);
     static std::optional<EventId> decodeNote(QStringView text, QString *error = nullptr);
-    static std::optional<ProfilePointer> decodeNprofile(QStringView text,
-                                                        QString *error = nullptr);
+    static std::optional<ProfilePointer> decodeNprofile(QStringView text, QString *error = nullptr);
     static std::optional<EventPointer> decodeNevent(QStringView text, QString *error = nullptr);
     static std::optional<AddressPointer> decodeNaddr(QStringView text, QString *error = nullptr);
 

@@ -13,6 +13,6 @@
 #include "Nip19.h"
 #include "PublicKey.h"
 #include "Schnorr.h"
-#include "SecretKey.h"
 #include "Secp256k1Context.h"
+#include "SecretKey.h"
 #include "Signature.h"

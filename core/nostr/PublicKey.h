@@ -3,7 +3,8 @@
 
 #include "FixedBytes.h"
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 // Holding a PublicKey says nothing about the point being on the curve: Schnorr verification
 // (and isValidPublicKey) checks that.

@@ -6,9 +6,11 @@
 #include <secp256k1_extrakeys.h>
 #include <secp256k1_schnorrsig.h>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
-namespace {
+namespace
+{
 
 void setError(QString *error, const QString &text)
 {
@@ -21,8 +23,8 @@ void setError(QString *error, const QString &text)
 bool isValidPublicKey(const Secp256k1Context &context, const PublicKey &publicKey)
 {
     secp256k1_xonly_pubkey xonly;
-    return context.isValid()
-           && secp256k1_xonly_pubkey_parse(context.get(), &xonly, publicKey.data()) == 1;
+    return context.isValid() &&
+           secp256k1_xonly_pubkey_parse(context.get(), &xonly, publicKey.data()) == 1;
 }
 
 bool verifySchnorr(const Secp256k1Context &context, const PublicKey &publicKey,
@@ -38,9 +40,8 @@ bool verifySchnorr(const Secp256k1Context &context, const PublicKey &publicKey,
         return false;
     }
     const auto *bytes = reinterpret_cast<const unsigned char *>(message.data());
-    if (secp256k1_schnorrsig_verify(context.get(), signature.data(), bytes,
-                                    size_t(message.size()), &xonly)
-        != 1) {
+    if (secp256k1_schnorrsig_verify(context.get(), signature.data(), bytes, size_t(message.size()),
+                                    &xonly) != 1) {
         setError(error, QStringLiteral("the signature does not verify"));
         return false;
     }

@@ -7,7 +7,8 @@
 #include <QByteArrayView>
 #include <QString>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 class Secp256k1Context;
 

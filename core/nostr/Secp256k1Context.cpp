@@ -6,7 +6,8 @@
 
 #include <array>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 Secp256k1Context::Secp256k1Context()
 {

@@ -5,7 +5,8 @@
 
 struct secp256k1_context_struct;
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 // Create one (e.g. in the Studio or a test), pass it by reference to KeyPair / Event::verify /
 // KeyStore; it must outlive them. Not copyable or movable. Its const operations (signing,

@@ -5,7 +5,8 @@
 
 #include <QDebug>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 SecretKey::~SecretKey()
 {

@@ -10,7 +10,8 @@
 
 class QDebug;
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 // Holds the bytes only; whether they are a valid secp256k1 scalar (0 < k < n) is checked when a
 // KeyPair is made from them. There is deliberately no toHex()/toString(): the only ways out are

@@ -3,7 +3,8 @@
 
 #include "FixedBytes.h"
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 class Signature : public FixedBytes<Signature, 64>
 {

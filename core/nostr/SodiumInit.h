@@ -3,7 +3,8 @@
 
 #include <sodium.h>
 
-namespace afk::nostr {
+namespace afk::nostr
+{
 
 // sodium_init() is idempotent and thread-safe; every entry point that may be the first user of
 // libsodium calls this. False only when libsodium cannot initialise (no system randomness).

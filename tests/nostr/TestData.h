@@ -9,7 +9,8 @@
 
 #include <array>
 
-namespace afk::nostr::test {
+namespace afk::nostr::test
+{
 
 // Path of a file in the shared test data folder; empty when AFK_SHARED_DIR is not set (ctest sets
 // it through afk_add_qtest).

@@ -12,7 +12,8 @@
 using namespace afk::nostr;
 using namespace afk::nostr::test;
 
-namespace {
+namespace
+{
 
 QJsonObject chatExampleObject(QString *error)
 {
@@ -102,12 +103,23 @@ void TestEvent::escaping_data()
     for (char16_t c = 0; c < 0x20; ++c) {
         QByteArray expected;
         switch (c) {
-        case 0x08: expected = "\\b"; break;
-        case 0x09: expected = "\\t"; break;
-        case 0x0a: expected = "\\n"; break;
-        case 0x0c: expected = "\\f"; break;
-        case 0x0d: expected = "\\r"; break;
-        default: expected = QByteArray("\\u00") + QByteArray::number(c, 16).rightJustified(2, '0');
+        case 0x08:
+            expected = "\\b";
+            break;
+        case 0x09:
+            expected = "\\t";
+            break;
+        case 0x0a:
+            expected = "\\n";
+            break;
+        case 0x0c:
+            expected = "\\f";
+            break;
+        case 0x0d:
+            expected = "\\r";
+            break;
+        default:
+            expected = QByteArray("\\u00") + QByteArray::number(c, 16).rightJustified(2, '0');
         }
         QTest::addRow("U+%04X", unsigned(c)) << QString(QChar(c)) << "\"" + expected + "\"";
     }
@@ -168,9 +180,11 @@ void TestEvent::signAndVerify_data()
     QTest::addColumn<QList<QStringList>>("tags");
     QTest::newRow("empty") << QString() << QList<QStringList>();
     QTest::newRow("controls and quotes")
-        << QStringLiteral("\x01\x02\"\\\b\f\n\r\t\x1f/") << QList<QStringList>{{QStringLiteral("t"), QStringLiteral("\x7f")}};
+        << QStringLiteral("\x01\x02\"\\\b\f\n\r\t\x1f/")
+        << QList<QStringList>{{QStringLiteral("t"), QStringLiteral("\x7f")}};
     QTest::newRow("unicode") << QStringLiteral("héllo 日本 🤙🏽 \u2028")
-                             << QList<QStringList>{{QStringLiteral("title"), QStringLiteral("⚡ live")}};
+                             << QList<QStringList>{
+                                    {QStringLiteral("title"), QStringLiteral("⚡ live")}};
     QTest::newRow("live chat")
         << QStringLiteral("hello stream")
         << QList<QStringList>{{QStringLiteral("a"),
@@ -253,14 +267,18 @@ void TestEvent::jsonRefused_data()
     QTest::newRow("id number") << QStringLiteral("id") << QJsonValue(12);
     QTest::newRow("id 63 hex") << QStringLiteral("id") << QJsonValue(hex64.left(63));
     QTest::newRow("id uppercase") << QStringLiteral("id") << QJsonValue(hex64.toUpper());
-    QTest::newRow("pubkey 65 hex") << QStringLiteral("pubkey") << QJsonValue(hex64 + QLatin1Char('a'));
+    QTest::newRow("pubkey 65 hex")
+        << QStringLiteral("pubkey") << QJsonValue(hex64 + QLatin1Char('a'));
     QTest::newRow("pubkey npub")
         << QStringLiteral("pubkey")
-        << QJsonValue(QStringLiteral("npub180cvv07tjdrrgpa0j7j7tmnyl2yr6yr7l8j4s3evf6u64th6gkwsyjh6w6"));
+        << QJsonValue(
+               QStringLiteral("npub180cvv07tjdrrgpa0j7j7tmnyl2yr6yr7l8j4s3evf6u64th6gkwsyjh6w6"));
     QTest::newRow("sig 64 hex") << QStringLiteral("sig") << QJsonValue(hex64);
     QTest::newRow("sig null") << QStringLiteral("sig") << QJsonValue(QJsonValue::Null);
-    QTest::newRow("created_at string") << QStringLiteral("created_at") << QJsonValue(QStringLiteral("1687286726"));
-    QTest::newRow("created_at fraction") << QStringLiteral("created_at") << QJsonValue(1687286726.5);
+    QTest::newRow("created_at string")
+        << QStringLiteral("created_at") << QJsonValue(QStringLiteral("1687286726"));
+    QTest::newRow("created_at fraction")
+        << QStringLiteral("created_at") << QJsonValue(1687286726.5);
     QTest::newRow("created_at negative") << QStringLiteral("created_at") << QJsonValue(-1);
     QTest::newRow("created_at 2^60") << QStringLiteral("created_at") << QJsonValue(qint64(1) << 60);
     QTest::newRow("kind 65536") << QStringLiteral("kind") << QJsonValue(65536);
@@ -268,9 +286,12 @@ void TestEvent::jsonRefused_data()
     QTest::newRow("kind fraction") << QStringLiteral("kind") << QJsonValue(1.5);
     QTest::newRow("kind bool") << QStringLiteral("kind") << QJsonValue(true);
     QTest::newRow("tags object") << QStringLiteral("tags") << QJsonValue(QJsonObject());
-    QTest::newRow("tag not array") << QStringLiteral("tags") << QJsonValue(QJsonArray{QStringLiteral("a")});
-    QTest::newRow("tag value number") << QStringLiteral("tags") << QJsonValue(QJsonArray{QJsonArray{QStringLiteral("a"), 1}});
-    QTest::newRow("tag value null") << QStringLiteral("tags") << QJsonValue(QJsonArray{QJsonArray{QJsonValue::Null}});
+    QTest::newRow("tag not array")
+        << QStringLiteral("tags") << QJsonValue(QJsonArray{QStringLiteral("a")});
+    QTest::newRow("tag value number")
+        << QStringLiteral("tags") << QJsonValue(QJsonArray{QJsonArray{QStringLiteral("a"), 1}});
+    QTest::newRow("tag value null")
+        << QStringLiteral("tags") << QJsonValue(QJsonArray{QJsonArray{QJsonValue::Null}});
     QTest::newRow("content number") << QStringLiteral("content") << QJsonValue(1);
     QTest::newRow("content array") << QStringLiteral("content") << QJsonValue(QJsonArray());
 }

@@ -132,8 +132,8 @@ void TestFixedBytes::secretKeyParsing_data()
 {
     QTest::addColumn<QString>("hex");
     QTest::addColumn<bool>("isValid");
-    const QString lower = QStringLiteral(
-        "67dea2ed018072d675f5415ecfaed7d2597555e202d85b3d65ea4e58d2d92ffa");
+    const QString lower =
+        QStringLiteral("67dea2ed018072d675f5415ecfaed7d2597555e202d85b3d65ea4e58d2d92ffa");
     QTest::newRow("lowercase") << lower << true;
     QTest::newRow("uppercase (pasted)") << lower.toUpper() << true;
     QTest::newRow("63 characters") << lower.left(63) << false;

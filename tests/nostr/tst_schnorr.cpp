@@ -13,7 +13,8 @@
 using namespace afk::nostr;
 using namespace afk::nostr::test;
 
-namespace {
+namespace
+{
 
 std::array<unsigned char, 32> array32(const QString &hex)
 {
@@ -92,8 +93,7 @@ void TestSchnorr::bip340Vectors()
         const std::optional<KeyPair> keyPair = KeyPair::fromSecretKey(m_context, *secret, &error);
         QVERIFY2(keyPair, qPrintable(error));
         QCOMPARE(keyPair->publicKey().toHex(), publicKey);
-        const Signature produced =
-            keyPair->signWithAuxRandom(array32(message), array32(auxRandom));
+        const Signature produced = keyPair->signWithAuxRandom(array32(message), array32(auxRandom));
         QCOMPARE(produced.toHex(), signature);
     }
 
@@ -108,8 +108,8 @@ void TestSchnorr::freshAuxRandomStillVerifies()
         QStringLiteral("b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfef"));
     const std::optional<KeyPair> keyPair = KeyPair::fromSecretKey(m_context, secret);
     QVERIFY(keyPair);
-    const auto message = array32(
-        QStringLiteral("243f6a8885a308d313198a2e03707344a4093822299f31d0082efa98ec4e6c89"));
+    const auto message =
+        array32(QStringLiteral("243f6a8885a308d313198a2e03707344a4093822299f31d0082efa98ec4e6c89"));
     const Signature first = keyPair->sign(message);
     const Signature second = keyPair->sign(message);
     QVERIFY(first != second); // fresh aux bytes each time
@@ -118,9 +118,9 @@ void TestSchnorr::freshAuxRandomStillVerifies()
     QVERIFY(verifySchnorr(m_context, keyPair->publicKey(), messageView, second));
     auto otherMessage = message;
     otherMessage[0] ^= 1;
-    QVERIFY(!verifySchnorr(
-        m_context, keyPair->publicKey(),
-        QByteArrayView(reinterpret_cast<const char *>(otherMessage.data()), 32), first));
+    QVERIFY(!verifySchnorr(m_context, keyPair->publicKey(),
+                           QByteArrayView(reinterpret_cast<const char *>(otherMessage.data()), 32),
+                           first));
 }
 
 void TestSchnorr::invalidSecretKeys_data()
@@ -128,8 +128,8 @@ void TestSchnorr::invalidSecretKeys_data()
     QTest::addColumn<QString>("secretKey");
     QTest::newRow("zero") << QString(64, QLatin1Char('0'));
     // n, the order of secp256k1 (SEC 2), and n + 1: not below the order.
-    QTest::newRow("curve order")
-        << QStringLiteral("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+    QTest::newRow("curve order") << QStringLiteral(
+        "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
     QTest::newRow("curve order + 1")
         << QStringLiteral("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364142");
     QTest::newRow("all ones") << QString(64, QLatin1Char('f'));

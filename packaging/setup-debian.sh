@@ -66,5 +66,8 @@ fi
 # e2e test dependencies (playwright-core, hls.js) exactly as locked.
 echo "setup-debian.sh: npm ci in tests/e2e"
 (cd "$REPO_ROOT/tests/e2e" && npm ci --no-audit --no-fund </dev/null)
+# nostr-tools, the oracle the Nostr tests check our events and keys against.
+echo "setup-debian.sh: npm ci in tests/nostr/oracle"
+(cd "$REPO_ROOT/tests/nostr/oracle" && npm ci --no-audit --no-fund </dev/null)
 
 echo "setup-debian.sh: done"

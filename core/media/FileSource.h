@@ -2,6 +2,7 @@
 // fast as the pipeline takes it (not real time).
 #pragma once
 
+#include "DemuxDecoder.h"
 #include "MediaSource.h"
 
 namespace afk::media {
@@ -16,24 +17,10 @@ public:
     bool run(FrameSink &sink, const std::atomic<bool> &stopRequested, QString *error) override;
 
 private:
-    bool openDecoder(int streamIndex, CodecContextPtr *decoder, QString *error);
-    // Sends one packet (or nullptr to flush) and pushes every frame it yields.
-    bool decodeAndPush(AVCodecContext &decoder, const AVPacket *packet, bool isVideo,
-                       FrameSink &sink, QString *error);
-    void pace(qint64 mediaUs) const;
-
     QString m_path;
     bool m_isRealtime;
     SourceInfo m_info;
-    InputFormatPtr m_input;
-    CodecContextPtr m_videoDecoder;
-    CodecContextPtr m_audioDecoder;
-    int m_videoStream = -1;
-    int m_audioStream = -1;
-    qint64 m_originUs = AV_NOPTS_VALUE; // first timestamp of the file, in microseconds
-    qint64 m_startWallMs = 0;
-    qint64 m_startSteadyUs = 0;
-    FramePtr m_decoded;
+    DemuxDecoder m_decoder;
 };
 
 } // namespace afk::media

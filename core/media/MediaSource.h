@@ -40,8 +40,12 @@ class MediaSource
 {
 public:
     virtual ~MediaSource() = default;
-    // Opens the source and fills info(); a clear error otherwise. Called before run().
+    // Opens the source and fills info(); a clear error otherwise. Called before run(), on the
+    // pipeline's own thread: it may wait for data (a network source).
     virtual bool open(QString *error) = 0;
+    // Makes a waiting open() or run() return soon; any thread. Paced sources need nothing more
+    // than the stop flag run() polls.
+    virtual void interrupt() {}
     virtual const SourceInfo &info() const = 0;
     // Produces frames until the source ends, stopRequested becomes true, or the sink refuses.
     // Returns false with an error when the source failed.

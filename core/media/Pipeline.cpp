@@ -26,6 +26,10 @@ Pipeline::Pipeline(PipelineConfig config, std::unique_ptr<MediaSource> source, Q
 
 Pipeline::~Pipeline()
 {
+    m_isStopRequested = true;
+    m_source->interrupt();
+    if (m_launcher.joinable())
+        m_launcher.join();
     if (m_worker) {
         m_worker->requestStop();
         m_worker->join();
@@ -37,14 +41,9 @@ const SourceInfo &Pipeline::sourceInfo() const
     return m_source->info();
 }
 
-bool Pipeline::isRunning() const
-{
-    return m_worker && m_worker->isRunning();
-}
-
 bool Pipeline::start(QString *error)
 {
-    if (m_worker) {
+    if (m_isStarted) {
         *error = QStringLiteral("the pipeline was already started");
         return false;
     }
@@ -52,11 +51,7 @@ bool Pipeline::start(QString *error)
         *error = QStringLiteral("segment duration must be 1-10 s");
         return false;
     }
-    if (!m_source->open(error))
-        return false;
-    const SourceInfo &info = m_source->info();
-    m_renditions = fitLadderToSource(m_config.ladder, info.width, info.height);
-    if (m_renditions.isEmpty()) {
+    if (m_config.ladder.isEmpty()) {
         *error = QStringLiteral("the ladder is empty");
         return false;
     }
@@ -64,6 +59,22 @@ bool Pipeline::start(QString *error)
         *error = QStringLiteral("cannot create %1").arg(m_config.outputDir);
         return false;
     }
+    m_isStarted = true;
+    m_launcher = std::thread([this] { launch(); });
+    return true;
+}
+
+void Pipeline::launch()
+{
+    QString error;
+    if (!m_source->open(&error)) {
+        if (m_isStopRequested)
+            error.clear(); // stopped while waiting for the source: a clean end
+        QMetaObject::invokeMethod(this, [this, error] { finish(error); }, Qt::QueuedConnection);
+        return;
+    }
+    const SourceInfo &info = m_source->info();
+    QList<Rendition> renditions = fitLadderToSource(m_config.ladder, info.width, info.height);
     PipelineWorker::Callbacks callbacks;
     // Both run on worker threads: hop to this object's thread before emitting.
     callbacks.segmentCompleted = [this](qint64 segmentsProduced) {
@@ -74,21 +85,43 @@ bool Pipeline::start(QString *error)
     callbacks.finished = [this](const QString &workerError) {
         QMetaObject::invokeMethod(this, [this, workerError] {
             m_worker->join();
-            emit finished(workerError);
+            finish(workerError);
         }, Qt::QueuedConnection);
     };
-    auto worker = std::make_unique<PipelineWorker>(m_config, *m_source, m_renditions,
+    // Opening x264 takes a while per rung: done here, off the caller's thread.
+    auto worker = std::make_shared<PipelineWorker>(m_config, *m_source, renditions,
                                                    outputFramesPerSecond(info.framesPerSecond),
                                                    std::move(callbacks));
-    if (!worker->open(error))
-        return false;
-    m_worker = std::move(worker);
-    m_worker->start();
-    return true;
+    if (!worker->open(&error)) {
+        QMetaObject::invokeMethod(this, [this, error] { finish(error); }, Qt::QueuedConnection);
+        return;
+    }
+    QMetaObject::invokeMethod(this, [this, worker, renditions] {
+        if (m_isStopRequested) {
+            finish({}); // stopped before any media: nothing was written
+            return;
+        }
+        m_renditions = renditions;
+        m_worker = worker;
+        m_worker->start();
+        emit started();
+    }, Qt::QueuedConnection);
+}
+
+void Pipeline::finish(const QString &error)
+{
+    if (m_isFinished)
+        return;
+    if (m_launcher.joinable())
+        m_launcher.join();
+    m_isFinished = true;
+    emit finished(error);
 }
 
 void Pipeline::stop()
 {
+    m_isStopRequested = true;
+    m_source->interrupt();
     if (m_worker)
         m_worker->requestStop();
 }

@@ -7,7 +7,9 @@
 #include "PipelineStats.h"
 
 #include <QObject>
+#include <atomic>
 #include <memory>
+#include <thread>
 
 namespace afk::media {
 
@@ -29,28 +31,41 @@ public:
     Pipeline(PipelineConfig config, std::unique_ptr<MediaSource> source, QObject *parent = nullptr);
     ~Pipeline() override;
 
-    // Opens the source, fits the ladder, prepares the output folder and starts the threads.
+    // Checks the settings and prepares the output folder, then, on a thread of its own, opens
+    // the source (which may wait for data), fits the ladder and opens the encoders: started()
+    // follows, or finished() with the reason it could not start.
     bool start(QString *error);
     // Asks the source to stop; the current segment is finished and every playlist ended.
     // finished() follows.
     void stop();
 
-    bool isRunning() const;
+    // From start() until finished().
+    bool isRunning() const { return m_isStarted && !m_isFinished; }
+    // Valid once started() was emitted.
     const QList<Rendition> &renditions() const { return m_renditions; }
     const SourceInfo &sourceInfo() const;
     PipelineStats stats() const;
 
 signals:
+    // The source is open and encoding has begun; renditions() and sourceInfo() are known.
+    void started();
     // A segment of the top rendition became servable (all renditions have it too).
     void segmentCompleted(qint64 segmentsProduced);
     // Threads are done; playlists carry #EXT-X-ENDLIST. error is empty on a clean end.
     void finished(const QString &error);
 
 private:
+    void launch(); // on m_launcher
+    void finish(const QString &error);
+
     PipelineConfig m_config;
     std::unique_ptr<MediaSource> m_source;
     QList<Rendition> m_renditions;
-    std::unique_ptr<PipelineWorker> m_worker;
+    std::shared_ptr<PipelineWorker> m_worker; // set on this object's thread once launched
+    std::thread m_launcher;
+    std::atomic<bool> m_isStopRequested{false};
+    bool m_isStarted = false;
+    bool m_isFinished = false;
 };
 
 } // namespace afk::media

@@ -43,27 +43,34 @@ media::PipelineStats Stream::stats() const
 bool Stream::startMedia(std::unique_ptr<media::MediaSource> source, media::PipelineConfig config,
                         QString *error)
 {
-    if (m_state != State::WaitingForMedia) {
+    if (m_state != State::WaitingForMedia || m_pipeline) {
         *error = QStringLiteral("stream %1 is %2, not waiting for media").arg(key(), stateName());
         return false;
     }
     config.outputDir = directory();
     auto pipeline = std::make_unique<media::Pipeline>(std::move(config), std::move(source));
-    if (!pipeline->start(error))
-        return false;
-    m_pipeline = std::move(pipeline);
-    connect(m_pipeline.get(), &media::Pipeline::segmentCompleted, this, [this](qint64 count) {
+    connect(pipeline.get(), &media::Pipeline::started, this, &Stream::onPipelineStarted);
+    connect(pipeline.get(), &media::Pipeline::segmentCompleted, this, [this](qint64 count) {
         m_segmentCount = count;
         emit segmentCompleted(count);
     });
-    connect(m_pipeline.get(), &media::Pipeline::finished, this, &Stream::finish);
+    connect(pipeline.get(), &media::Pipeline::finished, this, &Stream::finish);
+    if (!pipeline->start(error))
+        return false;
+    m_pipeline = std::move(pipeline);
+    return true;
+}
+
+void Stream::onPipelineStarted()
+{
     m_metadata.sourceDescription = m_pipeline->sourceInfo().description;
     m_metadata.renditionNames.clear();
     for (const media::Rendition &rendition : m_pipeline->renditions())
         m_metadata.renditionNames << rendition.name;
-    m_state = State::Live;
+    if (m_state == State::WaitingForMedia)
+        m_state = State::Live;
     saveMetadata();
-    return true;
+    emit started();
 }
 
 void Stream::stop()

@@ -34,18 +34,24 @@ public:
     int viewerCount() const { return m_viewerCount; }
     void setViewerCount(int viewerCount) { m_viewerCount = viewerCount; }
 
-    // Starts encoding the source into the stream's folder. The stream must be waiting for media.
+    // Starts encoding the source into the stream's folder. The stream must be waiting for media;
+    // it is live once started() is emitted (the source may first wait for data), or ends with
+    // the reason the source could not open.
     bool startMedia(std::unique_ptr<media::MediaSource> source, media::PipelineConfig config,
                     QString *error);
     // Ends the stream: the pipeline finishes its segment and ends every playlist; ended() follows
     // (at once when there is no pipeline).
     void stop();
 
+    bool hasMedia() const { return m_pipeline != nullptr; }
+
 signals:
+    void started();
     void segmentCompleted(qint64 segmentCount);
     void ended(const QString &error);
 
 private:
+    void onPipelineStarted();
     void finish(const QString &error);
     void saveMetadata();
 

@@ -1,5 +1,6 @@
 // The whole pipeline in-process on a short, unpaced test pattern: files, playlists, master,
 // segment announcements, stats, and a clean end with #EXT-X-ENDLIST.
+#include "FileSource.h"
 #include "Pipeline.h"
 #include "TestPatternSource.h"
 
@@ -8,6 +9,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <condition_variable>
+#include <mutex>
 
 using namespace afk::media;
 
@@ -40,6 +43,8 @@ private slots:
     void encodesLadderToEndedPlaylists();
     void stopEndsPlaylistsEarly();
     void refusesBadSegmentDuration();
+    void unreadableFileEndsWithError();
+    void stopWhileSourceWaitsEndsCleanly();
 };
 
 void TestPipeline::encodesLadderToEndedPlaylists()
@@ -48,10 +53,13 @@ void TestPipeline::encodesLadderToEndedPlaylists()
     // 5 s at 480x270: segments of 2 s, 2 s and 1 s; 360p is above the source and skipped.
     Pipeline pipeline(configFor(dir.path(), QStringLiteral("720p,360p,240p")),
                       std::make_unique<TestPatternSource>(480, 270, 30, false, 5));
+    QSignalSpy started(&pipeline, &Pipeline::started);
     QSignalSpy segments(&pipeline, &Pipeline::segmentCompleted);
     QSignalSpy finished(&pipeline, &Pipeline::finished);
     QString error;
     QVERIFY2(pipeline.start(&error), qPrintable(error));
+    QVERIFY(pipeline.isRunning());
+    QVERIFY(started.wait(20000));
     QCOMPARE(pipeline.renditions().size(), 1);
     QCOMPARE(pipeline.renditions()[0].name, QStringLiteral("240p"));
     QVERIFY(finished.wait(60000));
@@ -122,6 +130,68 @@ void TestPipeline::refusesBadSegmentDuration()
     QString error;
     QVERIFY(!pipeline.start(&error));
     QVERIFY(error.contains(QStringLiteral("segment")));
+}
+
+void TestPipeline::unreadableFileEndsWithError()
+{
+    QTemporaryDir dir;
+    QFile garbage(dir.path() + QStringLiteral("/garbage.webm"));
+    QVERIFY(garbage.open(QIODevice::WriteOnly));
+    garbage.write(QByteArray(4096, 'x'));
+    garbage.close();
+    Pipeline pipeline(configFor(dir.path() + QStringLiteral("/out"), QStringLiteral("240p")),
+                      std::make_unique<FileSource>(garbage.fileName(), false));
+    QSignalSpy started(&pipeline, &Pipeline::started);
+    QSignalSpy finished(&pipeline, &Pipeline::finished);
+    QString error;
+    QVERIFY(pipeline.start(&error));
+    QVERIFY(finished.wait(20000));
+    QVERIFY(started.isEmpty());
+    const QString reason = finished.first().first().toString();
+    QVERIFY2(reason.contains(QStringLiteral("garbage.webm")), qPrintable(reason));
+    QVERIFY(!pipeline.isRunning());
+}
+
+namespace {
+// A source that waits in open() until interrupted, like a network source before its first byte.
+class WaitingSource : public MediaSource
+{
+public:
+    bool open(QString *error) override
+    {
+        std::unique_lock lock(m_mutex);
+        m_wake.wait(lock, [&] { return m_isInterrupted; });
+        *error = QStringLiteral("interrupted");
+        return false;
+    }
+    void interrupt() override
+    {
+        std::lock_guard lock(m_mutex);
+        m_isInterrupted = true;
+        m_wake.notify_all();
+    }
+    const SourceInfo &info() const override { return m_info; }
+    bool run(FrameSink &, const std::atomic<bool> &, QString *) override { return true; }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_isInterrupted = false;
+    SourceInfo m_info;
+};
+} // namespace
+
+void TestPipeline::stopWhileSourceWaitsEndsCleanly()
+{
+    QTemporaryDir dir;
+    Pipeline pipeline(configFor(dir.path(), QStringLiteral("240p")), std::make_unique<WaitingSource>());
+    QSignalSpy finished(&pipeline, &Pipeline::finished);
+    QString error;
+    QVERIFY(pipeline.start(&error));
+    QVERIFY(pipeline.isRunning());
+    pipeline.stop();
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().first().toString(), QString()); // a stop is not an error
 }
 
 QTEST_GUILESS_MAIN(TestPipeline)

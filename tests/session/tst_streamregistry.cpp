@@ -74,9 +74,12 @@ void TestStreamRegistry::encodedStreamEndsAndIsReplaceable()
         QStringLiteral("k"), {}, {}, std::make_unique<media::TestPatternSource>(320, 240, 30, false, 3),
         &error);
     QVERIFY2(stream, qPrintable(error));
+    QSignalSpy started(stream, &session::Stream::started);
+    QSignalSpy ended(stream, &session::Stream::ended);
+    QCOMPARE(stream->state(), session::Stream::State::WaitingForMedia);
+    QVERIFY(started.wait(20000) || started.size() == 1);
     QCOMPARE(stream->state(), session::Stream::State::Live);
     QCOMPARE(stream->topRenditionName(), QStringLiteral("240p"));
-    QSignalSpy ended(stream, &session::Stream::ended);
     QVERIFY(ended.wait(60000));
     QCOMPARE(stream->segmentCount(), 2);
     QVERIFY(QFile::exists(dir.path() + QStringLiteral("/k/240p/segment_1.ts")));
@@ -93,8 +96,12 @@ void TestStreamRegistry::stopAllEndsEveryStream()
     QTemporaryDir dir;
     session::StreamRegistry registry(storage::StreamStore(dir.path()), smallLadder());
     QString error;
-    QVERIFY(registry.startStream(QStringLiteral("live"), {}, {},
-                                 std::make_unique<media::TestPatternSource>(320, 240, 30, true, 0), &error));
+    session::Stream *live = registry.startStream(
+        QStringLiteral("live"), {}, {}, std::make_unique<media::TestPatternSource>(320, 240, 30, true, 0),
+        &error);
+    QVERIFY2(live, qPrintable(error));
+    QSignalSpy started(live, &session::Stream::started);
+    QVERIFY(started.wait(20000));
     QVERIFY(registry.createStream(QStringLiteral("idle"), {}, {}, &error));
     QSignalSpy allEnded(&registry, &session::StreamRegistry::allStreamsEnded);
     registry.stopAll();

@@ -1,0 +1,160 @@
+#include "DemuxDecoder.h"
+
+namespace afk::media {
+
+bool DemuxDecoder::open(const QString &name, AVIOContext *io, QString *error)
+{
+    m_name = name;
+    AVFormatContext *rawInput = avformat_alloc_context();
+    if (!rawInput) {
+        *error = QStringLiteral("out of memory");
+        return false;
+    }
+    if (io) {
+        rawInput->pb = io;
+        rawInput->flags |= AVFMT_FLAG_CUSTOM_IO;
+    }
+    // avformat_open_input frees the context itself on failure.
+    int result = avformat_open_input(&rawInput, io ? nullptr : name.toUtf8().constData(), nullptr,
+                                     nullptr);
+    if (result < 0) {
+        *error = QStringLiteral("cannot open %1: %2").arg(name, avErrorText(result));
+        return false;
+    }
+    m_input.reset(rawInput);
+    result = avformat_find_stream_info(m_input.get(), nullptr);
+    if (result < 0) {
+        *error = QStringLiteral("cannot read the streams of %1: %2").arg(name, avErrorText(result));
+        return false;
+    }
+    m_videoStream = av_find_best_stream(m_input.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    m_audioStream = av_find_best_stream(m_input.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    if (m_videoStream < 0 && m_audioStream < 0) {
+        *error = QStringLiteral("%1 has neither video nor audio").arg(name);
+        return false;
+    }
+    if (m_videoStream >= 0 && !openDecoder(m_videoStream, &m_videoDecoder, error))
+        return false;
+    if (m_audioStream >= 0 && !openDecoder(m_audioStream, &m_audioDecoder, error))
+        return false;
+
+    if (m_videoStream >= 0) {
+        const AVStream *video = m_input->streams[m_videoStream];
+        m_facts.hasVideo = true;
+        m_facts.width = video->codecpar->width;
+        m_facts.height = video->codecpar->height;
+        // Only the average rate is trusted: WebM's r_frame_rate is often its 1 ms time base.
+        const AVRational rate = video->avg_frame_rate;
+        const double framesPerSecond = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0;
+        m_facts.framesPerSecond = framesPerSecond >= 1 && framesPerSecond <= 240 ? framesPerSecond : 0;
+        if (m_facts.width <= 0 || m_facts.height <= 0) {
+            *error = QStringLiteral("%1: the video size is unknown").arg(name);
+            return false;
+        }
+    }
+    m_facts.hasAudio = m_audioStream >= 0;
+    m_decoded = allocFrame();
+    return true;
+}
+
+bool DemuxDecoder::openDecoder(int streamIndex, CodecContextPtr *decoder, QString *error)
+{
+    const AVCodecParameters *parameters = m_input->streams[streamIndex]->codecpar;
+    const AVCodec *codec = avcodec_find_decoder(parameters->codec_id);
+    if (!codec) {
+        *error = QStringLiteral("%1: no decoder for %2")
+                     .arg(m_name, QString::fromUtf8(avcodec_get_name(parameters->codec_id)));
+        return false;
+    }
+    decoder->reset(avcodec_alloc_context3(codec));
+    if (!*decoder) {
+        *error = QStringLiteral("out of memory");
+        return false;
+    }
+    int result = avcodec_parameters_to_context(decoder->get(), parameters);
+    if (result >= 0) {
+        (*decoder)->pkt_timebase = m_input->streams[streamIndex]->time_base;
+        // Two decode threads: enough to keep ahead of the encoders on two cores.
+        (*decoder)->thread_count = 2;
+        result = avcodec_open2(decoder->get(), codec, nullptr);
+    }
+    if (result < 0) {
+        *error = QStringLiteral("%1: cannot open the %2 decoder: %3")
+                     .arg(m_name, QString::fromUtf8(codec->name), avErrorText(result));
+        return false;
+    }
+    return true;
+}
+
+bool DemuxDecoder::decode(AVCodecContext &decoder, const AVPacket *packet, bool isVideo,
+                          const FrameHandler &handler, QString *error, bool *isRefused)
+{
+    int result = avcodec_send_packet(&decoder, packet);
+    if (result < 0 && result != AVERROR_EOF) {
+        // A damaged packet costs that packet, not the stream.
+        qWarning("[media] %s: skipping a packet the decoder refused: %s", qPrintable(m_name),
+                 qPrintable(avErrorText(result)));
+        return true;
+    }
+    while (true) {
+        result = avcodec_receive_frame(&decoder, m_decoded.get());
+        if (result == AVERROR(EAGAIN) || result == AVERROR_EOF)
+            return true;
+        if (result < 0) {
+            qWarning("[media] %s: skipping an undecodable frame: %s", qPrintable(m_name),
+                     qPrintable(avErrorText(result)));
+            return true;
+        }
+        FramePtr frame = allocFrame();
+        av_frame_move_ref(frame.get(), m_decoded.get());
+        if (frame->best_effort_timestamp == AV_NOPTS_VALUE)
+            continue; // nothing to place it by
+        const qint64 timestampUs =
+            av_rescale_q(frame->best_effort_timestamp, decoder.pkt_timebase, AV_TIME_BASE_Q);
+        if (m_originUs == AV_NOPTS_VALUE)
+            m_originUs = timestampUs;
+        frame->pts = timestampUs - m_originUs;
+        if (frame->pts < 0)
+            continue; // before the start (e.g. codec delay priming)
+        if (!handler(std::move(frame), isVideo)) {
+            *isRefused = true;
+            return false;
+        }
+    }
+    (void)error;
+}
+
+DemuxDecoder::RunResult DemuxDecoder::run(const std::atomic<bool> &stopRequested,
+                                          const FrameHandler &handler, QString *error)
+{
+    PacketPtr packet = allocPacket();
+    bool isRefused = false;
+    while (!stopRequested.load()) {
+        const int result = av_read_frame(m_input.get(), packet.get());
+        if (result == AVERROR_EOF || (result < 0 && avio_feof(m_input->pb)))
+            break;
+        if (result < 0) {
+            *error = QStringLiteral("%1: read failed: %2").arg(m_name, avErrorText(result));
+            return RunResult::Failed;
+        }
+        bool isOk = true;
+        if (packet->stream_index == m_videoStream)
+            isOk = decode(*m_videoDecoder, packet.get(), true, handler, error, &isRefused);
+        else if (packet->stream_index == m_audioStream)
+            isOk = decode(*m_audioDecoder, packet.get(), false, handler, error, &isRefused);
+        av_packet_unref(packet.get());
+        if (!isOk)
+            return isRefused ? RunResult::Stopped : RunResult::Failed;
+    }
+    if (stopRequested.load())
+        return RunResult::Stopped;
+    // Drain the decoders' delayed frames.
+    for (auto [decoder, isVideo] : {std::pair{m_videoDecoder.get(), true},
+                                    std::pair{m_audioDecoder.get(), false}}) {
+        if (decoder && !this->decode(*decoder, nullptr, isVideo, handler, error, &isRefused))
+            return isRefused ? RunResult::Stopped : RunResult::Failed;
+    }
+    return RunResult::Ended;
+}
+
+} // namespace afk::media

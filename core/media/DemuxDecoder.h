@@ -1,0 +1,49 @@
+// Demuxes and decodes one input (a URL or a custom AVIOContext) into frames timed in
+// microseconds from the input's first timestamp: the shared core of file and byte-stream sources.
+#pragma once
+
+#include "LibavPtr.h"
+
+#include <atomic>
+#include <functional>
+
+namespace afk::media {
+
+class DemuxDecoder
+{
+public:
+    struct StreamFacts {
+        int width = 0;
+        int height = 0;
+        double framesPerSecond = 0; // 0 when the input does not say (live WebM)
+        bool hasVideo = false;
+        bool hasAudio = false;
+    };
+    // isVideo; frame->pts is rewritten to microseconds since the input's first timestamp.
+    using FrameHandler = std::function<bool(FramePtr frame, bool isVideo)>;
+    enum class RunResult { Ended, Stopped, Failed };
+
+    // io: null to open `name` as a URL/path; else the caller's AVIOContext (it keeps owning it).
+    bool open(const QString &name, AVIOContext *io, QString *error);
+    const StreamFacts &facts() const { return m_facts; }
+    // Reads to the end of input (draining the decoders), until stopRequested, or until handler
+    // returns false (Stopped).
+    RunResult run(const std::atomic<bool> &stopRequested, const FrameHandler &handler, QString *error);
+
+private:
+    bool openDecoder(int streamIndex, CodecContextPtr *decoder, QString *error);
+    bool decode(AVCodecContext &decoder, const AVPacket *packet, bool isVideo,
+                const FrameHandler &handler, QString *error, bool *isRefused);
+
+    QString m_name;
+    InputFormatPtr m_input;
+    CodecContextPtr m_videoDecoder;
+    CodecContextPtr m_audioDecoder;
+    int m_videoStream = -1;
+    int m_audioStream = -1;
+    qint64 m_originUs = AV_NOPTS_VALUE;
+    StreamFacts m_facts;
+    FramePtr m_decoded;
+};
+
+} // namespace afk::media

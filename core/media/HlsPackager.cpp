@@ -144,7 +144,8 @@ bool HlsPackager::writeHeldAudio(qint64 untilPts, bool isInclusive, QString *err
     return true;
 }
 
-bool HlsPackager::writeVideo(PacketPtr packet, qint64 captureWallMs, QString *error)
+bool HlsPackager::writeVideo(PacketPtr packet, qint64 captureWallMs, bool isDiscontinuity,
+                             QString *error)
 {
     av_packet_rescale_ts(packet.get(), m_videoEncoderTimeBase, m_videoStream->time_base);
     packet->stream_index = m_videoStream->index;
@@ -158,7 +159,8 @@ bool HlsPackager::writeVideo(PacketPtr packet, qint64 captureWallMs, QString *er
         const qint64 halfFrame = packet->duration > 0 ? packet->duration / 2 : 1500;
         const qint64 targetPts = qint64(m_segmentSeconds) * m_videoStream->time_base.den
                                  / m_videoStream->time_base.num;
-        if (packet->pts - m_segmentStartPts >= targetPts - halfFrame) {
+        const bool isSegmentLongEnough = packet->pts - m_segmentStartPts >= targetPts - halfFrame;
+        if (isSegmentLongEnough || isDiscontinuity) {
             // Audio before the keyframe belongs to the segment that ends here.
             if (!writeHeldAudio(packet->pts, false, error) || !completeSegment(packet->pts, error))
                 return false;
@@ -171,6 +173,7 @@ bool HlsPackager::writeVideo(PacketPtr packet, qint64 captureWallMs, QString *er
     if (m_segmentStartPts == AV_NOPTS_VALUE) {
         m_segmentStartPts = packet->pts;
         m_segmentWallMs = captureWallMs;
+        m_isSegmentDiscontinuity = isDiscontinuity;
     }
     const qint64 frameEnd = packet->pts + std::max<qint64>(packet->duration, 0);
     m_videoEndPts = m_videoEndPts == AV_NOPTS_VALUE ? frameEnd : std::max(m_videoEndPts, frameEnd);
@@ -215,6 +218,7 @@ bool HlsPackager::completeSegment(qint64 endPts, QString *error)
     segment.uri = segmentFileName(m_sequence);
     segment.durationSeconds = double(endPts - m_segmentStartPts) * av_q2d(m_videoStream->time_base);
     segment.programDateTimeMs = m_segmentWallMs;
+    segment.isDiscontinuity = m_isSegmentDiscontinuity && m_sequence > 0;
     m_playlist.append(segment);
     if (!writePlaylists(error))
         return false;

@@ -32,8 +32,9 @@ public:
     bool open(const AVCodecContext &video, const AVCodecContext *audio, QString *error);
     // Video packets in the video encoder's time base; captureWallMs is when the packet's first
     // frame was captured. A keyframe at least a segment after the current segment's start
-    // begins a new segment.
-    bool writeVideo(PacketPtr packet, qint64 captureWallMs, QString *error);
+    // begins a new segment; so does a keyframe that isDiscontinuity (the source restarted),
+    // marked #EXT-X-DISCONTINUITY.
+    bool writeVideo(PacketPtr packet, qint64 captureWallMs, bool isDiscontinuity, QString *error);
     // Audio packets in the audio encoder's time base; held back and interleaved with video.
     bool writeAudio(PacketPtr packet, QString *error);
     // Writes what is held back, completes the last segment and ends the playlist.
@@ -70,6 +71,7 @@ private:
     qint64 m_segmentStartPts = AV_NOPTS_VALUE; // video stream time base
     qint64 m_segmentWallMs = 0;
     qint64 m_segmentBytes = 0;
+    bool m_isSegmentDiscontinuity = false;
     qint64 m_videoEndPts = AV_NOPTS_VALUE;     // end of the latest video frame written
     QString m_videoCodecString;
 };

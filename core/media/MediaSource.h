@@ -14,6 +14,9 @@ namespace afk::media {
 struct TimedFrame {
     FramePtr frame;
     qint64 captureWallMs = 0;
+    // The first video frame after the source restarted (a new recording): it starts a new
+    // segment marked #EXT-X-DISCONTINUITY.
+    bool isDiscontinuity = false;
 };
 
 struct SourceInfo {

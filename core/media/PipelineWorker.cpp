@@ -98,8 +98,9 @@ bool PipelineWorker::pushVideo(TimedFrame frame)
         // Live: never fall behind the clock. Drop the oldest queued video frame (raw frames are
         // never keyframes — those are chosen later by slot) rather than stall the capture;
         // audio is never dropped.
-        return m_input.pushDroppingOldest(std::move(item),
-                                          [](const InputItem &queued) { return queued.isVideo; });
+        return m_input.pushDroppingOldest(std::move(item), [](const InputItem &queued) {
+            return queued.isVideo && !queued.timed.isDiscontinuity;
+        });
     }
     return m_input.push(std::move(item));
 }
@@ -178,13 +179,18 @@ bool PipelineWorker::handleVideo(TimedFrame &timed, QString *error)
             return false;
         scaled.push_back(std::move(output));
     }
+    // A restarted source begins a new segment (and GOP) at once, in every rendition alike.
+    if (timed.isDiscontinuity)
+        m_gopPhase = placement.firstSlot;
     for (int slotIndex = 0; slotIndex < placement.slotCount; ++slotIndex) {
         const qint64 slot = placement.firstSlot + slotIndex;
+        const bool isDiscontinuity = timed.isDiscontinuity && slotIndex == 0;
+        const bool isKeyframe = (slot - m_gopPhase) % m_gopFrames == 0;
         for (size_t index = 0; index < m_workers.size(); ++index) {
             FramePtr frame = cloneFrame(*scaled[index]);
             frame->pts = slot;
-            frame->pict_type = slot % m_gopFrames == 0 ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
-            m_workers[index]->pushVideo(std::move(frame), timed.captureWallMs);
+            frame->pict_type = isKeyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+            m_workers[index]->pushVideo(std::move(frame), timed.captureWallMs, isDiscontinuity);
         }
     }
     m_videoFramesOut += placement.slotCount;

@@ -55,6 +55,7 @@ private:
     QList<Rendition> m_renditions;
     int m_framesPerSecond;
     int m_gopFrames;
+    qint64 m_gopPhase = 0; // keyframes fall on slots ≡ phase (mod GOP); a restart moves it
     Callbacks m_callbacks;
 
     BoundedQueue<InputItem> m_input;

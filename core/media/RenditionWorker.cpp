@@ -46,14 +46,14 @@ void RenditionWorker::start()
     m_thread = std::thread([this] { run(); });
 }
 
-void RenditionWorker::pushVideo(FramePtr frame, qint64 captureWallMs)
+void RenditionWorker::pushVideo(FramePtr frame, qint64 captureWallMs, bool isDiscontinuity)
 {
-    m_queue.push(Item{std::move(frame), captureWallMs, nullptr});
+    m_queue.push(Item{std::move(frame), captureWallMs, isDiscontinuity, nullptr});
 }
 
 void RenditionWorker::pushAudio(PacketPtr packet)
 {
-    m_queue.push(Item{nullptr, 0, std::move(packet)});
+    m_queue.push(Item{nullptr, 0, false, std::move(packet)});
 }
 
 void RenditionWorker::finishInput()
@@ -113,7 +113,7 @@ bool RenditionWorker::handle(Item &item, QString *error)
 {
     if (item.audioPacket)
         return m_packager.writeAudio(std::move(item.audioPacket), error);
-    m_captureWallMsByPts.emplace(item.videoFrame->pts, item.captureWallMs);
+    m_pendingFrames.emplace(item.videoFrame->pts, PendingFrame{item.captureWallMs, item.isDiscontinuity});
     return m_encoder.encode(item.videoFrame.get(), &m_encoded, error) && writeEncodedPackets(error);
 }
 
@@ -121,16 +121,16 @@ bool RenditionWorker::writeEncodedPackets(QString *error)
 {
     for (PacketPtr &packet : m_encoded) {
         ++m_framesEncoded;
-        qint64 captureWallMs = 0;
-        const auto found = m_captureWallMsByPts.find(packet->pts);
-        if (found != m_captureWallMsByPts.end()) {
-            captureWallMs = found->second;
+        PendingFrame frame;
+        const auto found = m_pendingFrames.find(packet->pts);
+        if (found != m_pendingFrames.end()) {
+            frame = found->second;
             // B-frames leave the encoder out of order; a keyframe closes the GOP before it.
             const bool isKeyframe = packet->flags & AV_PKT_FLAG_KEY;
-            m_captureWallMsByPts.erase(isKeyframe ? m_captureWallMsByPts.begin() : found,
-                                       std::next(found));
+            m_pendingFrames.erase(isKeyframe ? m_pendingFrames.begin() : found, std::next(found));
         }
-        if (!m_packager.writeVideo(std::move(packet), captureWallMs, error)) {
+        if (!m_packager.writeVideo(std::move(packet), frame.captureWallMs, frame.isDiscontinuity,
+                                   error)) {
             m_encoded.clear();
             return false;
         }

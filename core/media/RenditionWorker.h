@@ -25,7 +25,7 @@ public:
     bool open(const AVCodecContext *audioEncoder, QString *error);
     void start();
     // Block while the worker's queue is full (back-pressure on the ladder thread).
-    void pushVideo(FramePtr frame, qint64 captureWallMs);
+    void pushVideo(FramePtr frame, qint64 captureWallMs, bool isDiscontinuity = false);
     void pushAudio(PacketPtr packet);
     // No more input: the worker drains, flushes and ends its playlist, then its thread ends.
     void finishInput();
@@ -43,6 +43,7 @@ private:
     struct Item {
         FramePtr videoFrame;  // either a frame to encode...
         qint64 captureWallMs = 0;
+        bool isDiscontinuity = false;
         PacketPtr audioPacket; // ...or an AAC packet to mux
     };
     void run();
@@ -57,7 +58,11 @@ private:
     BoundedQueue<Item> m_queue;
     std::thread m_thread;
     std::vector<PacketPtr> m_encoded;
-    std::map<qint64, qint64> m_captureWallMsByPts; // frames inside the encoder
+    struct PendingFrame {
+        qint64 captureWallMs = 0;
+        bool isDiscontinuity = false;
+    };
+    std::map<qint64, PendingFrame> m_pendingFrames; // frames inside the encoder, by pts
     bool m_isFailed = false;
 
     mutable std::mutex m_mutex; // guards m_error and m_lastSegmentKbps

@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QDebug>
+#include <QTimer>
 
 namespace afk::session {
 
@@ -73,16 +74,64 @@ void Stream::onPipelineStarted()
     emit started();
 }
 
+bool Stream::ingestChunk(const QByteArray &chunk, const media::PipelineConfig &config,
+                         QString *error)
+{
+    if (m_state != State::WaitingForMedia && m_state != State::Live) {
+        *error = QStringLiteral("stream %1 is %2").arg(key(), stateName());
+        return false;
+    }
+    if (!m_pipeline) {
+        auto source = std::make_unique<media::ByteStreamSource>(
+            QStringLiteral("browser stream %1").arg(key()));
+        media::ByteStreamSource *ingestSource = source.get();
+        if (!startMedia(std::move(source), config, error))
+            return false;
+        m_ingestSource = ingestSource;
+    }
+    if (!m_ingestSource) {
+        *error = QStringLiteral("stream %1 encodes another source").arg(key());
+        return false;
+    }
+    return m_ingestSource->append(chunk, error);
+}
+
+qint64 Stream::ingestBytesReceived() const
+{
+    return m_ingestSource ? m_ingestSource->bytesReceived() : 0;
+}
+
+qsizetype Stream::ingestBytesBuffered() const
+{
+    return m_ingestSource ? m_ingestSource->bytesBuffered() : 0;
+}
+
+int Stream::ingestRestartCount() const
+{
+    return m_ingestSource ? m_ingestSource->restartCount() : 0;
+}
+
 void Stream::stop()
 {
     if (!isActive() || m_state == State::Ending)
         return;
-    if (m_pipeline && m_pipeline->isRunning()) {
-        m_state = State::Ending;
-        m_pipeline->stop();
+    if (!m_pipeline || !m_pipeline->isRunning()) {
+        finish({});
         return;
     }
-    finish({});
+    const bool wasLive = m_state == State::Live;
+    m_state = State::Ending;
+    if (m_ingestSource && wasLive) {
+        // Encode what the host already sent, but never hold a shutdown for long.
+        m_ingestSource->finishInput();
+        constexpr int drainLimitMs = 3000;
+        QTimer::singleShot(drainLimitMs, this, [this] {
+            if (m_pipeline->isRunning())
+                m_pipeline->stop();
+        });
+        return;
+    }
+    m_pipeline->stop();
 }
 
 void Stream::finish(const QString &error)

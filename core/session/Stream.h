@@ -1,6 +1,7 @@
 // One live stream: its metadata, folder, media pipeline (if it has a source yet) and viewers.
 #pragma once
 
+#include "ByteStreamSource.h"
 #include "Pipeline.h"
 #include "StreamStore.h"
 
@@ -45,6 +46,14 @@ public:
 
     bool hasMedia() const { return m_pipeline != nullptr; }
 
+    // Bytes of a browser host's WebM recording. The first chunk starts the pipeline (with a
+    // ByteStreamSource fed by the following ones). False with the reason when the stream is not
+    // taking media or its buffer is full.
+    bool ingestChunk(const QByteArray &chunk, const media::PipelineConfig &config, QString *error);
+    qint64 ingestBytesReceived() const;
+    qsizetype ingestBytesBuffered() const;
+    int ingestRestartCount() const;
+
 signals:
     void started();
     void segmentCompleted(qint64 segmentCount);
@@ -59,6 +68,7 @@ private:
     const storage::StreamStore &m_store;
     State m_state = State::WaitingForMedia;
     std::unique_ptr<media::Pipeline> m_pipeline;
+    media::ByteStreamSource *m_ingestSource = nullptr; // owned by m_pipeline
     qint64 m_segmentCount = 0;
     int m_viewerCount = 0;
     QString m_lastError;

@@ -74,17 +74,32 @@ Stream *StreamRegistry::startStream(const QString &streamKey, const QString &use
     Stream *stream = createStream(streamKey, userId, title, error);
     if (!stream)
         return nullptr;
+    if (!stream->startMedia(std::move(source), pipelineConfig(), error)) {
+        stream->stop();
+        return nullptr;
+    }
+    return stream;
+}
+
+media::PipelineConfig StreamRegistry::pipelineConfig() const
+{
     media::PipelineConfig config;
     config.ladder = m_defaults.ladder;
     config.segmentSeconds = m_defaults.segmentSeconds;
     config.x264Preset = m_defaults.x264Preset;
     config.audioBitrateKbps = m_defaults.audioBitrateKbps;
     config.x264Threads = m_defaults.x264Threads;
-    if (!stream->startMedia(std::move(source), std::move(config), error)) {
-        stream->stop();
-        return nullptr;
+    return config;
+}
+
+bool StreamRegistry::ingest(const QString &streamKey, const QByteArray &chunk, QString *error)
+{
+    Stream *stream = find(streamKey);
+    if (!stream || !stream->isActive()) {
+        *error = QStringLiteral("Stream not found");
+        return false;
     }
-    return stream;
+    return stream->ingestChunk(chunk, pipelineConfig(), error);
 }
 
 void StreamRegistry::stopAll()

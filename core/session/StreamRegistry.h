@@ -39,6 +39,9 @@ public:
     Stream *startStream(const QString &streamKey, const QString &userId, const QString &title,
                         std::unique_ptr<media::MediaSource> source, QString *error);
 
+    // A chunk of a browser host's recording for an active stream (see Stream::ingestChunk).
+    bool ingest(const QString &streamKey, const QByteArray &chunk, QString *error);
+
     // Ends every active stream; allStreamsEnded() follows (at once if none is active).
     void stopAll();
 
@@ -49,6 +52,7 @@ signals:
 
 private:
     void onStreamEnded(Stream *stream);
+    media::PipelineConfig pipelineConfig() const;
 
     storage::StreamStore m_store;
     EncodingDefaults m_defaults;

@@ -1,0 +1,213 @@
+#include "ByteStreamSource.h"
+
+#include <QDateTime>
+
+namespace afk::media {
+namespace {
+
+constexpr int avioBufferBytes = 64 * 1024;
+constexpr qint64 assumedFrameUs = 1000000 / 30; // the gap left at a recorder restart
+
+} // namespace
+
+void ByteStreamSource::AvioDeleter::operator()(AVIOContext *io) const
+{
+    if (!io)
+        return;
+    av_freep(&io->buffer);
+    avio_context_free(&io);
+}
+
+ByteStreamSource::ByteStreamSource(QString description, qsizetype maxBufferedBytes)
+    : m_description(std::move(description)), m_maxBufferedBytes(maxBufferedBytes)
+{
+    // Not dropped under load: the decoder waits instead, bytes pile up in the bounded buffer,
+    // and a publisher that outruns the encoders is refused there (append() fails).
+    m_info.isLive = false;
+    m_info.description = m_description;
+}
+
+ByteStreamSource::~ByteStreamSource()
+{
+    // The demuxer reads through m_io: close it first.
+    m_decoder.reset();
+}
+
+bool ByteStreamSource::startsWithEbmlHeader(const QByteArray &chunk)
+{
+    return chunk.size() >= 4 && quint8(chunk[0]) == 0x1a && quint8(chunk[1]) == 0x45
+           && quint8(chunk[2]) == 0xdf && quint8(chunk[3]) == 0xa3;
+}
+
+bool ByteStreamSource::append(const QByteArray &chunk, QString *error)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_isInputFinished || m_isInterrupted) {
+        *error = QStringLiteral("the stream has ended");
+        return false;
+    }
+    if (m_bytesBuffered + chunk.size() > m_maxBufferedBytes) {
+        *error = QStringLiteral("ingest buffer full (%1 bytes waiting): data arrives faster than "
+                                "it can be encoded")
+                     .arg(m_bytesBuffered);
+        return false;
+    }
+    if (chunk.isEmpty())
+        return true;
+    Chunk entry;
+    entry.bytes = chunk;
+    entry.isRestart = m_chunksReceived > 0 && startsWithEbmlHeader(chunk);
+    entry.receivedWallMs = QDateTime::currentMSecsSinceEpoch();
+    m_chunks.push_back(std::move(entry));
+    m_bytesBuffered += chunk.size();
+    m_bytesReceived += chunk.size();
+    ++m_chunksReceived;
+    m_hasData.notify_all();
+    return true;
+}
+
+void ByteStreamSource::finishInput()
+{
+    std::lock_guard lock(m_mutex);
+    m_isInputFinished = true;
+    m_hasData.notify_all();
+}
+
+void ByteStreamSource::interrupt()
+{
+    std::lock_guard lock(m_mutex);
+    m_isInterrupted = true;
+    m_hasData.notify_all();
+}
+
+qint64 ByteStreamSource::bytesReceived() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_bytesReceived;
+}
+
+qsizetype ByteStreamSource::bytesBuffered() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_bytesBuffered;
+}
+
+int ByteStreamSource::restartCount() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_restartCount;
+}
+
+int ByteStreamSource::readPacket(void *opaque, uint8_t *buffer, int size)
+{
+    return static_cast<ByteStreamSource *>(opaque)->read(buffer, size);
+}
+
+int ByteStreamSource::read(uint8_t *buffer, int size)
+{
+    std::unique_lock lock(m_mutex);
+    m_hasData.wait(lock, [&] { return m_isInterrupted || m_isInputFinished || !m_chunks.empty(); });
+    if (m_isInterrupted)
+        return AVERROR_EXIT;
+    if (m_chunks.empty())
+        return AVERROR_EOF;
+    Chunk &chunk = m_chunks.front();
+    // A new recording begins: the current demuxer's input ends here.
+    if (chunk.isRestart && m_hasReadSinceOpen)
+        return AVERROR_EOF;
+    if (!m_hasReadSinceOpen)
+        m_sessionWallMs = chunk.receivedWallMs;
+    m_hasReadSinceOpen = true;
+    const int count = int(std::min<qsizetype>(size, chunk.bytes.size() - chunk.offset));
+    std::memcpy(buffer, chunk.bytes.constData() + chunk.offset, size_t(count));
+    chunk.offset += count;
+    m_bytesBuffered -= count;
+    if (chunk.offset == chunk.bytes.size())
+        m_chunks.pop_front();
+    return count;
+}
+
+bool ByteStreamSource::openDemuxer(QString *error)
+{
+    m_decoder.reset();
+    m_io.reset();
+    {
+        std::lock_guard lock(m_mutex);
+        m_hasReadSinceOpen = false;
+    }
+    auto *buffer = static_cast<unsigned char *>(av_malloc(avioBufferBytes));
+    m_io.reset(buffer ? avio_alloc_context(buffer, avioBufferBytes, 0, this,
+                                           &ByteStreamSource::readPacket, nullptr, nullptr)
+                      : nullptr);
+    if (!m_io) {
+        av_free(buffer);
+        *error = QStringLiteral("out of memory");
+        return false;
+    }
+    m_io->seekable = 0;
+    m_decoder = std::make_unique<DemuxDecoder>();
+    return m_decoder->open(m_description, m_io.get(), error);
+}
+
+bool ByteStreamSource::open(QString *error)
+{
+    if (!openDemuxer(error)) {
+        std::lock_guard lock(m_mutex);
+        if (m_isInterrupted || (m_isInputFinished && m_bytesReceived == 0))
+            *error = QStringLiteral("%1 ended before any media arrived").arg(m_description);
+        return false;
+    }
+    const DemuxDecoder::StreamFacts &facts = m_decoder->facts();
+    if (!facts.hasVideo) {
+        *error = QStringLiteral("%1 has no video track (audio-only streams are not supported yet)")
+                     .arg(m_description);
+        return false;
+    }
+    m_info.hasVideo = true;
+    m_info.width = facts.width;
+    m_info.height = facts.height;
+    m_info.framesPerSecond = facts.framesPerSecond;
+    m_info.hasAudio = facts.hasAudio;
+    return true;
+}
+
+bool ByteStreamSource::run(FrameSink &sink, const std::atomic<bool> &stopRequested, QString *error)
+{
+    bool isFirstFrameOfSession = false;
+    const auto deliver = [&](FramePtr frame, bool isVideo) {
+        const qint64 ptsUs = frame->pts + m_offsetUs;
+        const qint64 wallMs = m_sessionWallMs + frame->pts / 1000;
+        m_nextFreeUs = std::max(m_nextFreeUs, ptsUs + assumedFrameUs);
+        if (isVideo) {
+            frame->pts = ptsUs;
+            TimedFrame timed{std::move(frame), wallMs};
+            timed.isDiscontinuity = std::exchange(isFirstFrameOfSession, false);
+            return sink.pushVideo(std::move(timed));
+        }
+        frame->pts = av_rescale_q(ptsUs, AV_TIME_BASE_Q, AVRational{1, frame->sample_rate});
+        return sink.pushAudio({std::move(frame), wallMs});
+    };
+    while (true) {
+        const DemuxDecoder::RunResult result = m_decoder->run(stopRequested, deliver, error);
+        if (result == DemuxDecoder::RunResult::Failed) {
+            std::lock_guard lock(m_mutex);
+            if (m_isInterrupted) // AVERROR_EXIT from our own read: a stop, not a failure
+                return true;
+        }
+        if (result != DemuxDecoder::RunResult::Ended)
+            return result != DemuxDecoder::RunResult::Failed;
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_chunks.empty() || !m_chunks.front().isRestart)
+                return true; // the input is over
+            ++m_restartCount;
+        }
+        // The recorder restarted: a fresh demuxer for the new recording, timestamps continuing.
+        m_offsetUs = m_nextFreeUs;
+        if (!openDemuxer(error))
+            return false;
+        isFirstFrameOfSession = true;
+    }
+}
+
+} // namespace afk::media

@@ -1,0 +1,82 @@
+// A live container stream that arrives as chunks of bytes — WebM from a browser's MediaRecorder,
+// relayed over Socket.IO — demuxed through our own AVIOContext as the bytes come in.
+//
+// A chunk that starts with a new EBML header after the first one means the recorder restarted:
+// the current demuxer ends there, a new one opens on the new bytes, and timestamps continue
+// where the old ones stopped (the first frame after it is flagged as a discontinuity).
+#pragma once
+
+#include "DemuxDecoder.h"
+#include "MediaSource.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+namespace afk::media {
+
+class ByteStreamSource : public MediaSource
+{
+public:
+    static constexpr qsizetype defaultMaxBufferedBytes = 16 * 1024 * 1024;
+
+    explicit ByteStreamSource(QString description,
+                              qsizetype maxBufferedBytes = defaultMaxBufferedBytes);
+    ~ByteStreamSource() override;
+
+    // Any thread. False with the reason when the buffer is full (the publisher sends faster
+    // than the pipeline encodes) or input has ended.
+    bool append(const QByteArray &chunk, QString *error);
+    // No more bytes: the stream ends once what is buffered is encoded.
+    void finishInput();
+    void interrupt() override;
+
+    bool open(QString *error) override;
+    const SourceInfo &info() const override { return m_info; }
+    bool run(FrameSink &sink, const std::atomic<bool> &stopRequested, QString *error) override;
+
+    qint64 bytesReceived() const;
+    qsizetype bytesBuffered() const;
+    int restartCount() const;
+
+    // Where a WebM (EBML) header begins: 1A 45 DF A3.
+    static bool startsWithEbmlHeader(const QByteArray &chunk);
+
+private:
+    struct Chunk {
+        QByteArray bytes;
+        qsizetype offset = 0;
+        bool isRestart = false;
+        qint64 receivedWallMs = 0;
+    };
+    struct AvioDeleter {
+        void operator()(AVIOContext *io) const;
+    };
+
+    static int readPacket(void *opaque, uint8_t *buffer, int size);
+    int read(uint8_t *buffer, int size);
+    bool openDemuxer(QString *error);
+
+    QString m_description;
+    qsizetype m_maxBufferedBytes;
+    SourceInfo m_info;
+
+    mutable std::mutex m_mutex;
+    std::condition_variable m_hasData;
+    std::deque<Chunk> m_chunks;
+    qsizetype m_bytesBuffered = 0;
+    qint64 m_bytesReceived = 0;
+    qint64 m_chunksReceived = 0;
+    int m_restartCount = 0;
+    bool m_isInputFinished = false;
+    bool m_isInterrupted = false;
+    bool m_hasReadSinceOpen = false;
+    qint64 m_sessionWallMs = 0; // when the current demuxer's first chunk arrived
+
+    std::unique_ptr<AVIOContext, AvioDeleter> m_io;
+    std::unique_ptr<DemuxDecoder> m_decoder;
+    qint64 m_offsetUs = 0;     // added to the current demuxer's timestamps
+    qint64 m_nextFreeUs = 0;   // just after the latest frame delivered
+};
+
+} // namespace afk::media

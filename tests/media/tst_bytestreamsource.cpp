@@ -1,0 +1,182 @@
+// Browser-style WebM arriving in chunks: demuxed through our AVIOContext into the ladder,
+// a recorder restart becoming a discontinuity, garbage and overflow refused with clear reasons.
+#include "ByteStreamSource.h"
+#include "Pipeline.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace afk::media;
+
+namespace {
+
+// A WebM like MediaRecorder's: VP8 + Opus, made by the ffmpeg program (test input only).
+QByteArray makeWebm(const QString &dir, int seconds)
+{
+    const QString path = dir + QStringLiteral("/input-%1.webm").arg(seconds);
+    QProcess ffmpeg;
+    ffmpeg.start(QStringLiteral("ffmpeg"),
+                 {"-v", "error", "-y", "-f", "lavfi", "-i",
+                  QStringLiteral("testsrc2=size=320x240:rate=30:duration=%1").arg(seconds), "-f",
+                  "lavfi", "-i", QStringLiteral("sine=frequency=440:sample_rate=48000:duration=%1").arg(seconds),
+                  "-c:v", "libvpx", "-b:v", "500k", "-deadline", "realtime", "-cpu-used", "8", "-c:a",
+                  "libopus", "-f", "webm", path});
+    if (!ffmpeg.waitForFinished(60000) || ffmpeg.exitCode() != 0)
+        return {};
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+PipelineConfig configFor(const QString &outputDir)
+{
+    PipelineConfig config;
+    QString error;
+    config.ladder = parseLadder(QStringLiteral("240p"), &error);
+    config.outputDir = outputDir;
+    config.x264Preset = QStringLiteral("ultrafast");
+    return config;
+}
+
+// Appends in odd-sized slices, as chunk boundaries never line up with WebM elements.
+bool appendInSlices(ByteStreamSource &source, const QByteArray &bytes, QString *error)
+{
+    constexpr qsizetype slice = 37 * 1024 + 11;
+    for (qsizetype offset = 0; offset < bytes.size(); offset += slice)
+        if (!source.append(bytes.mid(offset, slice), error))
+            return false;
+    return true;
+}
+
+QByteArray readAll(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+} // namespace
+
+class TestByteStreamSource : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void chunksBecomeSegments();
+    void restartBecomesDiscontinuity();
+    void garbageFailsWithReason();
+    void fullBufferRefusesMore();
+    void ebmlHeaderDetection();
+
+private:
+    QTemporaryDir m_inputs;
+    QByteArray m_webm;
+};
+
+void TestByteStreamSource::initTestCase()
+{
+    av_log_set_level(AV_LOG_ERROR);
+    m_webm = makeWebm(m_inputs.path(), 5);
+    QVERIFY2(!m_webm.isEmpty(), "the ffmpeg program could not make the test input");
+    QVERIFY(ByteStreamSource::startsWithEbmlHeader(m_webm));
+}
+
+void TestByteStreamSource::chunksBecomeSegments()
+{
+    QTemporaryDir dir;
+    auto owned = std::make_unique<ByteStreamSource>(QStringLiteral("test host"));
+    ByteStreamSource &source = *owned;
+    Pipeline pipeline(configFor(dir.path()), std::move(owned));
+    QSignalSpy started(&pipeline, &Pipeline::started);
+    QSignalSpy finished(&pipeline, &Pipeline::finished);
+    QString error;
+    QVERIFY(pipeline.start(&error));
+    QVERIFY2(appendInSlices(source, m_webm, &error), qPrintable(error));
+    source.finishInput();
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.first().first().toString(), QString());
+    QCOMPARE(started.size(), 1);
+    QCOMPARE(pipeline.sourceInfo().width, 320);
+    QVERIFY(pipeline.sourceInfo().hasAudio);
+    const QByteArray playlist = readAll(dir.path() + QStringLiteral("/240p/index.m3u8"));
+    QCOMPARE(playlist.count("#EXTINF:"), 3); // 2 s + 2 s + 1 s
+    QVERIFY(playlist.endsWith("#EXT-X-ENDLIST\n"));
+    QVERIFY(!playlist.contains("#EXT-X-DISCONTINUITY"));
+    QCOMPARE(source.bytesReceived(), m_webm.size());
+    QCOMPARE(source.bytesBuffered(), 0);
+    QCOMPARE(pipeline.stats().videoFramesIn, 150);
+}
+
+void TestByteStreamSource::restartBecomesDiscontinuity()
+{
+    QTemporaryDir dir;
+    auto owned = std::make_unique<ByteStreamSource>(QStringLiteral("test host"));
+    ByteStreamSource &source = *owned;
+    Pipeline pipeline(configFor(dir.path()), std::move(owned));
+    QSignalSpy finished(&pipeline, &Pipeline::finished);
+    QString error;
+    QVERIFY(pipeline.start(&error));
+    // The recorder is restarted after 5 s: its new chunks start with a fresh EBML header.
+    QVERIFY2(appendInSlices(source, m_webm, &error), qPrintable(error));
+    QVERIFY2(appendInSlices(source, m_webm, &error), qPrintable(error));
+    source.finishInput();
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.first().first().toString(), QString());
+    QCOMPARE(source.restartCount(), 1);
+    const QByteArray playlist = readAll(dir.path() + QStringLiteral("/240p/index.m3u8"));
+    QCOMPARE(playlist.count("#EXT-X-DISCONTINUITY\n"), 1);
+    // 2 + 2 + 1 s, then the new recording starts its own segments: 2 + 2 + 1 s.
+    QCOMPARE(playlist.count("#EXTINF:"), 6);
+    const qsizetype marker = playlist.indexOf("#EXT-X-DISCONTINUITY");
+    QVERIFY(playlist.indexOf("segment_2.ts") < marker);
+    QVERIFY(playlist.indexOf("segment_3.ts") > marker);
+    QCOMPARE(pipeline.stats().videoFramesIn, 300);
+    QCOMPARE(pipeline.stats().videoFramesDropped, 0);
+    QVERIFY2(playlist.contains("#EXTINF:1.000,\nsegment_2.ts\n#EXT-X-DISCONTINUITY\n"), playlist.constData());
+}
+
+void TestByteStreamSource::garbageFailsWithReason()
+{
+    QTemporaryDir dir;
+    auto owned = std::make_unique<ByteStreamSource>(QStringLiteral("test host"));
+    ByteStreamSource &source = *owned;
+    Pipeline pipeline(configFor(dir.path()), std::move(owned));
+    QSignalSpy started(&pipeline, &Pipeline::started);
+    QSignalSpy finished(&pipeline, &Pipeline::finished);
+    QString error;
+    QVERIFY(pipeline.start(&error));
+    QByteArray garbage(256 * 1024, '\0');
+    for (qsizetype i = 0; i < garbage.size(); ++i)
+        garbage[i] = char((i * 7919) >> 3);
+    QVERIFY(source.append(garbage, &error));
+    source.finishInput();
+    QVERIFY(finished.wait(30000));
+    QVERIFY(started.isEmpty());
+    const QString reason = finished.first().first().toString();
+    QVERIFY2(reason.contains(QStringLiteral("test host")), qPrintable(reason));
+}
+
+void TestByteStreamSource::fullBufferRefusesMore()
+{
+    ByteStreamSource source(QStringLiteral("test host"), 1000);
+    QString error;
+    QVERIFY(source.append(QByteArray(600, 'a'), &error));
+    QVERIFY(!source.append(QByteArray(600, 'a'), &error));
+    QVERIFY2(error.contains(QStringLiteral("buffer full")), qPrintable(error));
+    QCOMPARE(source.bytesBuffered(), 600);
+    source.finishInput();
+    QVERIFY(!source.append(QByteArray(1, 'a'), &error));
+    QVERIFY(error.contains(QStringLiteral("ended")));
+}
+
+void TestByteStreamSource::ebmlHeaderDetection()
+{
+    QVERIFY(ByteStreamSource::startsWithEbmlHeader(QByteArray::fromHex("1a45dfa3")));
+    QVERIFY(!ByteStreamSource::startsWithEbmlHeader(QByteArray::fromHex("1a45df")));
+    QVERIFY(!ByteStreamSource::startsWithEbmlHeader(QByteArray::fromHex("1f43b675")));
+    QVERIFY(!ByteStreamSource::startsWithEbmlHeader({}));
+}
+
+QTEST_GUILESS_MAIN(TestByteStreamSource)
+#include "tst_bytestreamsource.moc"

@@ -87,7 +87,7 @@ bool DemuxDecoder::openDecoder(int streamIndex, CodecContextPtr *decoder, QStrin
 }
 
 bool DemuxDecoder::decode(AVCodecContext &decoder, const AVPacket *packet, bool isVideo,
-                          const FrameHandler &handler, QString *error, bool *isRefused)
+                          const FrameHandler &handler)
 {
     int result = avcodec_send_packet(&decoder, packet);
     if (result < 0 && result != AVERROR_EOF) {
@@ -116,19 +116,15 @@ bool DemuxDecoder::decode(AVCodecContext &decoder, const AVPacket *packet, bool 
         frame->pts = timestampUs - m_originUs;
         if (frame->pts < 0)
             continue; // before the start (e.g. codec delay priming)
-        if (!handler(std::move(frame), isVideo)) {
-            *isRefused = true;
+        if (!handler(std::move(frame), isVideo))
             return false;
-        }
     }
-    (void)error;
 }
 
 DemuxDecoder::RunResult DemuxDecoder::run(const std::atomic<bool> &stopRequested,
                                           const FrameHandler &handler, QString *error)
 {
     PacketPtr packet = allocPacket();
-    bool isRefused = false;
     while (!stopRequested.load()) {
         const int result = av_read_frame(m_input.get(), packet.get());
         if (result == AVERROR_EOF || (result < 0 && avio_feof(m_input->pb)))
@@ -139,20 +135,20 @@ DemuxDecoder::RunResult DemuxDecoder::run(const std::atomic<bool> &stopRequested
         }
         bool isOk = true;
         if (packet->stream_index == m_videoStream)
-            isOk = decode(*m_videoDecoder, packet.get(), true, handler, error, &isRefused);
+            isOk = decode(*m_videoDecoder, packet.get(), true, handler);
         else if (packet->stream_index == m_audioStream)
-            isOk = decode(*m_audioDecoder, packet.get(), false, handler, error, &isRefused);
+            isOk = decode(*m_audioDecoder, packet.get(), false, handler);
         av_packet_unref(packet.get());
         if (!isOk)
-            return isRefused ? RunResult::Stopped : RunResult::Failed;
+            return RunResult::Stopped;
     }
     if (stopRequested.load())
         return RunResult::Stopped;
     // Drain the decoders' delayed frames.
     for (auto [decoder, isVideo] : {std::pair{m_videoDecoder.get(), true},
                                     std::pair{m_audioDecoder.get(), false}}) {
-        if (decoder && !this->decode(*decoder, nullptr, isVideo, handler, error, &isRefused))
-            return isRefused ? RunResult::Stopped : RunResult::Failed;
+        if (decoder && !this->decode(*decoder, nullptr, isVideo, handler))
+            return RunResult::Stopped;
     }
     return RunResult::Ended;
 }

@@ -32,8 +32,9 @@ public:
 
 private:
     bool openDecoder(int streamIndex, CodecContextPtr *decoder, QString *error);
+    // False when the handler refused a frame; a damaged packet is skipped.
     bool decode(AVCodecContext &decoder, const AVPacket *packet, bool isVideo,
-                const FrameHandler &handler, QString *error, bool *isRefused);
+                const FrameHandler &handler);
 
     QString m_name;
     InputFormatPtr m_input;

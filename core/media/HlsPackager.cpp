@@ -193,7 +193,6 @@ bool HlsPackager::writeAudio(PacketPtr packet, QString *error)
     const AVPacket &newest = *m_heldAudio.back();
     if ((newest.pts - oldest.pts) > maxHeldSeconds * 90000)
         return writeHeldAudio(oldest.pts, true, error);
-    (void)error;
     return true;
 }
 

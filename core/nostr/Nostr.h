@@ -1,5 +1,6 @@
 // afk::nostr — Nostr identities and events for the studio: keys, NIP-01 events (serialize, id,
-// sign, verify), bech32 / NIP-19 entities, NIP-49 encrypted keys and the on-disk key store.
+// sign, verify), bech32 / NIP-19 entities, NIP-49 encrypted keys, the on-disk key store, the relay
+// pool (NIP-01, NIP-42) and NIP-53 live events.
 #pragma once
 
 #include "Bech32.h"
@@ -9,9 +10,14 @@
 #include "JsonString.h"
 #include "KeyPair.h"
 #include "KeyStore.h"
+#include "LiveEvent.h"
+#include "LiveEventPublisher.h"
 #include "Ncryptsec.h"
 #include "Nip19.h"
 #include "PublicKey.h"
+#include "RelayConnection.h"
+#include "RelayPool.h"
+#include "RelayStatus.h"
 #include "Schnorr.h"
 #include "Secp256k1Context.h"
 #include "SecretKey.h"

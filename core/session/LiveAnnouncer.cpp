@@ -1,0 +1,33 @@
+#include "LiveAnnouncer.h"
+
+#include "Stream.h"
+
+namespace afk::session {
+
+LiveAnnouncer::LiveAnnouncer(Stream &stream, nostr::RelayPool &pool, const nostr::KeyPair &keyPair,
+                             nostr::LiveEvent description,
+                             const nostr::LiveEventPublisherOptions &options, QObject *parent)
+    : QObject(parent)
+{
+    description.identifier = stream.key();
+    m_publisher = std::make_unique<nostr::LiveEventPublisher>(pool, keyPair, description, options);
+    // Never announced before viewers can play: the first servable segment is the moment.
+    connect(&stream, &Stream::segmentCompleted, this, [this](qint64 segmentCount) {
+        if (segmentCount >= 1 && m_publisher->status() == nostr::LiveStatus::Planned
+            && m_publisher->goLive())
+            emit wentLive(m_publisher->naddr());
+    });
+    connect(&stream, &Stream::ended, this, [this] {
+        if (m_publisher->end())
+            emit ended();
+    });
+}
+
+LiveAnnouncer::~LiveAnnouncer() = default;
+
+void LiveAnnouncer::setViewerCount(int viewerCount)
+{
+    m_publisher->setViewerCount(viewerCount);
+}
+
+} // namespace afk::session

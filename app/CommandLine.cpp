@@ -4,6 +4,7 @@
 
 #include <QCommandLineParser>
 #include <QDir>
+#include <QRegularExpression>
 #include <QStandardPaths>
 
 namespace afk::app {
@@ -25,11 +26,14 @@ AFK PWA's routes, at http://<bind>:<port>/livestream/<stream key>/:
   <rung>/index.m3u8  each rendition's media playlist and segments
   status, start, stop, playback, ingest    per-stream JSON routes
   /health, /livestream/health, /livestream/active, /metrics (Prometheus)
+  /socket.io/        Socket.IO v4 (WebSocket) for browser hosts and viewers: start-stream,
+                     stream-data, join-stream, leave-stream, end-stream (NIP-98 publisher auth)
 
 Examples:
   afk-studio --headless --source test-pattern
   afk-studio --headless --source file:talk.mp4 --no-realtime --ladder 480p,360p
   afk-studio --headless --bind 0.0.0.0 --port 8080   (serve other machines; open the port)
+  afk-studio --headless --source none --allow-pubkey <hex>   (wait for one browser host)
 
 Exit codes: 0 clean end (SIGINT/SIGTERM, or the file ended with --no-realtime), 1 the
 pipeline failed, 2 bad flags or set-up (unreadable file, unwritable data dir, port in use).)";
@@ -127,12 +131,56 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "for the others, as every rendition already runs on its own thread. "
                        "Default 0."),
         QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption relay(QStringLiteral("relay"),
+        QStringLiteral("Nostr relay (ws:// or wss://) to announce streams on as NIP-53 live events "
+                       "(kind 30311), signed with the active key of `afk-studio keys`. Repeatable."),
+        QStringLiteral("URL"));
+    const QCommandLineOption identity(QStringLiteral("identity"),
+        QStringLiteral("Key (npub or name) that signs the live events. Default: the active one."),
+        QStringLiteral("KEY"));
+    const QCommandLineOption keyPasswordFile(QStringLiteral("key-password-file"),
+        QStringLiteral("File whose first line unlocks the key (else AFK_KEY_PASSWORD, else a "
+                       "prompt)."),
+        QStringLiteral("F"));
+    const QCommandLineOption title(QStringLiteral("title"),
+        QStringLiteral("Title of the live event."), QStringLiteral("TEXT"));
+    const QCommandLineOption summary(QStringLiteral("summary"),
+        QStringLiteral("Summary of the live event."), QStringLiteral("TEXT"));
+    const QCommandLineOption image(QStringLiteral("image"),
+        QStringLiteral("Image URL of the live event."), QStringLiteral("URL"));
+    const QCommandLineOption tag(QStringLiteral("tag"),
+        QStringLiteral("Hashtag of the live event (a t tag). Repeatable."), QStringLiteral("T"));
+    const QCommandLineOption publicUrl(QStringLiteral("public-url"),
+        QStringLiteral("Base URL viewers reach the studio at, for the live event's streaming URL "
+                       "(e.g. https://live.example). Default: the local serving address."),
+        QStringLiteral("BASE"));
     const QCommandLineOption statsInterval(QStringLiteral("stats-interval"),
         QStringLiteral("Seconds between the status lines printed to stderr (0: none). Default 10."),
         QStringLiteral("S"), QStringLiteral("10"));
+    const QCommandLineOption openIngest(QStringLiteral("open-ingest"),
+        QStringLiteral("Let anyone publish over Socket.IO without a NIP-98 proof (local tests "
+                       "only). Default: a publisher must sign a NIP-98 event (kind 27235) for "
+                       "ws://<host>/socket.io/ and pass it as the Socket.IO auth "
+                       "{authorization: \"Nostr <base64>\"}."));
+    const QCommandLineOption allowPubkey(QStringLiteral("allow-pubkey"),
+        QStringLiteral("Only this pubkey (64 hex characters) may publish over Socket.IO; "
+                       "repeat for several. Default: any authenticated pubkey."),
+        QStringLiteral("HEX"));
+    const QCommandLineOption maxMessageBytes(QStringLiteral("max-message-bytes"),
+        QStringLiteral("Largest Socket.IO message (a stream-data chunk) in bytes; a larger one "
+                       "gets a stream-error and its connection is closed. Default 1048576."),
+        QStringLiteral("N"), QStringLiteral("1048576"));
+    const QCommandLineOption maxPublishers(QStringLiteral("max-publishers"),
+        QStringLiteral("Streams published over Socket.IO at once (1-1000). Default 16."),
+        QStringLiteral("N"), QStringLiteral("16"));
+    const QCommandLineOption maxViewers(QStringLiteral("max-viewers"),
+        QStringLiteral("Socket.IO viewers per stream (1-1000000). Default 1000."),
+        QStringLiteral("N"), QStringLiteral("1000"));
     parser.addOptions({helpOption, versionOption, headless, source, noRealtime, port, bind,
                        dataDir, streamKey, ladder, segmentSeconds, corsOrigin, retainHours, preset,
-                       x264Threads, statsInterval});
+                       x264Threads, statsInterval, openIngest, allowPubkey, maxMessageBytes,
+                       maxPublishers, maxViewers, relay, identity, keyPasswordFile, title, summary,
+                       image, tag, publicUrl});
 
     ParseResult result;
     result.helpText = parser.helpText();
@@ -218,6 +266,43 @@ ParseResult parseCommandLine(const QStringList &arguments)
     if (!parseInteger(QStringLiteral("stats-interval"), parser.value(statsInterval), 0, 3600,
                       &options.statsIntervalSeconds, &error))
         return result;
+    options.isOpenIngest = parser.isSet(openIngest);
+    static const QRegularExpression pubkeyPattern(QStringLiteral("^[0-9a-fA-F]{64}$"));
+    for (const QString &pubkey : parser.values(allowPubkey)) {
+        if (!pubkeyPattern.match(pubkey).hasMatch()) {
+            error = QStringLiteral("--allow-pubkey: '%1' is not a 64-character hex pubkey")
+                        .arg(pubkey.left(80));
+            return result;
+        }
+        options.allowedPubkeys << pubkey.toLower();
+    }
+    int messageBytes = 0;
+    if (!parseInteger(QStringLiteral("max-message-bytes"), parser.value(maxMessageBytes), 1024,
+                      256 * 1024 * 1024, &messageBytes, &error))
+        return result;
+    options.maxMessageBytes = messageBytes;
+    if (!parseInteger(QStringLiteral("max-publishers"), parser.value(maxPublishers), 1, 1000,
+                      &options.maxPublishers, &error))
+        return result;
+    if (!parseInteger(QStringLiteral("max-viewers"), parser.value(maxViewers), 1, 1000000,
+                      &options.maxViewersPerStream, &error))
+        return result;
+    options.nostr.relayUrls = parser.values(relay);
+    for (const QString &url : options.nostr.relayUrls) {
+        if (!url.startsWith(u"ws://") && !url.startsWith(u"wss://")) {
+            error = QStringLiteral("--relay: '%1' is not a ws:// or wss:// URL").arg(url);
+            return result;
+        }
+    }
+    options.nostr.identity = parser.value(identity);
+    options.nostr.keyPasswordFile = parser.value(keyPasswordFile);
+    options.nostr.title = parser.value(title);
+    options.nostr.summary = parser.value(summary);
+    options.nostr.imageUrl = parser.value(image);
+    options.nostr.hashtags = parser.values(tag);
+    options.nostr.publicBaseUrl = parser.value(publicUrl);
+    while (options.nostr.publicBaseUrl.endsWith(u'/'))
+        options.nostr.publicBaseUrl.chop(1);
     result.action = ParseResult::Action::Run;
     return result;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "Ladder.h"
+#include "NostrPresence.h"
 
 #include <QHostAddress>
 #include <QStringList>
@@ -27,6 +28,13 @@ struct StudioOptions {
     QString x264Preset = QStringLiteral("veryfast");
     int x264Threads = 0;
     int statsIntervalSeconds = 10;
+    NostrOptions nostr; // relays empty: no NIP-53 announcements
+    // Socket.IO ingest (browser hosts): see server/IngestAuth.h.
+    bool isOpenIngest = false;
+    QStringList allowedPubkeys; // lowercase hex
+    qint64 maxMessageBytes = 1048576;
+    int maxPublishers = 16;
+    int maxViewersPerStream = 1000;
 };
 
 struct ParseResult {

@@ -2,10 +2,14 @@
 
 #include "FileSource.h"
 #include "HttpApi.h"
+#include "NostrPresence.h"
+#include "Secp256k1Context.h"
+#include "SocketIoServer.h"
 #include "StreamRegistry.h"
 #include "TestPatternSource.h"
 
 #include <QDateTime>
+#include <QFileInfo>
 #include <QThreadPool>
 #include <cstdio>
 
@@ -42,6 +46,11 @@ QString HeadlessStudio::baseUrl() const
 
 bool HeadlessStudio::start(QString *error)
 {
+    if (m_options.sourceKind == StudioOptions::SourceKind::File
+        && !QFileInfo(m_options.sourceFile).isReadable()) {
+        *error = QStringLiteral("cannot read %1: no such readable file").arg(m_options.sourceFile);
+        return false;
+    }
     storage::StreamStore store(m_options.dataDir);
     if (!store.prepare(error))
         return false;
@@ -55,7 +64,29 @@ bool HeadlessStudio::start(QString *error)
     server::HttpApiOptions serverOptions;
     serverOptions.corsOrigin = m_options.corsOrigin;
     m_server = std::make_unique<server::HttpApi>(*m_registry, serverOptions);
+    m_secp256k1 = std::make_unique<nostr::Secp256k1Context>();
+    if (!m_secp256k1->isValid()) {
+        *error = QStringLiteral("cannot set up secp256k1: ") + m_secp256k1->errorString();
+        return false;
+    }
+    server::SocketIoServerOptions socketIoOptions;
+    socketIoOptions.ingest.isOpenIngest = m_options.isOpenIngest;
+    socketIoOptions.ingest.allowedPubkeys = m_options.allowedPubkeys;
+    socketIoOptions.ingest.maxMessageBytes = m_options.maxMessageBytes;
+    socketIoOptions.ingest.maxPublishers = m_options.maxPublishers;
+    socketIoOptions.ingest.maxViewersPerStream = m_options.maxViewersPerStream;
+    m_socketIo = std::make_unique<server::SocketIoServer>(*m_server, *m_registry, *m_secp256k1,
+                                                          socketIoOptions);
+    // Browser hosts' WebM chunks go into the same ladder as every other source.
+    m_socketIo->setIngestSink([this](const QString &streamKey, const QByteArray &chunk, QString *sinkError) {
+        return m_registry->ingest(streamKey, chunk, sinkError);
+    });
+    if (m_options.isOpenIngest)
+        std::fprintf(stderr, "afk-studio: --open-ingest: anyone may publish over Socket.IO "
+                             "(for local tests only)\n");
     if (!m_server->listen(m_options.bindAddress, m_options.port, error))
+        return false;
+    if (!m_options.nostr.relayUrls.isEmpty() && !startNostr(error))
         return false;
 
     std::unique_ptr<media::MediaSource> source;
@@ -76,10 +107,16 @@ bool HeadlessStudio::start(QString *error)
         m_mainStream = m_registry->startStream(m_options.streamKey, {}, {}, std::move(source), error);
         if (!m_mainStream)
             return false;
+        connect(m_mainStream, &session::Stream::started, this, [this] {
+            printLine(QStringLiteral("encoding %1 into %2")
+                          .arg(m_mainStream->metadata().sourceDescription,
+                               m_mainStream->metadata().renditionNames.join(u',')));
+        });
         connect(m_mainStream, &session::Stream::ended, this, [this](const QString &streamError) {
             if (!streamError.isEmpty()) {
-                std::fprintf(stderr, "afk-studio: the stream failed: %s\n", qPrintable(streamError));
-                m_exitCode = 1;
+                std::fprintf(stderr, "afk-studio: %s\n", qPrintable(streamError));
+                // A source that never opened is a set-up error, like a bad flag.
+                m_exitCode = m_mainStream->metadata().renditionNames.isEmpty() ? 2 : 1;
             }
             // A file encoded as fast as possible is a job: done when the file is.
             if (!m_options.isRealtime || !streamError.isEmpty())
@@ -90,13 +127,15 @@ bool HeadlessStudio::start(QString *error)
                 printLine(QStringLiteral("first segment ready: playback can start"));
         });
         printPlaybackUrls(*m_mainStream);
+        if (m_nostr)
+            m_nostr->announce(*m_mainStream);
     } else {
         printLine(QStringLiteral("no source: waiting for ingest; streams appear under %1/livestream/<key>/")
                       .arg(baseUrl()));
     }
     connect(m_registry.get(), &session::StreamRegistry::allStreamsEnded, this, [this] {
         if (m_isShuttingDown)
-            emit exitRequested(m_exitCode);
+            exitWhenRelaysHaveEverything();
     });
 
     if (m_options.statsIntervalSeconds > 0) {
@@ -109,12 +148,46 @@ bool HeadlessStudio::start(QString *error)
     return true;
 }
 
+bool HeadlessStudio::startNostr(QString *error)
+{
+    NostrOptions options = m_options.nostr;
+    if (options.publicBaseUrl.isEmpty())
+        options.publicBaseUrl = baseUrl();
+    m_nostr = std::make_unique<NostrPresence>(*m_secp256k1, options);
+    if (!m_nostr->start(error))
+        return false;
+    printLine(QStringLiteral("announcing on Nostr as %1 via %2")
+                  .arg(m_nostr->npub(), options.relayUrls.join(u' ')));
+    connect(m_nostr.get(), &NostrPresence::streamAnnounced, this,
+            [](const QString &streamKey, const QString &naddr) {
+                printLine(QStringLiteral("live on Nostr: %1 nostr:%2").arg(streamKey, naddr));
+            });
+    // Viewer counts for the live events: Socket.IO viewers or HLS clients, whichever is more
+    // (the publisher rate-limits what it sends).
+    connect(&m_viewerCountTimer, &QTimer::timeout, this, [this] {
+        for (session::Stream *stream : m_registry->activeStreams())
+            m_nostr->setViewerCount(stream->key(), std::max(stream->viewerCount(),
+                                                            m_server->httpViewerCount(stream->key())));
+    });
+    m_viewerCountTimer.start(5000);
+    return true;
+}
+
+void HeadlessStudio::exitWhenRelaysHaveEverything()
+{
+    // The ended events must reach the relays before the process goes: wait for their OKs, but
+    // never past the shutdown budget.
+    if (!m_nostr || m_nostr->pendingEventCount() == 0 || m_shutdownClock.elapsed() > 4000) {
+        emit exitRequested(m_exitCode);
+        return;
+    }
+    QTimer::singleShot(50, this, &HeadlessStudio::exitWhenRelaysHaveEverything);
+}
+
 void HeadlessStudio::printPlaybackUrls(const session::Stream &stream) const
 {
     const QString streamUrl = baseUrl() + QStringLiteral("/livestream/") + stream.key();
-    printLine(QStringLiteral("stream key: %1  source: %2  ladder: %3")
-                  .arg(stream.key(), stream.metadata().sourceDescription,
-                       stream.metadata().renditionNames.join(u',')));
+    printLine(QStringLiteral("stream key: %1").arg(stream.key()));
     printLine(QStringLiteral("watch (ABR, hls.js / AFK PWA): %1/master.m3u8").arg(streamUrl));
     printLine(QStringLiteral("watch (single rendition):      %1/stream.m3u8").arg(streamUrl));
     printLine(QStringLiteral("status:                        %1/status").arg(streamUrl));
@@ -156,7 +229,9 @@ void HeadlessStudio::shutDown()
     if (m_isShuttingDown)
         return;
     m_isShuttingDown = true;
+    m_shutdownClock.start();
     m_statsTimer.stop();
+    m_viewerCountTimer.stop();
     // Flushing the encoders takes well under a second; never hang an operator's shutdown.
     m_shutdownWatchdog.setSingleShot(true);
     connect(&m_shutdownWatchdog, &QTimer::timeout, this, [this] {

@@ -3,8 +3,10 @@
 #pragma once
 
 #include "CommandLine.h"
+#include "NostrPresence.h"
 
 #include <QObject>
+#include <QElapsedTimer>
 #include <QTimer>
 #include <memory>
 
@@ -14,6 +16,10 @@ class StreamRegistry;
 }
 namespace afk::server {
 class HttpApi;
+class SocketIoServer;
+}
+namespace afk::nostr {
+class Secp256k1Context;
 }
 
 namespace afk::app {
@@ -34,6 +40,8 @@ signals:
     void exitRequested(int exitCode);
 
 private:
+    bool startNostr(QString *error);
+    void exitWhenRelaysHaveEverything();
     void printPlaybackUrls(const session::Stream &stream) const;
     void printStats();
     void removeExpiredStreams() const;
@@ -42,7 +50,12 @@ private:
     StudioOptions m_options;
     std::unique_ptr<session::StreamRegistry> m_registry;
     std::unique_ptr<server::HttpApi> m_server;
+    std::unique_ptr<nostr::Secp256k1Context> m_secp256k1; // NIP-98 checks of publishers
+    std::unique_ptr<server::SocketIoServer> m_socketIo;
     session::Stream *m_mainStream = nullptr;
+    std::unique_ptr<NostrPresence> m_nostr;
+    QTimer m_viewerCountTimer;
+    QElapsedTimer m_shutdownClock;
     QTimer m_statsTimer;
     QTimer m_retentionTimer;
     QTimer m_shutdownWatchdog;

@@ -1,6 +1,7 @@
 // afk-studio: the AFK Host Studio executable (headless now; the GUI comes with AFK_BUILD_UI).
 #include "CommandLine.h"
 #include "HeadlessStudio.h"
+#include "KeysCommand.h"
 #include "SignalWatcher.h"
 
 #include <QCoreApplication>
@@ -17,6 +18,9 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationVersion(QStringLiteral(AFK_VERSION));
     // libav's own chatter (x264 statistics, muxer notes) is not for operators; errors stay.
     av_log_set_level(AV_LOG_ERROR);
+
+    if (afk::app::isKeysCommand(application.arguments()))
+        return afk::app::runKeysCommand(application.arguments().mid(2));
 
     const afk::app::ParseResult parsed = afk::app::parseCommandLine(application.arguments());
     switch (parsed.action) {

@@ -69,5 +69,8 @@ echo "setup-debian.sh: npm ci in tests/e2e"
 # nostr-tools, the oracle the Nostr tests check our events and keys against.
 echo "setup-debian.sh: npm ci in tests/nostr/oracle"
 (cd "$REPO_ROOT/tests/nostr/oracle" && npm ci --no-audit --no-fund </dev/null)
+# A real Nostr relay (@nostr-relay/*) for the relay pool and NIP-53 tests.
+echo "setup-debian.sh: npm ci in tests/nostr/relay"
+(cd "$REPO_ROOT/tests/nostr/relay" && npm ci --no-audit --no-fund </dev/null)
 
 echo "setup-debian.sh: done"

@@ -1,0 +1,106 @@
+#include "NostrPresence.h"
+
+#include "KeyPassword.h"
+#include "KeyStore.h"
+#include "LiveAnnouncer.h"
+#include "Nip19.h"
+#include "RelayPool.h"
+#include "Stream.h"
+
+#include <cstdio>
+
+namespace afk::app {
+
+NostrPresence::NostrPresence(const nostr::Secp256k1Context &context, NostrOptions options,
+                             QObject *parent)
+    : QObject(parent), m_context(context), m_options(std::move(options))
+{
+}
+
+NostrPresence::~NostrPresence() = default;
+
+bool NostrPresence::start(QString *error)
+{
+    nostr::KeyStore store(m_context, studioConfigDir());
+    if (!store.load(error))
+        return false;
+    const std::optional<nostr::Identity> identity =
+        m_options.identity.isEmpty() ? store.active() : store.find(m_options.identity);
+    if (!identity) {
+        *error = m_options.identity.isEmpty()
+                     ? QStringLiteral("--relay needs a Nostr identity: run afk-studio keys generate")
+                     : QStringLiteral("--identity %1: no such key (see afk-studio keys list)")
+                           .arg(m_options.identity);
+        return false;
+    }
+    const QString password = readKeyPassword(m_options.keyPasswordFile, false, error);
+    if (password.isEmpty())
+        return false;
+    std::optional<nostr::KeyPair> keyPair = store.unlock(identity->npub, password, error);
+    if (!keyPair)
+        return false;
+    m_keyPair = std::make_unique<nostr::KeyPair>(std::move(*keyPair));
+
+    m_pool = std::make_unique<nostr::RelayPool>(m_context);
+    m_pool->setKeyPair(m_keyPair.get()); // NIP-42 AUTH
+    for (const QString &url : m_options.relayUrls)
+        if (!m_pool->addRelay(url, error))
+            return false;
+    m_pool->start();
+    return true;
+}
+
+QString NostrPresence::npub() const
+{
+    return m_keyPair ? nostr::Nip19::encodeNpub(m_keyPair->publicKey()) : QString();
+}
+
+void NostrPresence::announce(session::Stream &stream)
+{
+    if (!m_pool || m_announcers.contains(stream.key()))
+        return;
+    nostr::LiveEvent description;
+    description.title = m_options.title.isEmpty() ? stream.metadata().title : m_options.title;
+    description.summary = m_options.summary;
+    description.imageUrl = m_options.imageUrl;
+    description.hashtags = m_options.hashtags;
+    description.streamingUrl = QStringLiteral("%1/livestream/%2/master.m3u8")
+                                   .arg(m_options.publicBaseUrl, stream.key());
+    description.relays = m_options.relayUrls;
+    nostr::LiveEventPublisherOptions publisherOptions;
+    publisherOptions.viewerCountIntervalMs = m_options.viewerCountIntervalMs;
+    publisherOptions.refreshIntervalMs = m_options.refreshIntervalMs;
+    auto *announcer = new session::LiveAnnouncer(stream, *m_pool, *m_keyPair, description,
+                                                 publisherOptions, this);
+    m_announcers.insert(stream.key(), announcer);
+    const QString streamKey = stream.key();
+    connect(announcer, &session::LiveAnnouncer::wentLive, this, [this, streamKey](const QString &naddr) {
+        emit streamAnnounced(streamKey, naddr);
+    });
+}
+
+void NostrPresence::setViewerCount(const QString &streamKey, int viewerCount)
+{
+    if (session::LiveAnnouncer *announcer = m_announcers.value(streamKey))
+        announcer->setViewerCount(viewerCount);
+}
+
+int NostrPresence::pendingEventCount() const
+{
+    int pending = 0;
+    if (m_pool)
+        for (const nostr::RelayStatus &status : m_pool->status())
+            pending += status.pendingCount;
+    return pending;
+}
+
+QJsonArray NostrPresence::relayStatus() const
+{
+    QJsonArray relays;
+    if (m_pool)
+        for (const nostr::RelayStatus &status : m_pool->status())
+            relays.append(status.toJson());
+    return relays;
+}
+
+} // namespace afk::app

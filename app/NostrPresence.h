@@ -1,0 +1,67 @@
+// The studio on Nostr: its unlocked identity, the relay pool, and one NIP-53 announcer per
+// stream it announces.
+#pragma once
+
+#include <QHash>
+#include <QJsonArray>
+#include <QObject>
+#include <QStringList>
+#include <memory>
+#include <optional>
+
+namespace afk::nostr {
+class KeyPair;
+class RelayPool;
+class Secp256k1Context;
+}
+namespace afk::session {
+class LiveAnnouncer;
+class Stream;
+}
+
+namespace afk::app {
+
+struct NostrOptions {
+    QStringList relayUrls;
+    QString identity;          // npub or name; empty: the key store's active identity
+    QString keyPasswordFile;   // else AFK_KEY_PASSWORD, else a prompt
+    QString title;
+    QString summary;
+    QString imageUrl;
+    QStringList hashtags;
+    QString publicBaseUrl;     // what viewers reach, e.g. https://live.example (no trailing /)
+    int viewerCountIntervalMs = 30000;
+    int refreshIntervalMs = 5 * 60 * 1000;
+};
+
+class NostrPresence : public QObject
+{
+    Q_OBJECT
+public:
+    NostrPresence(const nostr::Secp256k1Context &context, NostrOptions options,
+                  QObject *parent = nullptr);
+    ~NostrPresence() override;
+
+    // Unlocks the identity and connects to the relays; false with a one-line *error.
+    bool start(QString *error);
+    // Publishes the stream as live once its first segment is servable, and ended when it ends.
+    void announce(session::Stream &stream);
+    void setViewerCount(const QString &streamKey, int viewerCount);
+    QString npub() const;
+    // Events handed to the relays and not yet answered (OK true/false) by every one of them.
+    int pendingEventCount() const;
+    // Per relay: {"url","state","lastError","pending","accepted",…}.
+    QJsonArray relayStatus() const;
+
+signals:
+    void streamAnnounced(const QString &streamKey, const QString &naddr);
+
+private:
+    const nostr::Secp256k1Context &m_context;
+    NostrOptions m_options;
+    std::unique_ptr<nostr::KeyPair> m_keyPair;
+    std::unique_ptr<nostr::RelayPool> m_pool;
+    QHash<QString, session::LiveAnnouncer *> m_announcers; // children
+};
+
+} // namespace afk::app

@@ -1,0 +1,106 @@
+// The Socket.IO v4 ingest and viewer-room server of afk-protocol.md on the embedded HTTP server's
+// WebSocket upgrades: start-stream / stream-data / end-stream from publishers (NIP-98 checked by
+// IngestAuth), join-stream / leave-stream from viewers, and the events back to them.
+#pragma once
+
+#include "IngestAuth.h"
+#include "SocketIoSession.h"
+#include "StreamRooms.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+
+#include <functional>
+#include <memory>
+
+class QAbstractHttpServer;
+
+namespace afk::session {
+class Stream;
+class StreamRegistry;
+} // namespace afk::session
+
+namespace afk::server {
+
+struct SocketIoServerOptions {
+    IngestOptions ingest;
+    int pingIntervalMs = 25000;
+    int pingTimeoutMs = 20000;
+    int connectTimeoutMs = 45000;
+    // A published stream with no stream-data for this long is stopped (stream-ended).
+    int idleTimeoutMs = 30000;
+};
+
+class SocketIoServer : public QObject
+{
+    Q_OBJECT
+public:
+    // Where the media of stream-data goes: the chunk's bytes in order, per stream key. False with
+    // *error refuses the chunk (the publisher gets a stream-error). Called on this object's thread.
+    using IngestSink =
+        std::function<bool(const QString &streamKey, const QByteArray &chunk, QString *error)>;
+
+    // Takes every WebSocket that httpServer upgrades (its newWebSocketConnection). httpServer,
+    // registry and context must outlive this object.
+    SocketIoServer(QAbstractHttpServer &httpServer, session::StreamRegistry &registry,
+                   const nostr::Secp256k1Context &context, SocketIoServerOptions options,
+                   QObject *parent = nullptr);
+    ~SocketIoServer() override;
+
+    // Unset (the default): chunks of owned streams are counted and dropped without an error.
+    void setIngestSink(IngestSink sink) { m_ingestSink = std::move(sink); }
+
+    const SocketIoServerOptions &options() const { return m_options; }
+    int connectionCount() const { return int(m_sessions.size()); }
+    int publisherCount() const { return int(m_publications.size()); }
+    qint64 chunksReceived() const { return m_chunksReceived; }
+    qint64 chunksDropped() const { return m_chunksDropped; } // no ingest sink set
+
+signals:
+    // A publisher's start-stream was accepted (publisherId: its pubkey, or userId in open ingest).
+    void publishStarted(const QString &streamKey, const QString &publisherId);
+
+private:
+    struct Publication {
+        QString publisherId;
+        QString publisherSid; // the connection that last started it (empty once it left)
+        QPointer<session::Stream> stream;
+        QTimer *idleTimer = nullptr; // child of this server
+    };
+
+    void takePendingConnections();
+    void onConnected(SocketIoSession *session);
+    void onEvent(SocketIoSession *session, const SocketIoPacket &packet);
+    void onClosed(SocketIoSession *session);
+
+    // Each returns the payload of the answer (also sent as the ack when the client asked).
+    QJsonObject startStream(SocketIoSession *session, const QJsonObject &request);
+    QJsonObject streamData(SocketIoSession *session, const QJsonObject &request,
+                           const SocketIoPacket &packet);
+    QJsonObject joinStream(SocketIoSession *session, const QJsonObject &request);
+    QJsonObject leaveStream(SocketIoSession *session, const QJsonObject &request);
+    QJsonObject endStream(SocketIoSession *session, const QJsonObject &request);
+
+    QJsonObject refuse(SocketIoSession *session, const QString &error);
+    void watchStream(session::Stream *stream);
+    void onStreamEnded(session::Stream *stream);
+    void notifyViewerCount(const QString &streamKey, const QString &event);
+    void emitToRoom(const QString &streamKey, const QString &event, const QJsonObject &payload);
+    bool isOwner(const SocketIoSession *session, const QString &streamKey) const;
+
+    QAbstractHttpServer &m_httpServer;
+    session::StreamRegistry &m_registry;
+    IngestAuth m_auth;
+    SocketIoServerOptions m_options;
+    IngestSink m_ingestSink;
+    QHash<QString, SocketIoSession *> m_sessions; // by socket (or engine) sid; children
+    QHash<QString, Publication> m_publications;   // active streams published here, by key
+    QHash<QString, QString> m_owners;             // stream key -> publisher id (first wins)
+    QHash<session::Stream *, QString> m_watched;  // streams whose signals reach us -> key
+    StreamRooms m_rooms;                          // viewers by engine sid
+    qint64 m_chunksReceived = 0;
+    qint64 m_chunksDropped = 0;
+};
+
+} // namespace afk::server

@@ -1,0 +1,151 @@
+// NIP-53 end to end: the studio announces its stream on a real relay (@nostr-relay, loopback) —
+// live once the first segment is servable, ended on SIGTERM — signed with the key manager's key;
+// nostr-tools verifies every event and decodes the printed naddr. No secret reaches the output.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import WebSocket from 'ws';
+import { nip19, verifyEvent, getPublicKey } from 'nostr-tools';
+import { startStudio, studioBin } from './lib/studio.mjs';
+import { tempDir, REPO_ROOT } from './lib/util.mjs';
+
+const RELAY_SCRIPT = path.join(REPO_ROOT, 'tests', 'nostr', 'relay', 'relay.mjs');
+
+async function startRelay() {
+  const child = spawn(process.execPath, [RELAY_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise((resolve, reject) => {
+    readline.createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`relay exited ${code}`)));
+  });
+  return { child, url: JSON.parse(line).url };
+}
+
+// Stored events matching filter, read with a plain WebSocket (REQ … EOSE).
+function query(url, filter) {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    const events = [];
+    const timer = setTimeout(() => { socket.close(); reject(new Error('no EOSE from the relay')); }, 10000);
+    socket.on('open', () => socket.send(JSON.stringify(['REQ', 'q', filter])));
+    socket.on('message', (data) => {
+      const message = JSON.parse(data.toString());
+      if (message[0] === 'EVENT') events.push(message[2]);
+      if (message[0] === 'EOSE') { clearTimeout(timer); socket.close(); resolve(events); }
+    });
+    socket.on('error', reject);
+  });
+}
+
+const tagValues = (event, name) => event.tags.filter((t) => t[0] === name).map((t) => t[1]);
+
+async function waitForLine(handle, pattern, timeoutMs = 60000) {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    const match = handle.out.stdout.match(pattern);
+    if (match) return match;
+    if (handle.exitInfo) throw new Error(`afk-studio exited\n${handle.describe()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no line matching ${pattern}\n${handle.describe()}`);
+}
+
+test('a stream goes live and ends on a real relay, signed by the active key', async () => {
+  const config = tempDir('afk-nostr-config-');
+  const data = tempDir('afk-nostr-data-');
+  const relay = await startRelay();
+  const saved = { XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, AFK_KEY_PASSWORD: process.env.AFK_KEY_PASSWORD };
+  process.env.XDG_CONFIG_HOME = config.dir;
+  process.env.AFK_KEY_PASSWORD = 'e2e password';
+  let studio;
+  try {
+    const keyEnv = { ...process.env, AFK_KEY_SCRYPT_LOG_N: '12' };
+    const generated = spawnSync(studioBin(), ['keys', 'generate', '--name', 'host'], { env: keyEnv, encoding: 'utf8' });
+    assert.equal(generated.status, 0, generated.stderr);
+    const npub = generated.stdout.split(' ')[0];
+    const pubkey = nip19.decode(npub).data;
+    const nsec = spawnSync(studioBin(), ['keys', 'export', '--nsec'], { env: keyEnv, encoding: 'utf8' }).stdout.trim();
+    const secretHex = Buffer.from(nip19.decode(nsec).data).toString('hex');
+    assert.equal(getPublicKey(nip19.decode(nsec).data), pubkey);
+
+    studio = await startStudio({
+      dataDir: data.dir,
+      ladder: '360p',
+      extraArgs: ['--relay', relay.url, '--title', 'E2E live', '--summary', 'a test stream',
+        '--image', 'https://example.invalid/cover.png', '--tag', 'afk', '--tag', 'test'],
+    });
+    const [, naddr] = await waitForLine(studio, /live on Nostr: \S+ nostr:(naddr1\S+)/);
+    const address = nip19.decode(naddr);
+    assert.equal(address.type, 'naddr');
+    assert.equal(address.data.kind, 30311);
+    assert.equal(address.data.pubkey, pubkey);
+    assert.equal(address.data.identifier, studio.key);
+    assert.deepEqual(address.data.relays, [relay.url]);
+
+    // The segment was servable before the event said live.
+    const playlist = await fetch(studio.streamUrl).then((r) => r.text());
+    assert.match(playlist, /segment_0\.ts/);
+
+    const filter = { kinds: [30311], authors: [pubkey], '#d': [studio.key] };
+    let live;
+    for (let i = 0; i < 50 && !live; ++i) {
+      [live] = await query(relay.url, filter);
+      if (!live) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(live, 'the live event reached the relay');
+    assert.ok(verifyEvent(live), 'nostr-tools verifies the live event');
+    assert.deepEqual(tagValues(live, 'status'), ['live']);
+    assert.deepEqual(tagValues(live, 'streaming'), [studio.masterUrl]);
+    assert.deepEqual(tagValues(live, 'title'), ['E2E live']);
+    assert.deepEqual(tagValues(live, 'summary'), ['a test stream']);
+    assert.deepEqual(tagValues(live, 'image'), ['https://example.invalid/cover.png']);
+    assert.deepEqual(tagValues(live, 't'), ['afk', 'test']);
+    assert.deepEqual(tagValues(live, 'relays'), [relay.url]);
+    assert.equal(tagValues(live, 'starts').length, 1);
+    assert.deepEqual(live.tags.find((t) => t[0] === 'p'), ['p', pubkey, '', 'Host']);
+
+    const stopped = await studio.stop();
+    assert.equal(stopped.code, 0, studio.describe());
+    const [ended] = await query(relay.url, filter);
+    assert.ok(verifyEvent(ended));
+    assert.deepEqual(tagValues(ended, 'status'), ['ended']);
+    assert.equal(tagValues(ended, 'ends').length, 1);
+    assert.ok(ended.created_at > live.created_at);
+    // A deletion is never published.
+    assert.deepEqual(await query(relay.url, { kinds: [5], authors: [pubkey] }), []);
+
+    for (const secret of [nsec, secretHex])
+      assert.ok(!(stopped.stdout + stopped.stderr).includes(secret), 'no secret in the output');
+  } finally {
+    if (studio && !studio.exitInfo) await studio.stop({ killAfterMs: 3000 });
+    relay.child.kill('SIGTERM');
+    Object.assign(process.env, saved);
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+    config.cleanup();
+    data.cleanup();
+  }
+});
+
+test('--relay without a key, or with a wrong password, is a clear set-up error', async () => {
+  const config = tempDir('afk-nostr-config-');
+  const data = tempDir('afk-nostr-data-');
+  try {
+    const env = { ...process.env, XDG_CONFIG_HOME: config.dir, AFK_KEY_PASSWORD: 'right', AFK_KEY_SCRYPT_LOG_N: '12' };
+    const run = (extra, overrides = {}) => spawnSync(studioBin(), ['--headless', '--port', '0', '--data-dir', data.dir,
+      '--relay', 'ws://127.0.0.1:9', ...extra], { env: { ...env, ...overrides }, encoding: 'utf8', timeout: 15000 });
+    const noKey = run([]);
+    assert.equal(noKey.status, 2);
+    assert.match(noKey.stderr, /keys generate/);
+    assert.equal(spawnSync(studioBin(), ['keys', 'generate'], { env, encoding: 'utf8' }).status, 0);
+    const wrong = run([], { AFK_KEY_PASSWORD: 'wrong' });
+    assert.equal(wrong.status, 2);
+    assert.match(wrong.stderr, /wrong password/);
+    const badUrl = spawnSync(studioBin(), ['--headless', '--relay', 'http://x'], { env, encoding: 'utf8' });
+    assert.equal(badUrl.status, 2);
+    assert.match(badUrl.stderr, /ws:\/\//);
+  } finally {
+    config.cleanup();
+    data.cleanup();
+  }
+});

@@ -156,6 +156,7 @@ bool HeadlessStudio::startNostr(QString *error)
     m_nostr = std::make_unique<NostrPresence>(*m_secp256k1, options);
     if (!m_nostr->start(error))
         return false;
+    m_server->setRelayStatusProvider([this] { return m_nostr->relayStatus(); });
     printLine(QStringLiteral("announcing on Nostr as %1 via %2")
                   .arg(m_nostr->npub(), options.relayUrls.join(u' ')));
     connect(m_nostr.get(), &NostrPresence::streamAnnounced, this,

@@ -413,8 +413,11 @@ QString HttpApi::topRenditionName(const QString &streamKey) const
 
 HttpReply HttpApi::statusReply(const QString &streamKey)
 {
-    return HttpReply::json(buildStreamStatus(
-        m_registry.store(), streamKey, m_registry.find(streamKey), httpViewerCount(streamKey)));
+    QJsonObject status = buildStreamStatus(m_registry.store(), streamKey,
+                                           m_registry.find(streamKey), httpViewerCount(streamKey));
+    if (m_relayStatusProvider)
+        status.insert(QStringLiteral("relays"), m_relayStatusProvider());
+    return HttpReply::json(status);
 }
 
 HttpReply HttpApi::startReply(const Incoming &incoming, const QString &streamKey)
@@ -518,12 +521,15 @@ HttpReply HttpApi::ingestReply(const Incoming &incoming, const QString &streamKe
 
 HttpReply HttpApi::healthReply() const
 {
-    return HttpReply::json(QJsonObject{
+    QJsonObject health{
         {QStringLiteral("status"), QStringLiteral("ok")},
         {QStringLiteral("timestamp"), nowIso()},
         {QStringLiteral("uptimeSeconds"), double(m_clock.elapsed()) / 1000.0},
         {QStringLiteral("activeStreams"), int(m_registry.activeStreams().size())},
-    });
+    };
+    if (m_relayStatusProvider)
+        health.insert(QStringLiteral("relays"), m_relayStatusProvider());
+    return HttpReply::json(health);
 }
 
 HttpReply HttpApi::activeReply(const Incoming &incoming)

@@ -56,6 +56,12 @@ public:
     // Distinct HLS clients (remote address + User-Agent) of the stream in the last 15 s.
     int httpViewerCount(const QString &streamKey);
     const HttpMetrics &metrics() const { return m_metrics; }
+    // State of the studio's Nostr relays, shown as "relays" in /health and every /status
+    // (unset: no relays configured).
+    void setRelayStatusProvider(std::function<QJsonArray()> provider)
+    {
+        m_relayStatusProvider = std::move(provider);
+    }
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -110,6 +116,7 @@ private:
     QElapsedTimer m_clock; // uptime and the viewer window
     QTimer m_pruneTimer;
     HttpMetrics m_metrics;
+    std::function<QJsonArray()> m_relayStatusProvider;
     PlaybackViewerTracker m_viewers;
 };
 

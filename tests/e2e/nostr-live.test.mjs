@@ -105,6 +105,16 @@ test('a stream goes live and ends on a real relay, signed by the active key', as
     assert.equal(tagValues(live, 'starts').length, 1);
     assert.deepEqual(live.tags.find((t) => t[0] === 'p'), ['p', pubkey, '', 'Host']);
 
+    // Relay state is visible to operators, and no secret is in it.
+    const health = await fetch(`${studio.origin}/health`).then((r) => r.json());
+    assert.equal(health.relays.length, 1);
+    assert.equal(health.relays[0].url, relay.url);
+    assert.equal(health.relays[0].state, 'connected');
+    assert.ok(health.relays[0].accepted >= 1);
+    const statusText = await fetch(`${studio.base}/status`).then((r) => r.text());
+    assert.equal(JSON.parse(statusText).relays[0].state, 'connected');
+    for (const secret of [nsec, secretHex]) assert.ok(!statusText.includes(secret));
+
     const stopped = await studio.stop();
     assert.equal(stopped.code, 0, studio.describe());
     const [ended] = await query(relay.url, filter);

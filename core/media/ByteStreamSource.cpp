@@ -1,12 +1,18 @@
 #include "ByteStreamSource.h"
 
 #include <QDateTime>
+#include <cstring>
+#include <utility>
 
 namespace afk::media {
 namespace {
 
 constexpr int avioBufferBytes = 64 * 1024;
 constexpr qint64 assumedFrameUs = 1000000 / 30; // the gap left at a recorder restart
+// The still picture of audio-only streams: small and slow, it costs next to nothing to encode.
+constexpr int stillWidth = 640;
+constexpr int stillHeight = 360;
+constexpr int stillFramesPerSecond = 10;
 
 } // namespace
 
@@ -158,22 +164,49 @@ bool ByteStreamSource::open(QString *error)
         return false;
     }
     const DemuxDecoder::StreamFacts &facts = m_decoder->facts();
-    if (!facts.hasVideo) {
-        *error = QStringLiteral("%1 has no video track (audio-only streams are not supported yet)")
-                     .arg(m_description);
-        return false;
-    }
     m_info.hasVideo = true;
+    m_info.hasAudio = facts.hasAudio;
+    m_isAudioOnly = !facts.hasVideo;
+    if (m_isAudioOnly) {
+        m_info.width = stillWidth;
+        m_info.height = stillHeight;
+        m_info.framesPerSecond = stillFramesPerSecond;
+        m_info.description = m_description + QStringLiteral(" (audio only)");
+        return true;
+    }
     m_info.width = facts.width;
     m_info.height = facts.height;
     m_info.framesPerSecond = facts.framesPerSecond;
-    m_info.hasAudio = facts.hasAudio;
+    return true;
+}
+
+bool ByteStreamSource::pushStillFramesUntil(qint64 untilUs, qint64 wallMs, FrameSink &sink)
+{
+    if (!m_stillPool)
+        m_stillPool = std::make_unique<VideoFramePool>(AV_PIX_FMT_YUV420P, stillWidth, stillHeight);
+    m_nextStillUs = std::max(m_nextStillUs, m_offsetUs);
+    while (m_nextStillUs <= untilUs) {
+        FramePtr still = m_stillPool->get();
+        if (!still)
+            return false;
+        // Black in limited-range YUV.
+        for (int plane = 0; plane < 3; ++plane) {
+            const int rows = plane == 0 ? stillHeight : stillHeight / 2;
+            std::memset(still->data[plane], plane == 0 ? 16 : 128,
+                        size_t(still->linesize[plane]) * size_t(rows));
+        }
+        still->pts = m_nextStillUs;
+        m_nextStillUs += 1000000 / stillFramesPerSecond;
+        TimedFrame timed{std::move(still), wallMs};
+        timed.isDiscontinuity = std::exchange(m_isNextVideoDiscontinuity, false);
+        if (!sink.pushVideo(std::move(timed)))
+            return false;
+    }
     return true;
 }
 
 bool ByteStreamSource::run(FrameSink &sink, const std::atomic<bool> &stopRequested, QString *error)
 {
-    bool isFirstFrameOfSession = false;
     const auto deliver = [&](FramePtr frame, bool isVideo) {
         const qint64 ptsUs = frame->pts + m_offsetUs;
         const qint64 wallMs = m_sessionWallMs + frame->pts / 1000;
@@ -181,9 +214,11 @@ bool ByteStreamSource::run(FrameSink &sink, const std::atomic<bool> &stopRequest
         if (isVideo) {
             frame->pts = ptsUs;
             TimedFrame timed{std::move(frame), wallMs};
-            timed.isDiscontinuity = std::exchange(isFirstFrameOfSession, false);
+            timed.isDiscontinuity = std::exchange(m_isNextVideoDiscontinuity, false);
             return sink.pushVideo(std::move(timed));
         }
+        if (m_isAudioOnly && !pushStillFramesUntil(ptsUs, wallMs, sink))
+            return false;
         frame->pts = av_rescale_q(ptsUs, AV_TIME_BASE_Q, AVRational{1, frame->sample_rate});
         return sink.pushAudio({std::move(frame), wallMs});
     };
@@ -206,7 +241,8 @@ bool ByteStreamSource::run(FrameSink &sink, const std::atomic<bool> &stopRequest
         m_offsetUs = m_nextFreeUs;
         if (!openDemuxer(error))
             return false;
-        isFirstFrameOfSession = true;
+        m_isAudioOnly = !m_decoder->facts().hasVideo;
+        m_isNextVideoDiscontinuity = true;
     }
 }
 

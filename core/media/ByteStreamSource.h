@@ -4,10 +4,14 @@
 // A chunk that starts with a new EBML header after the first one means the recorder restarted:
 // the current demuxer ends there, a new one opens on the new bytes, and timestamps continue
 // where the old ones stopped (the first frame after it is flagged as a discontinuity).
+//
+// An audio-only recording gets a black still picture (a few frames a second), so it plays in
+// every HLS player as the same ladder of video renditions.
 #pragma once
 
 #include "DemuxDecoder.h"
 #include "MediaSource.h"
+#include "VideoFramePool.h"
 
 #include <condition_variable>
 #include <deque>
@@ -54,6 +58,8 @@ private:
     };
 
     static int readPacket(void *opaque, uint8_t *buffer, int size);
+    // Audio-only input: black frames up to untilUs (microseconds, stream time).
+    bool pushStillFramesUntil(qint64 untilUs, qint64 wallMs, FrameSink &sink);
     int read(uint8_t *buffer, int size);
     bool openDemuxer(QString *error);
 
@@ -75,6 +81,10 @@ private:
 
     std::unique_ptr<AVIOContext, AvioDeleter> m_io;
     std::unique_ptr<DemuxDecoder> m_decoder;
+    bool m_isAudioOnly = false;
+    bool m_isNextVideoDiscontinuity = false; // the first video frame after a restart
+    std::unique_ptr<VideoFramePool> m_stillPool;
+    qint64 m_nextStillUs = 0;
     qint64 m_offsetUs = 0;     // added to the current demuxer's timestamps
     qint64 m_nextFreeUs = 0;   // just after the latest frame delivered
 };

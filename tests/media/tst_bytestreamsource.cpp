@@ -13,17 +13,26 @@ using namespace afk::media;
 
 namespace {
 
-// A WebM like MediaRecorder's: VP8 + Opus, made by the ffmpeg program (test input only).
-QByteArray makeWebm(const QString &dir, int seconds)
+enum class Tracks { VideoAndAudio, VideoOnly, AudioOnly };
+
+// A WebM like MediaRecorder's: VP8 and/or Opus, made by the ffmpeg program (test input only).
+QByteArray makeWebm(const QString &dir, int seconds, Tracks tracks = Tracks::VideoAndAudio)
 {
-    const QString path = dir + QStringLiteral("/input-%1.webm").arg(seconds);
+    const QString path = dir + QStringLiteral("/input-%1-%2.webm").arg(seconds).arg(int(tracks));
+    QStringList arguments{"-v", "error", "-y"};
+    if (tracks != Tracks::AudioOnly)
+        arguments << "-f" << "lavfi" << "-i"
+                  << QStringLiteral("testsrc2=size=320x240:rate=30:duration=%1").arg(seconds);
+    if (tracks != Tracks::VideoOnly)
+        arguments << "-f" << "lavfi" << "-i"
+                  << QStringLiteral("sine=frequency=440:sample_rate=48000:duration=%1").arg(seconds);
+    if (tracks != Tracks::AudioOnly)
+        arguments << "-c:v" << "libvpx" << "-b:v" << "500k" << "-deadline" << "realtime" << "-cpu-used" << "8";
+    if (tracks != Tracks::VideoOnly)
+        arguments << "-c:a" << "libopus";
+    arguments << "-f" << "webm" << path;
     QProcess ffmpeg;
-    ffmpeg.start(QStringLiteral("ffmpeg"),
-                 {"-v", "error", "-y", "-f", "lavfi", "-i",
-                  QStringLiteral("testsrc2=size=320x240:rate=30:duration=%1").arg(seconds), "-f",
-                  "lavfi", "-i", QStringLiteral("sine=frequency=440:sample_rate=48000:duration=%1").arg(seconds),
-                  "-c:v", "libvpx", "-b:v", "500k", "-deadline", "realtime", "-cpu-used", "8", "-c:a",
-                  "libopus", "-f", "webm", path});
+    ffmpeg.start(QStringLiteral("ffmpeg"), arguments);
     if (!ffmpeg.waitForFinished(60000) || ffmpeg.exitCode() != 0)
         return {};
     QFile file(path);
@@ -67,6 +76,8 @@ private slots:
     void restartBecomesDiscontinuity();
     void garbageFailsWithReason();
     void fullBufferRefusesMore();
+    void audioOnlyGetsStillPicture();
+    void videoOnlyHasNoAudioTrack();
     void ebmlHeaderDetection();
 
 private:
@@ -155,6 +166,53 @@ void TestByteStreamSource::garbageFailsWithReason()
     QVERIFY(started.isEmpty());
     const QString reason = finished.first().first().toString();
     QVERIFY2(reason.contains(QStringLiteral("test host")), qPrintable(reason));
+}
+
+// Feeds a whole recording through a pipeline and returns the master playlist.
+static QByteArray encodeThroughByteStream(const QString &outputDir, const QByteArray &webm,
+                                          QString *finishError)
+{
+    auto owned = std::make_unique<ByteStreamSource>(QStringLiteral("test host"));
+    ByteStreamSource &source = *owned;
+    Pipeline pipeline(configFor(outputDir), std::move(owned));
+    QSignalSpy finished(&pipeline, &Pipeline::finished);
+    QString error;
+    if (!pipeline.start(&error) || !appendInSlices(source, webm, &error))
+        return {};
+    source.finishInput();
+    if (!finished.wait(60000))
+        return {};
+    *finishError = finished.first().first().toString();
+    return readAll(outputDir + QStringLiteral("/master.m3u8"));
+}
+
+void TestByteStreamSource::audioOnlyGetsStillPicture()
+{
+    QTemporaryDir dir;
+    const QByteArray webm = makeWebm(m_inputs.path(), 5, Tracks::AudioOnly);
+    QVERIFY(!webm.isEmpty());
+    QString error;
+    const QByteArray master = encodeThroughByteStream(dir.path(), webm, &error);
+    QCOMPARE(error, QString());
+    // The 240p rung of a 640x360 still (16:9), with the audio.
+    QVERIFY2(master.contains("RESOLUTION=426x240"), master.constData());
+    QVERIFY(master.contains("mp4a.40.2"));
+    const QByteArray playlist = readAll(dir.path() + QStringLiteral("/240p/index.m3u8"));
+    QCOMPARE(playlist.count("#EXTINF:"), 3);
+    QVERIFY(playlist.endsWith("#EXT-X-ENDLIST\n"));
+}
+
+void TestByteStreamSource::videoOnlyHasNoAudioTrack()
+{
+    QTemporaryDir dir;
+    const QByteArray webm = makeWebm(m_inputs.path(), 5, Tracks::VideoOnly);
+    QVERIFY(!webm.isEmpty());
+    QString error;
+    const QByteArray master = encodeThroughByteStream(dir.path(), webm, &error);
+    QCOMPARE(error, QString());
+    QVERIFY2(master.contains("RESOLUTION=320x240"), master.constData());
+    QVERIFY(!master.contains("mp4a"));
+    QCOMPARE(readAll(dir.path() + QStringLiteral("/240p/index.m3u8")).count("#EXTINF:"), 3);
 }
 
 void TestByteStreamSource::fullBufferRefusesMore()

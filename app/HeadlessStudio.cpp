@@ -5,6 +5,7 @@
 #include "NostrPresence.h"
 #include "Secp256k1Context.h"
 #include "SocketIoServer.h"
+#include "StudioMetrics.h"
 #include "StreamRegistry.h"
 #include "TestPatternSource.h"
 
@@ -88,6 +89,9 @@ bool HeadlessStudio::start(QString *error)
         return false;
     if (!m_options.nostr.relayUrls.isEmpty() && !startNostr(error))
         return false;
+    m_server->setExtraMetricsProvider([this] {
+        return renderStudioMetrics(*m_socketIo, *m_registry, m_nostr.get());
+    });
 
     std::unique_ptr<media::MediaSource> source;
     switch (m_options.sourceKind) {
@@ -157,6 +161,8 @@ bool HeadlessStudio::startNostr(QString *error)
     if (!m_nostr->start(error))
         return false;
     m_server->setRelayStatusProvider([this] { return m_nostr->relayStatus(); });
+    m_server->setChatProvider(
+        [this](const QString &streamKey) { return m_nostr->chat(streamKey); });
     printLine(QStringLiteral("announcing on Nostr as %1 via %2")
                   .arg(m_nostr->npub(), options.relayUrls.join(u' ')));
     connect(m_nostr.get(), &NostrPresence::streamAnnounced, this,

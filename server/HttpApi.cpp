@@ -1,5 +1,8 @@
 #include "HttpApi.h"
 
+#include "IngestAuth.h"
+#include "LiveChat.h"
+#include "Nip19.h"
 #include "RequestPath.h"
 #include "StreamPaths.h"
 #include "StreamRegistry.h"
@@ -15,6 +18,7 @@
 #include <QMetaMethod>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QUrlQuery>
 #include <algorithm>
 
 namespace afk::server
@@ -304,6 +308,16 @@ HttpApi::Routed HttpApi::routeStream(const Incoming &incoming, const QString &st
         if (name == u"stop")
             return dispatch(incoming, HttpRoute::Control, Access::Control,
                             [&] { return stopReply(incoming, streamKey); });
+        if (name == u"chat") {
+            // GET lists, POST sends: OPTIONS answers as a POST route so preflights allow it.
+            using Method = QHttpServerRequest::Method;
+            const bool isRead = incoming.method == Method::Get || incoming.method == Method::Head;
+            return dispatch(incoming, HttpRoute::Chat, isRead ? Access::Read : Access::Control,
+                            [&] {
+                                return isRead ? chatListReply(incoming, streamKey)
+                                              : chatSendReply(incoming, streamKey);
+                            });
+        }
         if (name == u"rtmp-key")
             return dispatch(incoming, HttpRoute::Control, Access::Control, [] {
                 return HttpReply::error(501, QStringLiteral("RTMP ingest is not available; "
@@ -519,6 +533,89 @@ HttpReply HttpApi::ingestReply(const Incoming &incoming, const QString &streamKe
     });
 }
 
+namespace
+{
+
+QJsonObject chatMessageJson(const nostr::Event &event)
+{
+    return QJsonObject{
+        {QStringLiteral("id"), event.id.toHex()},
+        {QStringLiteral("pubkey"), event.pubkey.toHex()},
+        {QStringLiteral("npub"), nostr::Nip19::encodeNpub(event.pubkey)},
+        {QStringLiteral("createdAt"), double(event.createdAt)},
+        {QStringLiteral("content"), event.content},
+    };
+}
+
+} // namespace
+
+HttpReply HttpApi::chatListReply(const Incoming &incoming, const QString &streamKey) const
+{
+    const nostr::LiveChat *chat = m_chatProvider ? m_chatProvider(streamKey) : nullptr;
+    if (!chat)
+        return HttpReply::error(404, QStringLiteral("this stream has no chat (is the studio "
+                                                    "announcing it on Nostr?)"));
+    std::optional<qint64> since;
+    const QUrlQuery query(incoming.request.url());
+    if (query.hasQueryItem(QStringLiteral("since"))) {
+        bool isNumber = false;
+        const qint64 value = query.queryItemValue(QStringLiteral("since")).toLongLong(&isNumber);
+        if (!isNumber || value < 0)
+            return HttpReply::error(400, QStringLiteral("since must be unix seconds"));
+        since = value;
+    }
+    QJsonArray messages;
+    for (const nostr::Event &event : chat->messages(since))
+        messages.append(chatMessageJson(event));
+    return HttpReply::json(QJsonObject{
+        {QStringLiteral("streamId"), streamKey},
+        {QStringLiteral("messages"), messages},
+    });
+}
+
+HttpReply HttpApi::chatSendReply(const Incoming &incoming, const QString &streamKey) const
+{
+    nostr::LiveChat *chat = m_chatProvider ? m_chatProvider(streamKey) : nullptr;
+    if (!chat)
+        return HttpReply::error(404, QStringLiteral("this stream has no chat (is the studio "
+                                                    "announcing it on Nostr?)"));
+    const QByteArray body = incoming.request.body();
+    if (body.size() > maxRequestBodyBytes)
+        return HttpReply::error(413, QStringLiteral("request body too large"));
+
+    // NIP-98: signed by the host key, for this URL and method (the body too when it says so).
+    const QByteArray authorization = incoming.request.value(QByteArrayLiteral("Authorization"));
+    if (authorization.isEmpty())
+        return HttpReply::error(401, QStringLiteral("authentication required: send a NIP-98 "
+                                                    "event (kind 27235) signed by the host key "
+                                                    "as 'Authorization: Nostr <base64>'"));
+    const QUrl requestUrl(
+        QStringLiteral("http://%1%2")
+            .arg(incoming.publicHost, incoming.request.url().path(QUrl::FullyEncoded)));
+    const IngestAuth auth(chat->context(), IngestOptions{});
+    QString error;
+    const std::optional<QString> pubkey =
+        auth.verifyHttpAuthorization(QString::fromLatin1(authorization), requestUrl, u"POST", body,
+                                     QDateTime::currentSecsSinceEpoch(), &error);
+    if (!pubkey)
+        return HttpReply::error(401, error);
+    if (*pubkey != chat->hostPublicKey().toHex())
+        return HttpReply::error(401, QStringLiteral("only the host key may send here"));
+
+    QJsonObject object;
+    if (!parseJsonBody(body, &object, &error))
+        return HttpReply::error(400, error);
+    const QJsonValue content = object.value(QStringLiteral("content"));
+    if (!content.isString())
+        return HttpReply::error(400, QStringLiteral("'content' must be a string"));
+    const std::optional<nostr::Event> sent = chat->send(content.toString(), &error);
+    if (!sent)
+        return HttpReply::error(400, error);
+    QJsonObject answer = chatMessageJson(*sent);
+    answer.insert(QStringLiteral("streamId"), streamKey);
+    return HttpReply::json(answer);
+}
+
 HttpReply HttpApi::healthReply() const
 {
     QJsonObject health{
@@ -561,9 +658,10 @@ HttpReply HttpApi::metricsReply()
                                            httpViewerCount(stream->key()), stream->segmentCount(),
                                            stream->stats()});
     }
-    return HttpReply::content(
-        m_metrics.render(samples, int(active.size()), double(m_clock.elapsed()) / 1000.0),
-        HttpMetrics::contentType, QByteArrayLiteral("no-store"));
+    QByteArray text = m_metrics.render(samples, int(active.size()), double(m_clock.elapsed()) / 1000.0);
+    if (m_extraMetricsProvider)
+        text += m_extraMetricsProvider();
+    return HttpReply::content(text, HttpMetrics::contentType, QByteArrayLiteral("no-store"));
 }
 
 QString HttpApi::publicHost(const QHttpServerRequest &request, const QTcpSocket *socket) const

@@ -23,6 +23,10 @@ namespace afk::session
 class Stream;
 class StreamRegistry;
 } // namespace afk::session
+namespace afk::nostr
+{
+class LiveChat;
+} // namespace afk::nostr
 
 namespace afk::server
 {
@@ -62,6 +66,19 @@ public:
     {
         m_relayStatusProvider = std::move(provider);
     }
+    // More Prometheus text appended to /metrics (Socket.IO, ingest, relays: parts that live
+    // outside the HTTP server).
+    void setExtraMetricsProvider(std::function<QByteArray()> provider)
+    {
+        m_extraMetricsProvider = std::move(provider);
+    }
+    // The NIP-53 chat of a stream (nullptr: the stream has no chat), for GET and POST
+    // /livestream/:id/chat. A POST must carry a NIP-98 proof signed by the chat's host key. Unset:
+    // every chat route answers 404.
+    void setChatProvider(std::function<nostr::LiveChat *(const QString &streamKey)> provider)
+    {
+        m_chatProvider = std::move(provider);
+    }
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -100,6 +117,8 @@ private:
     HttpReply stopReply(const Incoming &incoming, const QString &streamKey);
     HttpReply playbackReply(const Incoming &incoming, const QString &streamKey);
     HttpReply ingestReply(const Incoming &incoming, const QString &streamKey) const;
+    HttpReply chatListReply(const Incoming &incoming, const QString &streamKey) const;
+    HttpReply chatSendReply(const Incoming &incoming, const QString &streamKey) const;
     HttpReply healthReply() const;
     HttpReply activeReply(const Incoming &incoming);
     HttpReply metricsReply();
@@ -117,6 +136,8 @@ private:
     QTimer m_pruneTimer;
     HttpMetrics m_metrics;
     std::function<QJsonArray()> m_relayStatusProvider;
+    std::function<QByteArray()> m_extraMetricsProvider;
+    std::function<nostr::LiveChat *(const QString &)> m_chatProvider;
     PlaybackViewerTracker m_viewers;
 };
 

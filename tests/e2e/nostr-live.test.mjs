@@ -111,6 +111,10 @@ test('a stream goes live and ends on a real relay, signed by the active key', as
     assert.equal(health.relays[0].url, relay.url);
     assert.equal(health.relays[0].state, 'connected');
     assert.ok(health.relays[0].accepted >= 1);
+    const metrics = await fetch(`${studio.origin}/metrics`).then((r) => r.text());
+    assert.ok(metrics.includes(`afk_relay_connected{relay="${relay.url}"} 1`), metrics);
+    assert.match(metrics, /^afk_relay_accepted_events_total\{relay="[^"]+"\} [1-9]/m);
+    assert.match(metrics, /^afk_socketio_connections 0$/m);
     const statusText = await fetch(`${studio.base}/status`).then((r) => r.text());
     assert.equal(JSON.parse(statusText).relays[0].state, 'connected');
     for (const secret of [nsec, secretHex]) assert.ok(!statusText.includes(secret));

@@ -1,0 +1,74 @@
+#include "StudioMetrics.h"
+
+#include "NostrPresence.h"
+#include "SocketIoServer.h"
+#include "StreamRegistry.h"
+
+#include <QJsonObject>
+
+namespace afk::app {
+namespace {
+
+void family(QByteArray &text, const char *name, const char *type, const char *help)
+{
+    text += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n';
+}
+
+// Label values are stream keys ([A-Za-z0-9_-]) and relay URLs: escape what Prometheus asks.
+QByteArray labelValue(const QString &value)
+{
+    QByteArray escaped = value.toUtf8();
+    escaped.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    return escaped;
+}
+
+} // namespace
+
+QByteArray renderStudioMetrics(const server::SocketIoServer &socketIo,
+                               const session::StreamRegistry &registry, const NostrPresence *nostr)
+{
+    QByteArray text;
+    family(text, "afk_socketio_connections", "gauge", "Open Socket.IO connections.");
+    text += "afk_socketio_connections " + QByteArray::number(socketIo.connectionCount()) + '\n';
+    family(text, "afk_socketio_publishers", "gauge", "Browser hosts publishing.");
+    text += "afk_socketio_publishers " + QByteArray::number(socketIo.publisherCount()) + '\n';
+    family(text, "afk_socketio_chunks_received_total", "counter", "stream-data chunks received.");
+    text += "afk_socketio_chunks_received_total " + QByteArray::number(socketIo.chunksReceived()) + '\n';
+
+    family(text, "afk_ingest_bytes_received_total", "counter", "WebM bytes received per stream.");
+    QByteArray buffered;
+    for (const session::Stream *stream : registry.activeStreams()) {
+        if (!stream->ingestBytesReceived())
+            continue;
+        const QByteArray label = "{stream=\"" + labelValue(stream->key()) + "\"} ";
+        text += "afk_ingest_bytes_received_total" + label
+                + QByteArray::number(stream->ingestBytesReceived()) + '\n';
+        buffered += "afk_ingest_bytes_buffered" + label
+                    + QByteArray::number(stream->ingestBytesBuffered()) + '\n';
+    }
+    family(text, "afk_ingest_bytes_buffered", "gauge", "WebM bytes waiting to be decoded per stream.");
+    text += buffered;
+
+    if (nostr) {
+        family(text, "afk_relay_connected", "gauge", "1 when the relay connection is open.");
+        QByteArray pending;
+        QByteArray accepted;
+        for (const QJsonValue &value : nostr->relayStatus()) {
+            const QJsonObject relay = value.toObject();
+            const QByteArray label = "{relay=\"" + labelValue(relay.value(QStringLiteral("url")).toString()) + "\"} ";
+            text += "afk_relay_connected" + label
+                    + (relay.value(QStringLiteral("state")).toString() == u"connected" ? "1" : "0") + '\n';
+            pending += "afk_relay_pending_events" + label
+                       + QByteArray::number(relay.value(QStringLiteral("pending")).toInt()) + '\n';
+            accepted += "afk_relay_accepted_events_total" + label
+                        + QByteArray::number(relay.value(QStringLiteral("accepted")).toInt()) + '\n';
+        }
+        family(text, "afk_relay_pending_events", "gauge", "Events sent to the relay and not yet answered.");
+        text += pending;
+        family(text, "afk_relay_accepted_events_total", "counter", "Events the relay accepted (OK true).");
+        text += accepted;
+    }
+    return text;
+}
+
+} // namespace afk::app

@@ -1,0 +1,22 @@
+// Prometheus lines for the parts of the studio outside the HTTP server: Socket.IO clients,
+// browser ingest buffers and Nostr relays.
+#pragma once
+
+#include <QByteArray>
+
+namespace afk::server {
+class SocketIoServer;
+}
+namespace afk::session {
+class StreamRegistry;
+}
+
+namespace afk::app {
+
+class NostrPresence;
+
+// nostr may be null (no relays configured).
+QByteArray renderStudioMetrics(const server::SocketIoServer &socketIo,
+                               const session::StreamRegistry &registry, const NostrPresence *nostr);
+
+} // namespace afk::app

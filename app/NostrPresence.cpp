@@ -3,6 +3,7 @@
 #include "KeyPassword.h"
 #include "KeyStore.h"
 #include "LiveAnnouncer.h"
+#include "LiveChat.h"
 #include "Nip19.h"
 #include "RelayPool.h"
 #include "Stream.h"
@@ -17,7 +18,14 @@ NostrPresence::NostrPresence(const nostr::Secp256k1Context &context, NostrOption
 {
 }
 
-NostrPresence::~NostrPresence() = default;
+NostrPresence::~NostrPresence()
+{
+    // Chats and announcers talk to the pool when they go: delete them while it still exists.
+    qDeleteAll(m_chats);
+    m_chats.clear();
+    qDeleteAll(m_announcers);
+    m_announcers.clear();
+}
 
 bool NostrPresence::start(QString *error)
 {
@@ -77,6 +85,15 @@ void NostrPresence::announce(session::Stream &stream)
     connect(announcer, &session::LiveAnnouncer::wentLive, this, [this, streamKey](const QString &naddr) {
         emit streamAnnounced(streamKey, naddr);
     });
+    auto *chat = new nostr::LiveChat(*m_pool, *m_keyPair, streamKey,
+                                     nostr::LiveChat::defaultMaxMessages, this);
+    m_chats.insert(streamKey, chat);
+    chat->start();
+}
+
+nostr::LiveChat *NostrPresence::chat(const QString &streamKey) const
+{
+    return m_chats.value(streamKey);
 }
 
 void NostrPresence::setViewerCount(const QString &streamKey, int viewerCount)

@@ -1,5 +1,5 @@
-// The studio on Nostr: its unlocked identity, the relay pool, and one NIP-53 announcer per
-// stream it announces.
+// The studio on Nostr: its unlocked identity, the relay pool, and one NIP-53 announcer and one
+// chat per stream it announces.
 #pragma once
 
 #include <QHash>
@@ -11,6 +11,7 @@
 
 namespace afk::nostr {
 class KeyPair;
+class LiveChat;
 class RelayPool;
 class Secp256k1Context;
 }
@@ -44,8 +45,11 @@ public:
 
     // Unlocks the identity and connects to the relays; false with a one-line *error.
     bool start(QString *error);
-    // Publishes the stream as live once its first segment is servable, and ended when it ends.
+    // Publishes the stream as live once its first segment is servable, and ended when it ends;
+    // subscribes to its chat (kind 1311) at once.
     void announce(session::Stream &stream);
+    // The chat of an announced stream; nullptr for any other.
+    nostr::LiveChat *chat(const QString &streamKey) const;
     void setViewerCount(const QString &streamKey, int viewerCount);
     QString npub() const;
     // Events handed to the relays and not yet answered (OK true/false) by every one of them.
@@ -62,6 +66,7 @@ private:
     std::unique_ptr<nostr::KeyPair> m_keyPair;
     std::unique_ptr<nostr::RelayPool> m_pool;
     QHash<QString, session::LiveAnnouncer *> m_announcers; // children
+    QHash<QString, nostr::LiveChat *> m_chats;             // children
 };
 
 } // namespace afk::app

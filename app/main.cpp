@@ -1,4 +1,5 @@
 // afk-studio: the AFK Host Studio executable (headless now; the GUI comes with AFK_BUILD_UI).
+#include "ChatCommand.h"
 #include "CommandLine.h"
 #include "HeadlessStudio.h"
 #include "KeysCommand.h"
@@ -21,6 +22,8 @@ int main(int argc, char **argv)
 
     if (afk::app::isKeysCommand(application.arguments()))
         return afk::app::runKeysCommand(application.arguments().mid(2));
+    if (afk::app::isChatCommand(application.arguments()))
+        return afk::app::runChatCommand(application.arguments().mid(2));
 
     const afk::app::ParseResult parsed = afk::app::parseCommandLine(application.arguments());
     switch (parsed.action) {

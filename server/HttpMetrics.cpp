@@ -111,6 +111,8 @@ QByteArray routeLabel(HttpRoute route)
         return QByteArrayLiteral("control");
     case HttpRoute::StreamInfo:
         return QByteArrayLiteral("stream_info");
+    case HttpRoute::Chat:
+        return QByteArrayLiteral("chat");
     case HttpRoute::ActiveList:
         return QByteArrayLiteral("active");
     case HttpRoute::Health:

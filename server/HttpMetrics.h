@@ -22,6 +22,7 @@ enum class HttpRoute {
     Status,         // /livestream/:id/status
     Control,        // /livestream/:id/start|stop|rtmp-key
     StreamInfo,     // /livestream/:id/playback|ingest
+    Chat,           // /livestream/:id/chat (GET messages, POST as the host)
     ActiveList,     // /livestream/active
     Health,         // /health, /livestream/health
     Metrics,        // /metrics

@@ -3,6 +3,7 @@
 #include "Event.h"
 
 #include <QByteArray>
+#include <QCryptographicHash>
 
 namespace afk::server {
 namespace {
@@ -49,6 +50,22 @@ QString IngestAuth::urlIdentity(const QUrl &url)
 std::optional<QString> IngestAuth::verifyAuthorization(QStringView authorization,
                                                        const QUrl &connectedUrl, qint64 nowSeconds,
                                                        QString *error) const
+{
+    return verify(authorization, connectedUrl, u"GET", nullptr, nowSeconds, error);
+}
+
+std::optional<QString> IngestAuth::verifyHttpAuthorization(QStringView authorization,
+                                                           const QUrl &requestUrl,
+                                                           QStringView method,
+                                                           const QByteArray &body,
+                                                           qint64 nowSeconds, QString *error) const
+{
+    return verify(authorization, requestUrl, method, &body, nowSeconds, error);
+}
+
+std::optional<QString> IngestAuth::verify(QStringView authorization, const QUrl &connectedUrl,
+                                          QStringView method, const QByteArray *body,
+                                          qint64 nowSeconds, QString *error) const
 {
     const QStringView trimmed = authorization.trimmed();
     static const QString scheme = QStringLiteral("Nostr");
@@ -105,9 +122,19 @@ std::optional<QString> IngestAuth::verifyAuthorization(QStringView authorization
         return std::nullopt;
     }
     const QStringList methodTag = event->firstTag(QStringLiteral("method"));
-    if (methodTag.size() < 2 || methodTag.at(1).compare(u"GET", Qt::CaseInsensitive) != 0) {
-        fail(error, QStringLiteral("authorization method tag must be GET"));
+    if (methodTag.size() < 2 ||
+        QStringView(methodTag.at(1)).compare(method, Qt::CaseInsensitive) != 0) {
+        fail(error, QStringLiteral("authorization method tag must be %1").arg(method.toString()));
         return std::nullopt;
+    }
+    const QStringList payloadTag = event->firstTag(QStringLiteral("payload"));
+    if (body && payloadTag.size() >= 2) {
+        const QString bodyHash = QString::fromLatin1(
+            QCryptographicHash::hash(*body, QCryptographicHash::Sha256).toHex());
+        if (payloadTag.at(1).toLower() != bodyHash) {
+            fail(error, QStringLiteral("authorization payload tag is not the SHA-256 of the body"));
+            return std::nullopt;
+        }
     }
     QString verifyError;
     if (!event->verify(m_context, &verifyError)) {

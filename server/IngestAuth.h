@@ -1,5 +1,6 @@
 // Who may publish over Socket.IO: NIP-98 proof of a pubkey (kind 27235 event, "Nostr <base64>"),
-// the allow list and open-ingest switch, and the ingest limits.
+// the allow list and open-ingest switch, and the ingest limits. The NIP-98 check also guards HTTP
+// routes (POST /livestream/:id/chat).
 #pragma once
 
 #include <QString>
@@ -42,6 +43,13 @@ public:
     // signature valid. Returns the lowercase hex pubkey, or nullopt with the reason in *error.
     std::optional<QString> verifyAuthorization(QStringView authorization, const QUrl &connectedUrl,
                                                qint64 nowSeconds, QString *error = nullptr) const;
+    // The same checks for an HTTP request (e.g. POST /livestream/:id/chat): tag method must be
+    // `method` (case-insensitive), and a payload tag, when the event has one, must be the SHA-256
+    // hex of body.
+    std::optional<QString> verifyHttpAuthorization(QStringView authorization,
+                                                   const QUrl &requestUrl, QStringView method,
+                                                   const QByteArray &body, qint64 nowSeconds,
+                                                   QString *error = nullptr) const;
 
     // Decides whether a start-stream may go on. authenticatedPubkey is the verified pubkey of the
     // connection (empty if none; then authError says why, if a proof was offered). On success the
@@ -54,6 +62,9 @@ public:
     static QString urlIdentity(const QUrl &url);
 
 private:
+    std::optional<QString> verify(QStringView authorization, const QUrl &url, QStringView method,
+                                  const QByteArray *body, qint64 nowSeconds, QString *error) const;
+
     const nostr::Secp256k1Context &m_context;
     IngestOptions m_options;
 };

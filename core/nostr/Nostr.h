@@ -1,6 +1,6 @@
 // afk::nostr — Nostr identities and events for the studio: keys, NIP-01 events (serialize, id,
 // sign, verify), bech32 / NIP-19 entities, NIP-49 encrypted keys, the on-disk key store, the relay
-// pool (NIP-01, NIP-42) and NIP-53 live events.
+// pool (NIP-01, NIP-42), NIP-53 live events and their chat.
 #pragma once
 
 #include "Bech32.h"
@@ -10,6 +10,7 @@
 #include "JsonString.h"
 #include "KeyPair.h"
 #include "KeyStore.h"
+#include "LiveChat.h"
 #include "LiveEvent.h"
 #include "LiveEventPublisher.h"
 #include "Ncryptsec.h"

@@ -1,9 +1,14 @@
 // HttpApi over a real socket: HLS files and their headers, CORS, segment mapping, traversal
-// probes, control routes, status, active list, health and metrics.
+// probes, control routes, status, active list, health, metrics and the chat routes (NIP-98).
 #include "HttpApi.h"
+#include "KeyPair.h"
+#include "LiveChat.h"
+#include "RelayPool.h"
+#include "Secp256k1Context.h"
 #include "StreamRegistry.h"
 #include "StreamStore.h"
 
+#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -112,6 +117,7 @@ private slots:
     void socketIoPath();
     void webSocketUpgradeIsHandedOver();
     void listenErrors();
+    void chatRoutes();
     void secretNeverServed();
 
 private:
@@ -762,6 +768,103 @@ void TestHttpApi::listenErrors()
     QCOMPARE(second.serverPort(), quint16(0));
     QVERIFY(!m_api->listen(QHostAddress::LocalHost, 0, &error));
     QVERIFY(error.contains("already listening"));
+}
+
+void TestHttpApi::chatRoutes()
+{
+    using afk::nostr::Event;
+    using afk::nostr::KeyPair;
+    const QString key = QStringLiteral("chat_stream");
+    const QString path = QStringLiteral("/livestream/") + key + QStringLiteral("/chat");
+    QCOMPARE(send("GET", path).status, 404); // no provider: no chat anywhere
+
+    afk::nostr::Secp256k1Context context;
+    QVERIFY(context.isValid());
+    const std::optional<KeyPair> host = KeyPair::generate(context);
+    const std::optional<KeyPair> other = KeyPair::generate(context);
+    QVERIFY(host && other);
+    afk::nostr::RelayPool pool(context);
+    afk::nostr::LiveChat chat(pool, *host, key);
+    m_api->setChatProvider(
+        [&](const QString &streamKey) { return streamKey == key ? &chat : nullptr; });
+
+    const HttpResult noChat = send("GET", QStringLiteral("/livestream/other_stream/chat"));
+    QCOMPARE(noChat.status, 404);
+    QVERIFY(noChat.json().value("error").toString().contains(QStringLiteral("no chat")));
+    const HttpResult empty = send("GET", path);
+    QCOMPARE(empty.status, 200);
+    QCOMPARE(empty.json().value("streamId").toString(), key);
+    QCOMPARE(empty.json().value("messages").toArray().size(), 0);
+
+    Event viewerMessage;
+    viewerMessage.kind = afk::nostr::LiveChat::Kind;
+    viewerMessage.createdAt = 1764000000;
+    viewerMessage.tags = {{QStringLiteral("a"), chat.address()}};
+    viewerMessage.content = QStringLiteral("hi \"host\"");
+    QVERIFY(viewerMessage.sign(*other));
+    QVERIFY(chat.addEvent(viewerMessage));
+    const HttpResult listed = send("GET", path);
+    QCOMPARE(listed.status, 200);
+    QCOMPARE(listed.header("Access-Control-Allow-Origin"), QByteArray("*"));
+    const QJsonArray messages = listed.json().value("messages").toArray();
+    QCOMPARE(messages.size(), 1);
+    const QJsonObject first = messages.first().toObject();
+    QCOMPARE(first.value("id").toString(), viewerMessage.id.toHex());
+    QCOMPARE(first.value("pubkey").toString(), other->publicKey().toHex());
+    QVERIFY(first.value("npub").toString().startsWith(QStringLiteral("npub1")));
+    QCOMPARE(first.value("createdAt").toInteger(), 1764000000);
+    QCOMPARE(first.value("content").toString(), viewerMessage.content);
+    QCOMPARE(send("GET", path + QStringLiteral("?since=1764000001"))
+                 .json()
+                 .value("messages")
+                 .toArray()
+                 .size(),
+             0);
+    QCOMPARE(send("GET", path + QStringLiteral("?since=abc")).status, 400);
+
+    const QByteArray body = R"({"content":"from the host"})";
+    const auto proof = [&](const KeyPair &signer, const QString &method, const QString &url,
+                           const QByteArray &payloadOf) {
+        Event event;
+        event.kind = 27235;
+        event.createdAt = QDateTime::currentSecsSinceEpoch();
+        event.tags = {{QStringLiteral("u"), url}, {QStringLiteral("method"), method}};
+        if (!payloadOf.isNull())
+            event.tags.append(
+                {QStringLiteral("payload"),
+                 QString::fromLatin1(
+                     QCryptographicHash::hash(payloadOf, QCryptographicHash::Sha256).toHex())});
+        event.sign(signer);
+        return std::pair{QByteArrayLiteral("Authorization"),
+                         QByteArrayLiteral("Nostr ") + event.toJsonBytes().toBase64()};
+    };
+    const QString url = baseUrl() + path;
+    QCOMPARE(send("POST", path, body).status, 401);
+    const HttpResult byOther = send("POST", path, body, {proof(*other, "POST", url, body)});
+    QCOMPARE(byOther.status, 401);
+    QVERIFY(byOther.json().value("error").toString().contains(QStringLiteral("host key")));
+    QCOMPARE(send("POST", path, body, {proof(*host, "GET", url, body)}).status, 401);
+    QCOMPARE(
+        send("POST", path, body, {proof(*host, "POST", baseUrl() + "/livestream/x/chat", body)})
+            .status,
+        401);
+    QCOMPARE(send("POST", path, body, {proof(*host, "POST", url, "{}")}).status, 401);
+    QCOMPARE(send("POST", path, R"({"content":5})", {proof(*host, "POST", url, {})}).status, 400);
+    QCOMPARE(send("POST", path, R"({"content":""})", {proof(*host, "POST", url, {})}).status, 400);
+    const HttpResult sent = send("POST", path, body, {proof(*host, "POST", url, body)});
+    QCOMPARE(sent.status, 200);
+    QCOMPARE(sent.json().value("content").toString(), QStringLiteral("from the host"));
+    QCOMPARE(sent.json().value("pubkey").toString(), host->publicKey().toHex());
+    QCOMPARE(sent.json().value("streamId").toString(), key);
+    const QList<Event> kept = chat.messages();
+    QCOMPARE(kept.size(), 2);
+    QCOMPARE(kept.last().id.toHex(), sent.json().value("id").toString());
+    QVERIFY(kept.last().verify(context));
+
+    const HttpResult preflight = send("OPTIONS", path);
+    QCOMPARE(preflight.status, 204);
+    QVERIFY(preflight.header("Access-Control-Allow-Methods").contains("POST"));
+    m_api->setChatProvider({});
 }
 
 void TestHttpApi::secretNeverServed()

@@ -6,6 +6,7 @@
 #include "KeyPair.h"
 #include "Secp256k1Context.h"
 
+#include <QCryptographicHash>
 #include <QTest>
 
 using afk::nostr::Event;
@@ -39,6 +40,8 @@ private slots:
     void decidesWhoPublishes();
     void comparesUrls_data();
     void comparesUrls();
+    void verifiesHttpMethodAndPayload_data();
+    void verifiesHttpMethodAndPayload();
 
 private:
     QString token(const Event &event,
@@ -147,6 +150,48 @@ void TestIngestAuth::verifiesNip98()
         QVERIFY2(!pubkey, "accepted");
         QVERIFY2(error.contains(errorContains),
                  qPrintable(QStringLiteral("error '%1' lacks '%2'").arg(error, errorContains)));
+    }
+}
+
+void TestIngestAuth::verifiesHttpMethodAndPayload_data()
+{
+    QTest::addColumn<QString>("method");  // in the method tag
+    QTest::addColumn<QString>("payload"); // "" = no payload tag; "body" = SHA-256 of the body
+    QTest::addColumn<QString>("errorContains");
+    QTest::newRow("POST") << "POST" << "" << "";
+    QTest::newRow("post, payload of the body") << "post" << "body" << "";
+    QTest::newRow("GET for a POST") << "GET" << "" << "method tag must be POST";
+    QTest::newRow("payload of another body") << "POST" << QString(64, u'a') << "payload";
+}
+
+void TestIngestAuth::verifiesHttpMethodAndPayload()
+{
+    QFETCH(QString, method);
+    QFETCH(QString, payload);
+    QFETCH(QString, errorContains);
+    const QByteArray body = R"({"content":"hello"})";
+    const QUrl requestUrl(QStringLiteral("http://127.0.0.1:5050/livestream/k/chat"));
+    Event event;
+    event.kind = 27235;
+    event.createdAt = now;
+    event.tags << QStringList{QStringLiteral("u"), requestUrl.toString()}
+               << QStringList{QStringLiteral("method"), method};
+    if (payload == u"body")
+        payload =
+            QString::fromLatin1(QCryptographicHash::hash(body, QCryptographicHash::Sha256).toHex());
+    if (!payload.isEmpty())
+        event.tags << QStringList{QStringLiteral("payload"), payload};
+    QString error;
+    QVERIFY2(event.sign(*m_keyPair, &error), qPrintable(error));
+    const IngestAuth auth(m_context, IngestOptions{});
+    const std::optional<QString> pubkey =
+        auth.verifyHttpAuthorization(token(event), requestUrl, u"POST", body, now, &error);
+    if (errorContains.isEmpty()) {
+        QVERIFY2(pubkey, qPrintable(error));
+        QCOMPARE(*pubkey, m_keyPair->publicKey().toHex());
+    } else {
+        QVERIFY2(!pubkey, "accepted");
+        QVERIFY2(error.contains(errorContains), qPrintable(error));
     }
 }
 

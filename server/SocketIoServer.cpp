@@ -297,7 +297,16 @@ void SocketIoServer::watchStream(session::Stream *stream)
                    QJsonObject{{keyStreamKey, stream->key()},
                                {QStringLiteral("segmentCount"), segmentCount}});
     });
-    connect(stream, &session::Stream::ended, this, [this, stream] { onStreamEnded(stream); });
+    connect(stream, &session::Stream::ended, this, [this, stream](const QString &error) {
+        // A stream that failed (undecodable media, a full disk) tells its publisher why first.
+        if (!error.isEmpty()) {
+            const auto publication = m_publications.constFind(stream->key());
+            if (publication != m_publications.constEnd() && publication->stream == stream)
+                if (SocketIoSession *publisher = m_sessions.value(publication->publisherSid))
+                    refuse(publisher, error);
+        }
+        onStreamEnded(stream);
+    });
     connect(stream, &QObject::destroyed, this, [this, stream] { m_watched.remove(stream); });
 }
 

@@ -1,6 +1,7 @@
 #include "ByteStreamSource.h"
 
 #include <QDateTime>
+#include <chrono>
 #include <cstring>
 #include <utility>
 
@@ -8,6 +9,10 @@ namespace afk::media {
 namespace {
 
 constexpr int avioBufferBytes = 64 * 1024;
+// MediaRecorder's first one-second chunk holds the header, the tracks and a cluster of frames:
+// enough to open. Allow several seconds of data, and of waiting for it, before giving up.
+constexpr qint64 maxOpeningBytes = 4 * 1024 * 1024;
+constexpr std::chrono::seconds maxOpeningTime{8};
 constexpr qint64 assumedFrameUs = 1000000 / 30; // the gap left at a recorder restart
 // The still picture of audio-only streams: small and slow, it costs next to nothing to encode.
 constexpr int stillWidth = 640;
@@ -60,6 +65,11 @@ bool ByteStreamSource::append(const QByteArray &chunk, QString *error)
     }
     if (chunk.isEmpty())
         return true;
+    if (m_chunksReceived == 0 && !startsWithEbmlHeader(chunk)) {
+        *error = QStringLiteral("not a WebM recording: the first chunk must start with its EBML "
+                                "header (1A 45 DF A3)");
+        return false;
+    }
     Chunk entry;
     entry.bytes = chunk;
     entry.isRestart = m_chunksReceived > 0 && startsWithEbmlHeader(chunk);
@@ -112,19 +122,34 @@ int ByteStreamSource::readPacket(void *opaque, uint8_t *buffer, int size)
 int ByteStreamSource::read(uint8_t *buffer, int size)
 {
     std::unique_lock lock(m_mutex);
-    m_hasData.wait(lock, [&] { return m_isInterrupted || m_isInputFinished || !m_chunks.empty(); });
+    const auto isReady = [&] { return m_isInterrupted || m_isInputFinished || !m_chunks.empty(); };
+    if (m_isOpening) {
+        // A recording that cannot be opened within this much data or time is not one we can
+        // play (damaged or not WebM at all): fail rather than wait for the idle timeout.
+        if (m_bytesReadWhileOpening > maxOpeningBytes
+            || !m_hasData.wait_until(lock, m_openingDeadline, isReady))
+            return AVERROR_INVALIDDATA;
+    } else {
+        m_hasData.wait(lock, isReady);
+    }
     if (m_isInterrupted)
         return AVERROR_EXIT;
     if (m_chunks.empty())
         return AVERROR_EOF;
     Chunk &chunk = m_chunks.front();
-    // A new recording begins: the current demuxer's input ends here.
-    if (chunk.isRestart && m_hasReadSinceOpen)
+    // A new recording begins: the current demuxer's input ends here (a restart chunk larger than
+    // one read is taken by the new demuxer in several reads).
+    if (chunk.isRestart && chunk.offset == 0 && m_hasReadSinceOpen)
         return AVERROR_EOF;
-    if (!m_hasReadSinceOpen)
+    if (!m_hasReadSinceOpen) {
         m_sessionWallMs = chunk.receivedWallMs;
+        if (m_isOpening)
+            m_openingDeadline = std::chrono::steady_clock::now() + maxOpeningTime;
+    }
     m_hasReadSinceOpen = true;
     const int count = int(std::min<qsizetype>(size, chunk.bytes.size() - chunk.offset));
+    if (m_isOpening)
+        m_bytesReadWhileOpening += count;
     std::memcpy(buffer, chunk.bytes.constData() + chunk.offset, size_t(count));
     chunk.offset += count;
     m_bytesBuffered -= count;
@@ -152,7 +177,18 @@ bool ByteStreamSource::openDemuxer(QString *error)
     }
     m_io->seekable = 0;
     m_decoder = std::make_unique<DemuxDecoder>();
-    return m_decoder->open(m_description, m_io.get(), error);
+    {
+        std::lock_guard lock(m_mutex);
+        m_isOpening = true;
+        m_bytesReadWhileOpening = 0;
+        // Counted from the first byte, not from now: open() waits for the publisher's first
+        // chunk as long as the stream lives.
+        m_openingDeadline = std::chrono::steady_clock::time_point::max();
+    }
+    const bool isOpen = m_decoder->open(m_description, m_io.get(), error);
+    std::lock_guard lock(m_mutex);
+    m_isOpening = false;
+    return isOpen;
 }
 
 bool ByteStreamSource::open(QString *error)

@@ -13,6 +13,7 @@
 #include "MediaSource.h"
 #include "VideoFramePool.h"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -77,6 +78,9 @@ private:
     bool m_isInputFinished = false;
     bool m_isInterrupted = false;
     bool m_hasReadSinceOpen = false;
+    bool m_isOpening = false;            // a demuxer is probing the stream
+    qint64 m_bytesReadWhileOpening = 0;
+    std::chrono::steady_clock::time_point m_openingDeadline;
     qint64 m_sessionWallMs = 0; // when the current demuxer's first chunk arrived
 
     std::unique_ptr<AVIOContext, AvioDeleter> m_io;

@@ -128,9 +128,11 @@ void TestByteStreamSource::restartBecomesDiscontinuity()
     QSignalSpy finished(&pipeline, &Pipeline::finished);
     QString error;
     QVERIFY(pipeline.start(&error));
-    // The recorder is restarted after 5 s: its new chunks start with a fresh EBML header.
+    // The recorder is restarted after 5 s: its new chunks start with a fresh EBML header. The
+    // new recording's first chunk is far larger than one read of the demuxer.
     QVERIFY2(appendInSlices(source, m_webm, &error), qPrintable(error));
-    QVERIFY2(appendInSlices(source, m_webm, &error), qPrintable(error));
+    QVERIFY(m_webm.size() > 256 * 1024);
+    QVERIFY2(source.append(m_webm, &error), qPrintable(error));
     source.finishInput();
     QVERIFY(finished.wait(60000));
     QCOMPARE(finished.first().first().toString(), QString());
@@ -149,19 +151,27 @@ void TestByteStreamSource::restartBecomesDiscontinuity()
 
 void TestByteStreamSource::garbageFailsWithReason()
 {
+    QByteArray garbage(256 * 1024, '\0');
+    for (qsizetype i = 0; i < garbage.size(); ++i)
+        garbage[i] = char((i * 7919) >> 3);
+
+    // Not a recording at all: refused at the first chunk.
+    ByteStreamSource refused(QStringLiteral("test host"));
+    QString error;
+    QVERIFY(!refused.append(garbage, &error));
+    QVERIFY2(error.contains(QStringLiteral("not a WebM recording")), qPrintable(error));
+
+    // A real header, then garbage that never becomes a playable recording: the stream fails
+    // with a reason (within the opening limits), it does not wait for more forever.
     QTemporaryDir dir;
     auto owned = std::make_unique<ByteStreamSource>(QStringLiteral("test host"));
     ByteStreamSource &source = *owned;
     Pipeline pipeline(configFor(dir.path()), std::move(owned));
     QSignalSpy started(&pipeline, &Pipeline::started);
     QSignalSpy finished(&pipeline, &Pipeline::finished);
-    QString error;
     QVERIFY(pipeline.start(&error));
-    QByteArray garbage(256 * 1024, '\0');
-    for (qsizetype i = 0; i < garbage.size(); ++i)
-        garbage[i] = char((i * 7919) >> 3);
-    QVERIFY(source.append(garbage, &error));
-    source.finishInput();
+    QVERIFY2(source.append(m_webm.left(100), &error), qPrintable(error));
+    QVERIFY2(source.append(garbage, &error), qPrintable(error));
     QVERIFY(finished.wait(30000));
     QVERIFY(started.isEmpty());
     const QString reason = finished.first().first().toString();

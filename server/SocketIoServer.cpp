@@ -215,6 +215,14 @@ QJsonObject SocketIoServer::streamData(SocketIoSession *session, const QJsonObje
     if (publication == m_publications.end() || !publication->stream ||
         !publication->stream->isActive())
         return refuse(session, QStringLiteral("Stream not found"));
+    // With open ingest there is no proof of identity to recognise a reconnected publisher by:
+    // a connection sending a key's data while that key's publisher is gone takes its place (the
+    // PWA's client reconnects and goes on sending without a new start-stream).
+    const bool isOrphanedOpenStream = m_options.ingest.isOpenIngest
+                                      && publication->publisherSid.isEmpty()
+                                      && session->authenticatedPubkey().isEmpty();
+    if (isOrphanedOpenStream && session->publisherId().isEmpty())
+        session->setPublisherId(m_owners.value(streamKey));
     if (!isOwner(session, streamKey))
         return refuse(session, QStringLiteral("not the publisher of stream %1").arg(streamKey));
     // The owner's latest connection (a reconnect may go on without a new start-stream) is the

@@ -97,6 +97,28 @@ describe('Socket.IO with --open-ingest', () => {
     assert.match((await intruder.next('stream-error')).error, /not the publisher/);
   });
 
+  test('a publisher that reconnects without a new start-stream goes on (open ingest)', async () => {
+    const resumedKey = randomKey();
+    const first = await client({ query: { streamKey: resumedKey } });
+    first.socket.emit('start-stream', { userId: 'host-2', streamKey: resumedKey });
+    await first.next('stream-started');
+    const header = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(1024, 7)]);
+    await first.socket.timeout(5000).emitWithAck('stream-data', { streamKey: resumedKey, chunk: header });
+    first.close();
+    await sleep(300); // the server sees the close
+    const again = await client({ query: { streamKey: resumedKey } });
+    const chunk = Buffer.alloc(2048, 9);
+    assert.deepEqual(await again.socket.timeout(5000).emitWithAck('stream-data', { streamKey: resumedKey, chunk }),
+      { streamKey: resumedKey, bytes: chunk.length });
+    assert.ok(!again.names().includes('stream-error'), JSON.stringify(again.events));
+    // While it is connected, nobody else takes the key over.
+    const intruder = await client();
+    intruder.socket.emit('stream-data', { streamKey: resumedKey, chunk: Buffer.alloc(10) });
+    assert.match((await intruder.next('stream-error')).error, /not the publisher/);
+    again.socket.emit('end-stream', { streamKey: resumedKey });
+    await again.next('stream-ended', { timeoutMs: 10000 });
+  });
+
   test('a 2 MB stream-data → stream-error "message too large" and that connection closes; others unaffected', async () => {
     const big = await client();
     const disconnected = new Promise((resolve) => big.socket.once('disconnect', resolve));
@@ -256,7 +278,9 @@ describe('Socket.IO publisher auth (NIP-98, no --open-ingest)', () => {
     alicePublisher.close();
     const token = await alice.token(socketUrl());
     const again = await client({ auth: { authorization: token } });
-    const answer = await again.socket.timeout(5000).emitWithAck('stream-data', { streamKey: key, chunk: Buffer.alloc(10) });
+    // The stream's first bytes: a WebM recording starts with its EBML header.
+    const chunk = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(6)]);
+    const answer = await again.socket.timeout(5000).emitWithAck('stream-data', { streamKey: key, chunk });
     assert.deepEqual(answer, { streamKey: key, bytes: 10 });
     again.socket.emit('end-stream', { streamKey: key });
     assert.deepEqual(await again.next('stream-ended'), { streamKey: key });
@@ -337,6 +361,7 @@ describe('Socket.IO limits and flags', () => {
 
   test('--max-message-bytes: 64 KiB passes, 64 KiB + 1 kB is refused', async () => {
     const small = Buffer.alloc(60 * 1024);
+    small.set([0x1a, 0x45, 0xdf, 0xa3]); // the start of a WebM recording
     assert.equal((await publisher.socket.timeout(5000).emitWithAck('stream-data', { streamKey: key, chunk: small })).bytes, small.length);
     publisher.socket.emit('stream-data', { streamKey: key, chunk: Buffer.alloc(65 * 1024) });
     assert.match((await publisher.next('stream-error')).error, /message too large \(66560 bytes; the limit is 65536\)/);

@@ -161,6 +161,12 @@ bool HeadlessStudio::startNostr(QString *error)
     if (!m_nostr->start(error))
         return false;
     m_server->setRelayStatusProvider([this] { return m_nostr->relayStatus(); });
+    // Browser hosts' streams are announced only when the host asks (the PWA announces its own).
+    connect(m_socketIo.get(), &server::SocketIoServer::publishStarted, this,
+            [this](const QString &streamKey, const QString &, bool isAnnounceRequested) {
+                if (session::Stream *stream = m_registry->find(streamKey); stream && isAnnounceRequested)
+                    m_nostr->announce(*stream);
+            });
     m_server->setChatProvider(
         [this](const QString &streamKey) { return m_nostr->chat(streamKey); });
     printLine(QStringLiteral("announcing on Nostr as %1 via %2")

@@ -194,7 +194,7 @@ QJsonObject SocketIoServer::startStream(SocketIoSession *session, const QJsonObj
     watchStream(stream);
     qCInfo(lcSocketIo).noquote() << "[socket.io]" << session->peer() << "publishes" << streamKey
                                  << "as" << publisherId;
-    emit publishStarted(streamKey, publisherId);
+    emit publishStarted(streamKey, publisherId, request.value(QStringLiteral("announce")).toBool());
     session->emitEvent(QStringLiteral("stream-started"), payload);
     return payload;
 }

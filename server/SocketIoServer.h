@@ -59,7 +59,10 @@ public:
 
 signals:
     // A publisher's start-stream was accepted (publisherId: its pubkey, or userId in open ingest).
-    void publishStarted(const QString &streamKey, const QString &publisherId);
+    // isAnnounceRequested: the host asked the studio to announce the stream on Nostr
+    // (start-stream's optional "announce": true; the PWA publishes its own event by default).
+    void publishStarted(const QString &streamKey, const QString &publisherId,
+                        bool isAnnounceRequested);
 
 private:
     struct Publication {

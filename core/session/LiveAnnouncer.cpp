@@ -17,8 +17,10 @@ LiveAnnouncer::LiveAnnouncer(Stream &stream, nostr::RelayPool &pool, const nostr
             && m_publisher->goLive())
             emit wentLive(m_publisher->naddr());
     });
-    connect(&stream, &Stream::ended, this, [this] {
-        if (m_publisher->end())
+    // What was streamed stays playable (playlists end with #EXT-X-ENDLIST): the recording.
+    const QString recordingUrl = description.streamingUrl;
+    connect(&stream, &Stream::ended, this, [this, &stream, recordingUrl] {
+        if (m_publisher->end(stream.segmentCount() > 0 ? recordingUrl : QString()))
             emit ended();
     });
 }

@@ -8,7 +8,10 @@ import path from 'node:path';
 import readline from 'node:readline';
 import WebSocket from 'ws';
 import { nip19, verifyEvent, getPublicKey } from 'nostr-tools';
+import fs from 'node:fs';
 import { startStudio, studioBin } from './lib/studio.mjs';
+import { makeWebm } from './lib/media.mjs';
+import { connectClient, waitHealthy } from './lib/socketio.mjs';
 import { tempDir, REPO_ROOT } from './lib/util.mjs';
 
 const RELAY_SCRIPT = path.join(REPO_ROOT, 'tests', 'nostr', 'relay', 'relay.mjs');
@@ -125,6 +128,8 @@ test('a stream goes live and ends on a real relay, signed by the active key', as
     assert.ok(verifyEvent(ended));
     assert.deepEqual(tagValues(ended, 'status'), ['ended']);
     assert.equal(tagValues(ended, 'ends').length, 1);
+    // The ended stream stays playable: its master playlist is the recording.
+    assert.deepEqual(tagValues(ended, 'recording'), [studio.masterUrl]);
     assert.ok(ended.created_at > live.created_at);
     // A deletion is never published.
     assert.deepEqual(await query(relay.url, { kinds: [5], authors: [pubkey] }), []);
@@ -133,6 +138,60 @@ test('a stream goes live and ends on a real relay, signed by the active key', as
       assert.ok(!(stopped.stdout + stopped.stderr).includes(secret), 'no secret in the output');
   } finally {
     if (studio && !studio.exitInfo) await studio.stop({ killAfterMs: 3000 });
+    relay.child.kill('SIGTERM');
+    Object.assign(process.env, saved);
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+    config.cleanup();
+    data.cleanup();
+  }
+});
+
+test('a browser host\'s stream is announced only when start-stream asks for it', async () => {
+  const config = tempDir('afk-nostr-config-');
+  const data = tempDir('afk-nostr-data-');
+  const relay = await startRelay();
+  const saved = { XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, AFK_KEY_PASSWORD: process.env.AFK_KEY_PASSWORD };
+  process.env.XDG_CONFIG_HOME = config.dir;
+  process.env.AFK_KEY_PASSWORD = 'e2e password';
+  let studio;
+  const clients = [];
+  try {
+    const keyEnv = { ...process.env, AFK_KEY_SCRYPT_LOG_N: '12' };
+    const generated = spawnSync(studioBin(), ['keys', 'generate'], { env: keyEnv, encoding: 'utf8' });
+    assert.equal(generated.status, 0, generated.stderr);
+    const pubkey = nip19.decode(generated.stdout.split(' ')[0]).data;
+    const webm = path.join(data.dir, 'host.webm');
+    await makeWebm(webm, { seconds: 5, size: '640x360' });
+    const bytes = fs.readFileSync(webm);
+
+    studio = await startStudio({ dataDir: data.dir, source: 'none', ladder: '360p',
+      extraArgs: ['--open-ingest', '--relay', relay.url, '--title', 'Browser show'], waitReady: false });
+    await waitHealthy(studio);
+    const publish = async (streamKey, announce) => {
+      const host = await connectClient(studio.origin, { query: { streamKey } }).connected();
+      clients.push(host);
+      host.socket.emit('start-stream', { userId: 'host', streamKey, ...(announce ? { announce: true } : {}) });
+      await host.next('stream-started');
+      const size = Math.ceil(bytes.length / 5);
+      for (let i = 0; i < 5; ++i)
+        await host.socket.timeout(10000).emitWithAck('stream-data', { streamKey, chunk: bytes.subarray(i * size, (i + 1) * size) });
+      await host.next('stream-segments-updated', { timeoutMs: 30000 });
+      return host;
+    };
+    const announcedKey = 'announced-' + Date.now();
+    const quietKey = 'quiet-' + Date.now();
+    await publish(announcedKey, true);
+    await publish(quietKey, false);
+    await waitForLine(studio, new RegExp(`live on Nostr: ${announcedKey} nostr:naddr1`));
+
+    const events = await query(relay.url, { kinds: [30311], authors: [pubkey] });
+    assert.deepEqual(events.map((e) => tagValues(e, 'd')[0]), [announcedKey]);
+    assert.ok(verifyEvent(events[0]));
+    assert.deepEqual(tagValues(events[0], 'status'), ['live']);
+    assert.deepEqual(tagValues(events[0], 'streaming'), [`${studio.origin}/livestream/${announcedKey}/master.m3u8`]);
+  } finally {
+    for (const c of clients) c.close();
+    if (studio && !studio.exitInfo) await studio.stop({ killAfterMs: 5000 });
     relay.child.kill('SIGTERM');
     Object.assign(process.env, saved);
     for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];

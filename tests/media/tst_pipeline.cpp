@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 
 using namespace afk::media;
@@ -44,6 +45,7 @@ private slots:
     void stopEndsPlaylistsEarly();
     void refusesBadSegmentDuration();
     void unreadableFileEndsWithError();
+    void resolutionChangeMidStreamKeepsRenditionSizes();
     void stopWhileSourceWaitsEndsCleanly();
 };
 
@@ -192,6 +194,66 @@ void TestPipeline::stopWhileSourceWaitsEndsCleanly()
     pipeline.stop();
     QVERIFY(finished.wait(10000));
     QCOMPARE(finished.first().first().toString(), QString()); // a stop is not an error
+}
+
+namespace {
+// Frames whose size changes mid-stream, as when a browser host's camera or canvas is resized.
+class ResizingSource : public MediaSource
+{
+public:
+    ResizingSource()
+    {
+        m_info.hasVideo = true;
+        m_info.width = 320;
+        m_info.height = 240;
+        m_info.framesPerSecond = 30;
+        m_info.isLive = false;
+        m_info.description = QStringLiteral("resizing");
+    }
+    bool open(QString *) override { return true; }
+    const SourceInfo &info() const override { return m_info; }
+    bool run(FrameSink &sink, const std::atomic<bool> &stopRequested, QString *) override
+    {
+        for (int index = 0; index < 120 && !stopRequested; ++index) {
+            const bool isLarge = index >= 60;
+            FramePtr frame = allocFrame();
+            frame->format = AV_PIX_FMT_YUV420P;
+            frame->width = isLarge ? 640 : 320;
+            frame->height = isLarge ? 360 : 240; // also a different aspect ratio
+            if (av_frame_get_buffer(frame.get(), 0) < 0)
+                return false;
+            for (int plane = 0; plane < 3; ++plane)
+                std::memset(frame->data[plane], 100 + plane * 20,
+                            size_t(frame->linesize[plane]) * (plane ? frame->height / 2 : frame->height));
+            frame->pts = qint64(index) * 1000000 / 30;
+            if (!sink.pushVideo({std::move(frame), 0}))
+                return false;
+        }
+        return true;
+    }
+
+private:
+    SourceInfo m_info;
+};
+} // namespace
+
+void TestPipeline::resolutionChangeMidStreamKeepsRenditionSizes()
+{
+    QTemporaryDir dir;
+    Pipeline pipeline(configFor(dir.path(), QStringLiteral("240p")), std::make_unique<ResizingSource>());
+    QSignalSpy finished(&pipeline, &Pipeline::finished);
+    QString error;
+    QVERIFY(pipeline.start(&error));
+    QVERIFY(finished.wait(30000));
+    QCOMPARE(finished.first().first().toString(), QString());
+    const PipelineStats stats = pipeline.stats();
+    QCOMPARE(stats.renditions.size(), 1);
+    QCOMPARE(stats.renditions[0].framesEncoded, 120); // every frame, before and after the change
+    QCOMPARE(stats.renditions[0].width, 320);
+    QCOMPARE(stats.renditions[0].height, 240);
+    const QByteArray playlist = readAll(dir.path() + QStringLiteral("/240p/index.m3u8"));
+    QCOMPARE(playlist.count("#EXTINF:2.000,"), 2);
+    QVERIFY(playlist.endsWith("#EXT-X-ENDLIST\n"));
 }
 
 QTEST_GUILESS_MAIN(TestPipeline)

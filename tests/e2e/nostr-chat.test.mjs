@@ -6,57 +6,10 @@
 // reaches the output or /status.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import path from 'node:path';
-import readline from 'node:readline';
-import WebSocket from 'ws';
 import { finalizeEvent, generateSecretKey, getPublicKey, nip19, nip98, verifyEvent } from 'nostr-tools';
 import { runStudio, startStudio, studioBin } from './lib/studio.mjs';
-import { tempDir, waitFor, REPO_ROOT } from './lib/util.mjs';
-
-const RELAY_SCRIPT = path.join(REPO_ROOT, 'tests', 'nostr', 'relay', 'relay.mjs');
-
-async function startRelay() {
-  const child = spawn(process.execPath, [RELAY_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise((resolve, reject) => {
-    readline.createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`relay exited ${code}`)));
-  });
-  return { child, url: JSON.parse(line).url };
-}
-
-// One WebSocket exchange with the relay: resolves with what `done` returns (non-undefined).
-function relayExchange(url, first, done, what) {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    const timer = setTimeout(() => { socket.close(); reject(new Error(`relay: no answer to ${what}`)); }, 10000);
-    socket.on('open', () => socket.send(JSON.stringify(first)));
-    socket.on('message', (data) => {
-      const result = done(JSON.parse(data.toString()));
-      if (result !== undefined) { clearTimeout(timer); socket.close(); resolve(result); }
-    });
-    socket.on('error', reject);
-  });
-}
-
-// Publishes a (possibly broken) event as raw JSON: resolves with the relay's [accepted, message].
-const publishRaw = (url, event) => relayExchange(url, ['EVENT', event],
-  (m) => (m[0] === 'OK' && m[1] === event.id ? [m[2], m[3]] : undefined), `EVENT ${event.id}`);
-
-function query(url, filter) {
-  const events = [];
-  return relayExchange(url, ['REQ', 'q', filter], (m) => {
-    if (m[0] === 'EVENT') events.push(m[2]);
-    return m[0] === 'EOSE' ? events : undefined;
-  }, 'REQ');
-}
-
-async function waitForLine(handle, pattern, timeoutMs = 60000) {
-  return waitFor(() => {
-    if (handle.exitInfo) throw Object.assign(new Error(`afk-studio exited\n${handle.describe()}`), { fatal: true });
-    return handle.out.stdout.match(pattern);
-  }, { timeoutMs, intervalMs: 200, what: `a line matching ${pattern}` });
-}
+import { tempDir, waitFor } from './lib/util.mjs';
+import { startRelay, publishRaw, query, waitForLine, studioIdentity } from './lib/nostr.mjs';
 
 const getJson = async (url) => {
   const response = await fetch(url);
@@ -64,21 +17,14 @@ const getJson = async (url) => {
 };
 
 test('the chat of a live stream: viewers on a relay, the host through the CLI, NIP-98 on POST', async () => {
-  const config = tempDir('afk-chat-config-');
   const data = tempDir('afk-chat-data-');
   const relay = await startRelay();
-  const saved = { XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, AFK_KEY_PASSWORD: process.env.AFK_KEY_PASSWORD };
-  process.env.XDG_CONFIG_HOME = config.dir;
-  process.env.AFK_KEY_PASSWORD = 'e2e chat password';
+  const identity = studioIdentity('e2e chat password');
+  const { keyEnv, nsec, secretHex } = identity;
+  const hostPubkey = identity.pubkey;
+  const hostSecret = nip19.decode(nsec).data;
   let studio;
   try {
-    const keyEnv = { ...process.env, AFK_KEY_SCRYPT_LOG_N: '12' };
-    const generated = spawnSync(studioBin(), ['keys', 'generate', '--name', 'host'], { env: keyEnv, encoding: 'utf8' });
-    assert.equal(generated.status, 0, generated.stderr);
-    const hostPubkey = nip19.decode(generated.stdout.split(' ')[0]).data;
-    const nsec = spawnSync(studioBin(), ['keys', 'export', '--nsec'], { env: keyEnv, encoding: 'utf8' }).stdout.trim();
-    const hostSecret = nip19.decode(nsec).data;
-    const secretHex = Buffer.from(hostSecret).toString('hex');
 
     studio = await startStudio({ dataDir: data.dir, ladder: '360p', extraArgs: ['--relay', relay.url] });
     await waitForLine(studio, /live on Nostr: \S+ nostr:naddr1\S+/);
@@ -197,9 +143,7 @@ test('the chat of a live stream: viewers on a relay, the host through the CLI, N
   } finally {
     if (studio && !studio.exitInfo) await studio.stop({ killAfterMs: 3000 });
     relay.child.kill('SIGTERM');
-    Object.assign(process.env, saved);
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    config.cleanup();
+    identity.restore();
     data.cleanup();
   }
 });

@@ -3,73 +3,23 @@
 // nostr-tools verifies every event and decodes the printed naddr. No secret reaches the output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import readline from 'node:readline';
-import WebSocket from 'ws';
 import { nip19, verifyEvent, getPublicKey } from 'nostr-tools';
 import fs from 'node:fs';
 import { startStudio, studioBin } from './lib/studio.mjs';
 import { makeWebm } from './lib/media.mjs';
 import { connectClient, waitHealthy } from './lib/socketio.mjs';
-import { tempDir, REPO_ROOT } from './lib/util.mjs';
-
-const RELAY_SCRIPT = path.join(REPO_ROOT, 'tests', 'nostr', 'relay', 'relay.mjs');
-
-async function startRelay() {
-  const child = spawn(process.execPath, [RELAY_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise((resolve, reject) => {
-    readline.createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`relay exited ${code}`)));
-  });
-  return { child, url: JSON.parse(line).url };
-}
-
-// Stored events matching filter, read with a plain WebSocket (REQ … EOSE).
-function query(url, filter) {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    const events = [];
-    const timer = setTimeout(() => { socket.close(); reject(new Error('no EOSE from the relay')); }, 10000);
-    socket.on('open', () => socket.send(JSON.stringify(['REQ', 'q', filter])));
-    socket.on('message', (data) => {
-      const message = JSON.parse(data.toString());
-      if (message[0] === 'EVENT') events.push(message[2]);
-      if (message[0] === 'EOSE') { clearTimeout(timer); socket.close(); resolve(events); }
-    });
-    socket.on('error', reject);
-  });
-}
-
-const tagValues = (event, name) => event.tags.filter((t) => t[0] === name).map((t) => t[1]);
-
-async function waitForLine(handle, pattern, timeoutMs = 60000) {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    const match = handle.out.stdout.match(pattern);
-    if (match) return match;
-    if (handle.exitInfo) throw new Error(`afk-studio exited\n${handle.describe()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no line matching ${pattern}\n${handle.describe()}`);
-}
+import { tempDir } from './lib/util.mjs';
+import { startRelay, query, tagValues, waitForLine, studioIdentity } from './lib/nostr.mjs';
 
 test('a stream goes live and ends on a real relay, signed by the active key', async () => {
-  const config = tempDir('afk-nostr-config-');
   const data = tempDir('afk-nostr-data-');
   const relay = await startRelay();
-  const saved = { XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, AFK_KEY_PASSWORD: process.env.AFK_KEY_PASSWORD };
-  process.env.XDG_CONFIG_HOME = config.dir;
-  process.env.AFK_KEY_PASSWORD = 'e2e password';
+  const identity = studioIdentity();
+  const { pubkey, nsec, secretHex } = identity;
   let studio;
   try {
-    const keyEnv = { ...process.env, AFK_KEY_SCRYPT_LOG_N: '12' };
-    const generated = spawnSync(studioBin(), ['keys', 'generate', '--name', 'host'], { env: keyEnv, encoding: 'utf8' });
-    assert.equal(generated.status, 0, generated.stderr);
-    const npub = generated.stdout.split(' ')[0];
-    const pubkey = nip19.decode(npub).data;
-    const nsec = spawnSync(studioBin(), ['keys', 'export', '--nsec'], { env: keyEnv, encoding: 'utf8' }).stdout.trim();
-    const secretHex = Buffer.from(nip19.decode(nsec).data).toString('hex');
     assert.equal(getPublicKey(nip19.decode(nsec).data), pubkey);
 
     studio = await startStudio({
@@ -139,27 +89,19 @@ test('a stream goes live and ends on a real relay, signed by the active key', as
   } finally {
     if (studio && !studio.exitInfo) await studio.stop({ killAfterMs: 3000 });
     relay.child.kill('SIGTERM');
-    Object.assign(process.env, saved);
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    config.cleanup();
+    identity.restore();
     data.cleanup();
   }
 });
 
 test('a browser host\'s stream is announced only when start-stream asks for it', async () => {
-  const config = tempDir('afk-nostr-config-');
   const data = tempDir('afk-nostr-data-');
   const relay = await startRelay();
-  const saved = { XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, AFK_KEY_PASSWORD: process.env.AFK_KEY_PASSWORD };
-  process.env.XDG_CONFIG_HOME = config.dir;
-  process.env.AFK_KEY_PASSWORD = 'e2e password';
+  const identity = studioIdentity();
+  const { pubkey } = identity;
   let studio;
   const clients = [];
   try {
-    const keyEnv = { ...process.env, AFK_KEY_SCRYPT_LOG_N: '12' };
-    const generated = spawnSync(studioBin(), ['keys', 'generate'], { env: keyEnv, encoding: 'utf8' });
-    assert.equal(generated.status, 0, generated.stderr);
-    const pubkey = nip19.decode(generated.stdout.split(' ')[0]).data;
     const webm = path.join(data.dir, 'host.webm');
     await makeWebm(webm, { seconds: 5, size: '640x360' });
     const bytes = fs.readFileSync(webm);
@@ -193,9 +135,7 @@ test('a browser host\'s stream is announced only when start-stream asks for it',
     for (const c of clients) c.close();
     if (studio && !studio.exitInfo) await studio.stop({ killAfterMs: 5000 });
     relay.child.kill('SIGTERM');
-    Object.assign(process.env, saved);
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    config.cleanup();
+    identity.restore();
     data.cleanup();
   }
 });

@@ -44,10 +44,15 @@ ByteStreamSource::~ByteStreamSource()
     m_decoder.reset();
 }
 
+const QByteArray &ByteStreamSource::ebmlMagic()
+{
+    static const QByteArray magic = QByteArray::fromHex("1a45dfa3");
+    return magic;
+}
+
 bool ByteStreamSource::startsWithEbmlHeader(const QByteArray &chunk)
 {
-    return chunk.size() >= 4 && quint8(chunk[0]) == 0x1a && quint8(chunk[1]) == 0x45
-           && quint8(chunk[2]) == 0xdf && quint8(chunk[3]) == 0xa3;
+    return chunk.startsWith(ebmlMagic());
 }
 
 bool ByteStreamSource::append(const QByteArray &chunk, QString *error)
@@ -57,26 +62,35 @@ bool ByteStreamSource::append(const QByteArray &chunk, QString *error)
         *error = QStringLiteral("the stream has ended");
         return false;
     }
-    if (m_bytesBuffered + chunk.size() > m_maxBufferedBytes) {
+    // Browsers may split even the four bytes of a new recording's EBML header over chunks (a
+    // one-byte first chunk happens): bytes that could be the start of one wait for the next
+    // chunk, so that a restart is recognised at its first byte.
+    QByteArray bytes = m_heldPrefix + chunk;
+    m_heldPrefix.clear();
+    if (bytes.isEmpty())
+        return true;
+    if (bytes.size() < 4 && ebmlMagic().startsWith(bytes)) {
+        m_heldPrefix = bytes;
+        return true;
+    }
+    if (m_chunksReceived == 0 && !startsWithEbmlHeader(bytes)) {
+        *error = QStringLiteral("not a WebM recording: the first chunk must start with its EBML "
+                                "header (1A 45 DF A3)");
+        return false;
+    }
+    if (m_bytesBuffered + bytes.size() > m_maxBufferedBytes) {
         *error = QStringLiteral("ingest buffer full (%1 bytes waiting): data arrives faster than "
                                 "it can be encoded")
                      .arg(m_bytesBuffered);
         return false;
     }
-    if (chunk.isEmpty())
-        return true;
-    if (m_chunksReceived == 0 && !startsWithEbmlHeader(chunk)) {
-        *error = QStringLiteral("not a WebM recording: the first chunk must start with its EBML "
-                                "header (1A 45 DF A3)");
-        return false;
-    }
     Chunk entry;
-    entry.bytes = chunk;
-    entry.isRestart = m_chunksReceived > 0 && startsWithEbmlHeader(chunk);
+    entry.isRestart = m_chunksReceived > 0 && startsWithEbmlHeader(bytes);
+    entry.bytes = std::move(bytes);
     entry.receivedWallMs = QDateTime::currentMSecsSinceEpoch();
+    m_bytesBuffered += entry.bytes.size();
+    m_bytesReceived += entry.bytes.size();
     m_chunks.push_back(std::move(entry));
-    m_bytesBuffered += chunk.size();
-    m_bytesReceived += chunk.size();
     ++m_chunksReceived;
     m_hasData.notify_all();
     return true;
@@ -85,6 +99,13 @@ bool ByteStreamSource::append(const QByteArray &chunk, QString *error)
 void ByteStreamSource::finishInput()
 {
     std::lock_guard lock(m_mutex);
+    if (!m_heldPrefix.isEmpty() && m_chunksReceived > 0) {
+        // A few trailing bytes that were not a header after all.
+        m_bytesBuffered += m_heldPrefix.size();
+        m_bytesReceived += m_heldPrefix.size();
+        m_chunks.push_back(Chunk{std::exchange(m_heldPrefix, {}), 0, false,
+                                 QDateTime::currentMSecsSinceEpoch()});
+    }
     m_isInputFinished = true;
     m_hasData.notify_all();
 }

@@ -45,6 +45,7 @@ public:
     int restartCount() const;
 
     // Where a WebM (EBML) header begins: 1A 45 DF A3.
+    static const QByteArray &ebmlMagic();
     static bool startsWithEbmlHeader(const QByteArray &chunk);
 
 private:
@@ -71,6 +72,7 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_hasData;
     std::deque<Chunk> m_chunks;
+    QByteArray m_heldPrefix; // up to 3 bytes that may begin an EBML header
     qsizetype m_bytesBuffered = 0;
     qint64 m_bytesReceived = 0;
     qint64 m_chunksReceived = 0;

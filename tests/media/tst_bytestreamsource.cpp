@@ -103,7 +103,9 @@ void TestByteStreamSource::chunksBecomeSegments()
     QSignalSpy finished(&pipeline, &Pipeline::finished);
     QString error;
     QVERIFY(pipeline.start(&error));
-    QVERIFY2(appendInSlices(source, m_webm, &error), qPrintable(error));
+    // Even the header may come split: two bytes first.
+    QVERIFY2(source.append(m_webm.left(2), &error), qPrintable(error));
+    QVERIFY2(appendInSlices(source, m_webm.mid(2), &error), qPrintable(error));
     source.finishInput();
     QVERIFY(finished.wait(60000));
     QCOMPARE(finished.first().first().toString(), QString());
@@ -132,7 +134,9 @@ void TestByteStreamSource::restartBecomesDiscontinuity()
     // new recording's first chunk is far larger than one read of the demuxer.
     QVERIFY2(appendInSlices(source, m_webm, &error), qPrintable(error));
     QVERIFY(m_webm.size() > 256 * 1024);
-    QVERIFY2(source.append(m_webm, &error), qPrintable(error));
+    // Chromium may send a new recording's first byte on its own (seen: a 1-byte chunk 1A).
+    QVERIFY2(source.append(m_webm.left(1), &error), qPrintable(error));
+    QVERIFY2(source.append(m_webm.mid(1), &error), qPrintable(error));
     source.finishInput();
     QVERIFY(finished.wait(60000));
     QCOMPARE(finished.first().first().toString(), QString());
@@ -229,7 +233,7 @@ void TestByteStreamSource::fullBufferRefusesMore()
 {
     ByteStreamSource source(QStringLiteral("test host"), 1000);
     QString error;
-    QVERIFY(source.append(QByteArray(600, 'a'), &error));
+    QVERIFY(source.append(QByteArray::fromHex("1a45dfa3") + QByteArray(596, 'a'), &error));
     QVERIFY(!source.append(QByteArray(600, 'a'), &error));
     QVERIFY2(error.contains(QStringLiteral("buffer full")), qPrintable(error));
     QCOMPARE(source.bytesBuffered(), 600);

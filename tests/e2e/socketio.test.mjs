@@ -89,6 +89,13 @@ describe('Socket.IO with --open-ingest', () => {
     const answer = await publisher.socket.timeout(5000).emitWithAck('stream-data', { streamKey: key, chunk });
     assert.deepEqual(answer, { streamKey: key, bytes: chunk.length });
     assert.ok(!publisher.names().includes('stream-error'), `unexpected stream-error: ${JSON.stringify(publisher.events)}`);
+    // /status shows the browser stream's ingest counters.
+    const status = JSON.parse((await httpGet(`${studio.origin}/livestream/${key}/status`)).text);
+    const ingest = status.local.streamData.ingest;
+    assert.equal(ingest.bytesReceived, chunk.length);
+    assert.ok(ingest.bytesBuffered <= chunk.length);
+    assert.ok(ingest.bufferLimitBytes > 0);
+    assert.equal(ingest.recorderRestarts, 0);
   });
 
   test('stream-data from another client → stream-error, not accepted', async () => {

@@ -138,6 +138,19 @@ void RelayConnection::start()
     openSocket();
 }
 
+void RelayConnection::forgetConnection()
+{
+    // A new connection starts over: everything pending is sent again, auth retries included.
+    for (Pending &pending : m_pending) {
+        pending.isSent = false;
+        pending.isWaitingForAuth = false;
+        pending.hasRetriedAuth = false;
+    }
+    m_isAuthenticated = false;
+    m_isAuthPending = false;
+    m_challenge.clear();
+}
+
 void RelayConnection::stop()
 {
     if (!m_isRunning)
@@ -147,14 +160,7 @@ void RelayConnection::stop()
     m_connectTimer.stop();
     m_socket->close();
     m_socket->abort();
-    for (Pending &pending : m_pending) {
-        pending.isSent = false;
-        pending.isWaitingForAuth = false;
-        pending.hasRetriedAuth = false;
-    }
-    m_isAuthenticated = false;
-    m_isAuthPending = false;
-    m_challenge.clear();
+    forgetConnection();
     setState(RelayState::Disconnected);
 }
 
@@ -241,15 +247,7 @@ void RelayConnection::onDisconnected()
     if (m_connectedClock.isValid() && m_connectedClock.elapsed() >= m_options.stableConnectionMs)
         m_reconnectAttempts = 0;
     m_connectedClock.invalidate();
-    // A new connection starts over: everything pending is sent again, auth retries included.
-    for (Pending &pending : m_pending) {
-        pending.isSent = false;
-        pending.isWaitingForAuth = false;
-        pending.hasRetriedAuth = false;
-    }
-    m_isAuthenticated = false;
-    m_isAuthPending = false;
-    m_challenge.clear();
+    forgetConnection();
     if (!m_isRunning) {
         setState(RelayState::Disconnected);
         return;

@@ -94,6 +94,7 @@ private:
     void openSocket();
     void onConnected();
     void onDisconnected();
+    void forgetConnection();
     void onTextMessage(const QString &message);
     void onBinaryMessage(const QByteArray &message);
     void scheduleReconnect();

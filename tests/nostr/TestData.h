@@ -8,6 +8,7 @@
 #include <QtGlobal>
 
 #include <array>
+#include <utility>
 
 namespace afk::nostr::test
 {
@@ -48,6 +49,19 @@ inline QStringList dataLines(const QByteArray &text)
             lines.append(trimmed);
     }
     return lines;
+}
+
+// The "<encoded> <hex>" vectors of nostr-keys.txt (NIP-19 keys and NIP-49 ncryptsec), as pairs;
+// empty (with *error) when the file cannot be read.
+inline QList<std::pair<QString, QString>> keyVectors(QString *error)
+{
+    QList<std::pair<QString, QString>> vectors;
+    for (const QString &line : dataLines(readTestData(QStringLiteral("nostr-keys.txt"), error))) {
+        const QStringList fields = line.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        if (fields.size() == 2)
+            vectors.append({fields[0], fields[1]});
+    }
+    return vectors;
 }
 
 } // namespace afk::nostr::test

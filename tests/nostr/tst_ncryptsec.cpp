@@ -43,14 +43,13 @@ void TestNcryptsec::nip49Vector_data()
     QTest::addColumn<QString>("ncryptsec");
     QTest::addColumn<QString>("secretHex");
     QString error;
-    const QByteArray text = readTestData(QStringLiteral("nostr-keys.txt"), &error);
-    if (text.isEmpty())
+    const auto vectors = afk::nostr::test::keyVectors(&error);
+    if (!error.isEmpty())
         QFAIL(qPrintable(error));
     int rows = 0;
-    for (const QString &line : dataLines(text)) {
-        const QStringList fields = line.split(QLatin1Char(' '), Qt::SkipEmptyParts);
-        if (fields.size() == 2 && fields[0].startsWith(QLatin1String("ncryptsec1"))) {
-            QTest::addRow("vector %d", rows) << fields[0] << fields[1];
+    for (const auto &[encoded, hex] : vectors) {
+        if (encoded.startsWith(QLatin1String("ncryptsec1"))) {
+            QTest::addRow("vector %d", rows) << encoded << hex;
             ++rows;
         }
     }

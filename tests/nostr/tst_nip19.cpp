@@ -59,15 +59,14 @@ void TestNip19::keyVectors_data()
     QTest::addColumn<QString>("bech32");
     QTest::addColumn<QString>("hex");
     QString error;
-    const QByteArray text = readTestData(QStringLiteral("nostr-keys.txt"), &error);
-    if (text.isEmpty())
+    const auto vectors = afk::nostr::test::keyVectors(&error);
+    if (!error.isEmpty())
         QFAIL(qPrintable(error));
     int rows = 0;
-    for (const QString &line : dataLines(text)) {
-        const QStringList fields = line.split(QLatin1Char(' '), Qt::SkipEmptyParts);
-        if (fields.size() != 2 || fields[0].startsWith(QLatin1String("ncryptsec")))
+    for (const auto &[encoded, hex] : vectors) {
+        if (encoded.startsWith(QLatin1String("ncryptsec")))
             continue; // NIP-49 vectors are tst_ncryptsec's
-        QTest::addRow("%s", qPrintable(fields[0].left(12))) << fields[0] << fields[1];
+        QTest::addRow("%s", qPrintable(encoded.left(12))) << encoded << hex;
         ++rows;
     }
     if (rows < 3)

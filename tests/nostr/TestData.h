@@ -1,4 +1,4 @@
-// Shared test vectors for the afk_nostr tests: files of $AFK_SHARED_DIR/testdata (see its README).
+// Spec test vectors for the afk_nostr tests: files of tests/data (see its README for sources).
 #pragma once
 
 #include <QByteArray>
@@ -13,24 +13,16 @@
 namespace afk::nostr::test
 {
 
-// Path of a file in the shared test data folder; empty when AFK_SHARED_DIR is not set (ctest sets
-// it through afk_add_qtest).
+// Path of a file in tests/data (AFK_TEST_DATA_DIR is compiled in by afk_add_qtest).
 inline QString testDataPath(const QString &name)
 {
-    const QString shared = qEnvironmentVariable("AFK_SHARED_DIR");
-    if (shared.isEmpty())
-        return {};
-    return shared + QStringLiteral("/testdata/") + name;
+    return QStringLiteral(AFK_TEST_DATA_DIR "/") + name;
 }
 
 // The whole file, or an empty array (with *error) when it cannot be read.
 inline QByteArray readTestData(const QString &name, QString *error)
 {
     const QString path = testDataPath(name);
-    if (path.isEmpty()) {
-        *error = QStringLiteral("AFK_SHARED_DIR is not set (run through ctest)");
-        return {};
-    }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         *error = QStringLiteral("cannot read %1: %2").arg(path, file.errorString());

@@ -1,5 +1,5 @@
 // NIP-49 encrypted secret keys. Vector: the NIP-49 test data (nostr-protocol/nips, 49.md) as
-// copied to $AFK_SHARED_DIR/testdata/nostr-keys.txt (password "nostr", log_n 16, ksb 0x00).
+// copied to tests/data/nostr-keys.txt (password "nostr", log_n 16, ksb 0x00).
 #include "Bech32.h"
 #include "Ncryptsec.h"
 #include "TestData.h"

@@ -1,6 +1,6 @@
 // NIP-19: npub / nsec / note and the TLV entities nprofile / nevent / naddr. Vectors: the
 // NIP-19 examples (nostr-protocol/nips, 19.md) as copied to
-// $AFK_SHARED_DIR/testdata/nostr-keys.txt, plus the nprofile example of 19.md.
+// tests/data/nostr-keys.txt, plus the nprofile example of 19.md.
 #include "Bech32.h"
 #include "Nip19.h"
 #include "TestData.h"

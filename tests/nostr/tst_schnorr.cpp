@@ -1,5 +1,5 @@
 // BIP-340 Schnorr signatures through KeyPair and verifySchnorr, on the 15 official test vectors
-// (bitcoin/bips, bip-0340/test-vectors.csv, copied to $AFK_SHARED_DIR/testdata).
+// (bitcoin/bips, bip-0340/test-vectors.csv, copied to tests/data).
 #include "Hex.h"
 #include "KeyPair.h"
 #include "PublicKey.h"

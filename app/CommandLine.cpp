@@ -176,11 +176,46 @@ ParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption maxViewers(QStringLiteral("max-viewers"),
         QStringLiteral("Socket.IO viewers per stream (1-1000000). Default 1000."),
         QStringLiteral("N"), QStringLiteral("1000"));
+    const QCommandLineOption maxStreams(QStringLiteral("max-streams"),
+        QStringLiteral("Streams live at once, from every source (1-1000); one more is refused "
+                       "with a reason naming this cap. Default 16."),
+        QStringLiteral("N"), QStringLiteral("16"));
+    const QCommandLineOption mediaTimeout(QStringLiteral("media-timeout"),
+        QStringLiteral("A started stream that gets no media within S seconds ends (1-3600). "
+                       "Default 30."),
+        QStringLiteral("S"), QStringLiteral("30"));
+    const QCommandLineOption idleTimeout(QStringLiteral("idle-timeout"),
+        QStringLiteral("A browser host's stream with no stream-data for S seconds ends (1-3600). "
+                       "Default 30."),
+        QStringLiteral("S"), QStringLiteral("30"));
+    const QCommandLineOption reconnectGrace(QStringLiteral("reconnect-grace"),
+        QStringLiteral("Seconds a browser host whose connection dropped has to come back before "
+                       "its stream ends (0-600; \"reconnecting\" in /status meanwhile). "
+                       "Default 10."),
+        QStringLiteral("S"), QStringLiteral("10"));
+    const QCommandLineOption recordRetention(QStringLiteral("record-retention"),
+        QStringLiteral("Seconds an ended stream's record (its status, owner, chat) stays in "
+                       "memory (1-2592000); its files follow --retain-hours. Default 3600."),
+        QStringLiteral("S"), QStringLiteral("3600"));
+    const QCommandLineOption maxClients(QStringLiteral("max-clients"),
+        QStringLiteral("Socket.IO connections at once (1-1000000). Default 10000."),
+        QStringLiteral("N"), QStringLiteral("10000"));
+    const QCommandLineOption maxClientsPerIp(QStringLiteral("max-clients-per-ip"),
+        QStringLiteral("Socket.IO connections at once from one remote address (1-1000000). "
+                       "Default 256."),
+        QStringLiteral("N"), QStringLiteral("256"));
+    const QCommandLineOption announcePlaylist(QStringLiteral("announce-playlist"),
+        QStringLiteral("What the live event's streaming URL names: stream (stream.m3u8, a media "
+                       "playlist, what the AFK PWA checks) or master (master.m3u8, ABR). "
+                       "Default stream."),
+        QStringLiteral("stream|master"), QStringLiteral("stream"));
     parser.addOptions({helpOption, versionOption, headless, source, noRealtime, port, bind,
                        dataDir, streamKey, ladder, segmentSeconds, corsOrigin, retainHours, preset,
                        x264Threads, statsInterval, openIngest, allowPubkey, maxMessageBytes,
                        maxPublishers, maxViewers, relay, identity, keyPasswordFile, title, summary,
                        image, tag, publicUrl});
+    parser.addOptions({maxStreams, mediaTimeout, idleTimeout, reconnectGrace, recordRetention,
+                       maxClients, maxClientsPerIp, announcePlaylist});
 
     ParseResult result;
     result.helpText = parser.helpText();
@@ -287,6 +322,28 @@ ParseResult parseCommandLine(const QStringList &arguments)
     if (!parseInteger(QStringLiteral("max-viewers"), parser.value(maxViewers), 1, 1000000,
                       &options.maxViewersPerStream, &error))
         return result;
+    if (!parseInteger(QStringLiteral("max-streams"), parser.value(maxStreams), 1, 1000,
+                      &options.maxStreams, &error)
+        || !parseInteger(QStringLiteral("media-timeout"), parser.value(mediaTimeout), 1, 3600,
+                         &options.mediaTimeoutSeconds, &error)
+        || !parseInteger(QStringLiteral("idle-timeout"), parser.value(idleTimeout), 1, 3600,
+                         &options.idleTimeoutSeconds, &error)
+        || !parseInteger(QStringLiteral("reconnect-grace"), parser.value(reconnectGrace), 0, 600,
+                         &options.reconnectGraceSeconds, &error)
+        || !parseInteger(QStringLiteral("record-retention"), parser.value(recordRetention), 1,
+                         30 * 24 * 3600, &options.recordRetentionSeconds, &error)
+        || !parseInteger(QStringLiteral("max-clients"), parser.value(maxClients), 1, 1000000,
+                         &options.maxSocketClients, &error)
+        || !parseInteger(QStringLiteral("max-clients-per-ip"), parser.value(maxClientsPerIp), 1,
+                         1000000, &options.maxSocketClientsPerAddress, &error))
+        return result;
+    if (parser.value(announcePlaylist) == u"master") {
+        options.nostr.announcedPlaylist = QStringLiteral("master.m3u8");
+    } else if (parser.value(announcePlaylist) != u"stream") {
+        error = QStringLiteral("--announce-playlist: '%1' is not stream or master")
+                    .arg(parser.value(announcePlaylist));
+        return result;
+    }
     options.nostr.relayUrls = parser.values(relay);
     for (const QString &url : options.nostr.relayUrls) {
         if (!url.startsWith(u"ws://") && !url.startsWith(u"wss://")) {

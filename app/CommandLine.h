@@ -35,6 +35,14 @@ struct StudioOptions {
     qint64 maxMessageBytes = 1048576;
     int maxPublishers = 16;
     int maxViewersPerStream = 1000;
+    // Stream lifecycle and caps (see session::StreamLimits, server::SocketIoServerOptions).
+    int maxStreams = 16;
+    int mediaTimeoutSeconds = 30;
+    int idleTimeoutSeconds = 30;
+    int reconnectGraceSeconds = 10;
+    int recordRetentionSeconds = 3600;
+    int maxSocketClients = 10000;
+    int maxSocketClientsPerAddress = 256;
 };
 
 struct ParseResult {

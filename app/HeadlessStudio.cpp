@@ -60,7 +60,11 @@ bool HeadlessStudio::start(QString *error)
     defaults.segmentSeconds = m_options.segmentSeconds;
     defaults.x264Preset = m_options.x264Preset;
     defaults.x264Threads = m_options.x264Threads;
-    m_registry = std::make_unique<session::StreamRegistry>(std::move(store), defaults);
+    session::StreamLimits limits;
+    limits.maxStreams = m_options.maxStreams;
+    limits.mediaTimeoutMs = m_options.mediaTimeoutSeconds * 1000;
+    limits.recordRetentionMs = m_options.recordRetentionSeconds * 1000;
+    m_registry = std::make_unique<session::StreamRegistry>(std::move(store), defaults, limits);
 
     server::HttpApiOptions serverOptions;
     serverOptions.corsOrigin = m_options.corsOrigin;
@@ -76,6 +80,10 @@ bool HeadlessStudio::start(QString *error)
     socketIoOptions.ingest.maxMessageBytes = m_options.maxMessageBytes;
     socketIoOptions.ingest.maxPublishers = m_options.maxPublishers;
     socketIoOptions.ingest.maxViewersPerStream = m_options.maxViewersPerStream;
+    socketIoOptions.idleTimeoutMs = m_options.idleTimeoutSeconds * 1000;
+    socketIoOptions.reconnectGraceMs = m_options.reconnectGraceSeconds * 1000;
+    socketIoOptions.maxClients = m_options.maxSocketClients;
+    socketIoOptions.maxClientsPerAddress = m_options.maxSocketClientsPerAddress;
     m_socketIo = std::make_unique<server::SocketIoServer>(*m_server, *m_registry, *m_secp256k1,
                                                           socketIoOptions);
     // Browser hosts' WebM chunks go into the same ladder as every other source.
@@ -89,6 +97,9 @@ bool HeadlessStudio::start(QString *error)
         return false;
     if (!m_options.nostr.relayUrls.isEmpty() && !startNostr(error))
         return false;
+    // POST /livestream/:id/start and /stop: the same publishers as Socket.IO, or the studio's key.
+    m_server->setControlAuth(server::IngestAuth(*m_secp256k1, socketIoOptions.ingest),
+                             m_nostr ? m_nostr->publicKeyHex() : QString());
     m_server->setExtraMetricsProvider([this] {
         return renderStudioMetrics(*m_socketIo, *m_registry, m_nostr.get());
     });
@@ -137,6 +148,11 @@ bool HeadlessStudio::start(QString *error)
         printLine(QStringLiteral("no source: waiting for ingest; streams appear under %1/livestream/<key>/")
                       .arg(baseUrl()));
     }
+    connect(m_registry.get(), &session::StreamRegistry::streamEvicted, this,
+            [this](const QString &streamKey) {
+                if (m_nostr)
+                    m_nostr->forget(streamKey);
+            });
     connect(m_registry.get(), &session::StreamRegistry::allStreamsEnded, this, [this] {
         if (m_isShuttingDown)
             exitWhenRelaysHaveEverything();

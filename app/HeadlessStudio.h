@@ -6,6 +6,7 @@
 #include "NostrPresence.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QElapsedTimer>
 #include <QTimer>
 #include <memory>
@@ -52,7 +53,8 @@ private:
     std::unique_ptr<server::HttpApi> m_server;
     std::unique_ptr<nostr::Secp256k1Context> m_secp256k1; // NIP-98 checks of publishers
     std::unique_ptr<server::SocketIoServer> m_socketIo;
-    session::Stream *m_mainStream = nullptr;
+    QPointer<session::Stream> m_mainStream; // the --source stream; its key may be run again
+
     std::unique_ptr<NostrPresence> m_nostr;
     QTimer m_viewerCountTimer;
     QElapsedTimer m_shutdownClock;

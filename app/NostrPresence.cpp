@@ -63,17 +63,29 @@ QString NostrPresence::npub() const
     return m_keyPair ? nostr::Nip19::encodeNpub(m_keyPair->publicKey()) : QString();
 }
 
+QString NostrPresence::publicKeyHex() const
+{
+    return m_keyPair ? m_keyPair->publicKey().toHex() : QString();
+}
+
 void NostrPresence::announce(session::Stream &stream)
 {
-    if (!m_pool || m_announcers.contains(stream.key()))
+    if (!m_pool)
         return;
+    if (session::LiveAnnouncer *previous = m_announcers.value(stream.key())) {
+        if (previous->status() != nostr::LiveStatus::Ended)
+            return; // this run is announced already
+        // A new run of the key: the same addressable event (d = key) goes live again.
+        forget(stream.key());
+    }
     nostr::LiveEvent description;
     description.title = m_options.title.isEmpty() ? stream.metadata().title : m_options.title;
     description.summary = m_options.summary;
     description.imageUrl = m_options.imageUrl;
     description.hashtags = m_options.hashtags;
-    description.streamingUrl = QStringLiteral("%1/livestream/%2/master.m3u8")
-                                   .arg(m_options.publicBaseUrl, stream.key());
+    description.streamingUrl = QStringLiteral("%1/livestream/%2/%3")
+                                   .arg(m_options.publicBaseUrl, stream.key(),
+                                        m_options.announcedPlaylist);
     description.relays = m_options.relayUrls;
     nostr::LiveEventPublisherOptions publisherOptions;
     publisherOptions.viewerCountIntervalMs = m_options.viewerCountIntervalMs;
@@ -89,6 +101,14 @@ void NostrPresence::announce(session::Stream &stream)
                                      nostr::LiveChat::defaultMaxMessages, this);
     m_chats.insert(streamKey, chat);
     chat->start();
+}
+
+void NostrPresence::forget(const QString &streamKey)
+{
+    // Both talk to the pool as they go (a chat closes its subscription): delete them now, while
+    // the pool exists.
+    delete m_chats.take(streamKey);
+    delete m_announcers.take(streamKey);
 }
 
 nostr::LiveChat *NostrPresence::chat(const QString &streamKey) const

@@ -31,6 +31,9 @@ struct NostrOptions {
     QString imageUrl;
     QStringList hashtags;
     QString publicBaseUrl;     // what viewers reach, e.g. https://live.example (no trailing /)
+    // The playlist the live event's streaming URL names: stream.m3u8 (a media playlist with .ts
+    // lines, what the AFK PWA's pre-check looks for) or master.m3u8 (ABR, --announce-playlist).
+    QString announcedPlaylist = QStringLiteral("stream.m3u8");
     int viewerCountIntervalMs = 30000;
     int refreshIntervalMs = 5 * 60 * 1000;
 };
@@ -48,10 +51,14 @@ public:
     // Publishes the stream as live once its first segment is servable, and ended when it ends;
     // subscribes to its chat (kind 1311) at once.
     void announce(session::Stream &stream);
+    // Drops the announcer and chat of a stream whose record is gone (the registry evicted it).
+    void forget(const QString &streamKey);
     // The chat of an announced stream; nullptr for any other.
     nostr::LiveChat *chat(const QString &streamKey) const;
     void setViewerCount(const QString &streamKey, int viewerCount);
     QString npub() const;
+    // Hex public key of the studio's identity (empty before start()).
+    QString publicKeyHex() const;
     // Events handed to the relays and not yet answered (OK true/false) by every one of them.
     int pendingEventCount() const;
     // Per relay: {"url","state","lastError","pending","accepted",…}.

@@ -32,19 +32,26 @@ QByteArray renderStudioMetrics(const server::SocketIoServer &socketIo,
     text += "afk_socketio_connections " + QByteArray::number(socketIo.connectionCount()) + '\n';
     family(text, "afk_socketio_publishers", "gauge", "Browser hosts publishing.");
     text += "afk_socketio_publishers " + QByteArray::number(socketIo.publisherCount()) + '\n';
+    family(text, "afk_socketio_waiting_rooms", "gauge",
+           "Rooms of viewers waiting for a stream's host to start.");
+    text += "afk_socketio_waiting_rooms " + QByteArray::number(socketIo.waitingRoomCount()) + '\n';
+    family(text, "afk_stream_records", "gauge",
+           "Streams the registry knows of, active or ended and not yet evicted.");
+    text += "afk_stream_records " + QByteArray::number(registry.streams().size()) + '\n';
     family(text, "afk_socketio_chunks_received_total", "counter", "stream-data chunks received.");
     text += "afk_socketio_chunks_received_total " + QByteArray::number(socketIo.chunksReceived()) + '\n';
 
     family(text, "afk_ingest_bytes_received_total", "counter", "WebM bytes received per stream.");
     QByteArray buffered;
     for (const session::Stream *stream : registry.activeStreams()) {
-        if (!stream->ingestBytesReceived())
+        const session::IngestCounters ingest = stream->ingestCounters();
+        if (!ingest.bytesReceived)
             continue;
         const QByteArray label = "{stream=\"" + labelValue(stream->key()) + "\"} ";
         text += "afk_ingest_bytes_received_total" + label
-                + QByteArray::number(stream->ingestBytesReceived()) + '\n';
+                + QByteArray::number(ingest.bytesReceived) + '\n';
         buffered += "afk_ingest_bytes_buffered" + label
-                    + QByteArray::number(stream->ingestBytesBuffered()) + '\n';
+                    + QByteArray::number(qint64(ingest.bytesBuffered)) + '\n';
     }
     family(text, "afk_ingest_bytes_buffered", "gauge", "WebM bytes waiting to be decoded per stream.");
     text += buffered;

@@ -434,6 +434,50 @@ HttpReply HttpApi::statusReply(const QString &streamKey)
     return HttpReply::json(status);
 }
 
+std::optional<QString> HttpApi::authorizeControl(const Incoming &incoming,
+                                                 const QString &streamKey, const QString &userId,
+                                                 HttpReply *refusal) const
+{
+    const auto refuse = [&](const QString &reason) -> std::optional<QString> {
+        qInfo().noquote() << "[http] refused" << incoming.request.url().path() << "from"
+                          << incoming.request.remoteAddress().toString() << ":" << reason;
+        *refusal = HttpReply::error(401, reason);
+        return std::nullopt;
+    };
+    if (!m_controlAuth)
+        return refuse(QStringLiteral("stream control is not enabled on this studio"));
+    const QByteArray authorization = incoming.request.value(QByteArrayLiteral("Authorization"));
+    QString pubkey;
+    QString authError;
+    if (!authorization.isEmpty()) {
+        const QUrl requestUrl(
+            QStringLiteral("http://%1%2")
+                .arg(incoming.publicHost, incoming.request.url().path(QUrl::FullyEncoded)));
+        const std::optional<QString> verified = m_controlAuth->verifyHttpAuthorization(
+            QString::fromLatin1(authorization), requestUrl, u"POST", incoming.request.body(),
+            QDateTime::currentSecsSinceEpoch(), &authError);
+        if (!verified)
+            return refuse(authError);
+        pubkey = *verified;
+    }
+    // The studio's own key may start and stop any stream on it.
+    if (!pubkey.isEmpty() && pubkey == m_studioPubkey)
+        return pubkey;
+    const IngestOptions &options = m_controlAuth->options();
+    if (pubkey.isEmpty() && !options.isOpenIngest)
+        return refuse(QStringLiteral("authentication required: send a NIP-98 event (kind 27235, "
+                                     "u = this URL, method POST) signed by the stream's owner "
+                                     "as 'Authorization: Nostr <base64>'"));
+    // Under open ingest an unproven request speaks for the userId it names.
+    const QString publisherId = pubkey.isEmpty() ? userId : pubkey;
+    if (!options.allowedPubkeys.isEmpty() && !options.allowedPubkeys.contains(publisherId.toLower()))
+        return refuse(QStringLiteral("%1 is not allowed to publish here").arg(publisherId.left(64)));
+    const QString owner = m_registry.ownerOf(streamKey);
+    if (!owner.isEmpty() && owner != publisherId && !options.isOpenIngest)
+        return refuse(QStringLiteral("stream key %1 belongs to another publisher").arg(streamKey));
+    return publisherId;
+}
+
 HttpReply HttpApi::startReply(const Incoming &incoming, const QString &streamKey)
 {
     const QByteArray body = incoming.request.body();
@@ -451,6 +495,11 @@ HttpReply HttpApi::startReply(const Incoming &incoming, const QString &streamKey
         !optionalString(object, QStringLiteral("description"), maxTitleLength, &description,
                         &error))
         return HttpReply::error(400, error);
+    HttpReply refusal;
+    const std::optional<QString> publisherId =
+        authorizeControl(incoming, streamKey, userId, &refusal);
+    if (!publisherId)
+        return refusal;
 
     const StreamUrls urls = StreamUrls::make(incoming.publicHost, streamKey);
     QJsonObject answer{
@@ -468,7 +517,13 @@ HttpReply HttpApi::startReply(const Incoming &incoming, const QString &streamKey
     }
     if (userId.isEmpty())
         userId = QStringLiteral("anonymous");
-    if (!m_registry.createStream(streamKey, userId, title, &error))
+    // A new run keeps its key's owner; the studio's key starting a stream does not become its
+    // owner; an unproven open-ingest start without a userId leaves the stream to whoever
+    // publishes first.
+    QString ownerId = existing ? existing->ownerId() : QString();
+    if (ownerId.isEmpty() && *publisherId != m_studioPubkey)
+        ownerId = *publisherId;
+    if (!m_registry.createStream(streamKey, ownerId, userId, title, &error))
         return HttpReply::error(503, error);
     answer.insert(QStringLiteral("status"), QStringLiteral("created_and_started"));
     answer.insert(QStringLiteral("message"),
@@ -486,6 +541,9 @@ HttpReply HttpApi::stopReply(const Incoming &incoming, const QString &streamKey)
     if (!parseJsonBody(body, &object, &error) ||
         !checkAction(object, QStringLiteral("stop"), &error))
         return HttpReply::error(400, error);
+    HttpReply refusal;
+    if (!authorizeControl(incoming, streamKey, QString(), &refusal))
+        return refusal;
 
     QJsonObject answer{
         {QStringLiteral("streamId"), streamKey},

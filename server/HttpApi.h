@@ -6,6 +6,7 @@
 
 #include "HttpMetrics.h"
 #include "HttpReply.h"
+#include "IngestAuth.h"
 #include "PlaybackViewerTracker.h"
 
 #include <QAbstractHttpServer>
@@ -15,6 +16,7 @@
 #include <QPointer>
 #include <QTimer>
 #include <functional>
+#include <optional>
 
 class QTcpServer;
 
@@ -79,6 +81,15 @@ public:
     {
         m_chatProvider = std::move(provider);
     }
+    // Who may POST /livestream/:id/start and /stop: a NIP-98 proof (kind 27235, u = the request
+    // URL, method POST) by the stream's owner, by a new stream's first publisher (within the
+    // allow list), or by the studio's own key (studioPubkey, hex; empty when it has none); or
+    // anyone under open ingest. Unset: both routes answer 401.
+    void setControlAuth(const IngestAuth &auth, const QString &studioPubkey)
+    {
+        m_controlAuth.emplace(auth);
+        m_studioPubkey = studioPubkey;
+    }
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -113,6 +124,9 @@ private:
     HttpReply serveTopRenditionSegment(const QString &streamKey, const QString &fileName) const;
 
     HttpReply statusReply(const QString &streamKey);
+    // The publisher id allowed to control streamKey, or nullopt with the 401 answer in *refusal.
+    std::optional<QString> authorizeControl(const Incoming &incoming, const QString &streamKey,
+                                            const QString &userId, HttpReply *refusal) const;
     HttpReply startReply(const Incoming &incoming, const QString &streamKey);
     HttpReply stopReply(const Incoming &incoming, const QString &streamKey);
     HttpReply playbackReply(const Incoming &incoming, const QString &streamKey);
@@ -139,6 +153,8 @@ private:
     std::function<QByteArray()> m_extraMetricsProvider;
     std::function<nostr::LiveChat *(const QString &)> m_chatProvider;
     PlaybackViewerTracker m_viewers;
+    std::optional<IngestAuth> m_controlAuth;
+    QString m_studioPubkey;
 };
 
 } // namespace afk::server

@@ -8,6 +8,8 @@
 #include <QDateTime>
 #include <QWebSocket>
 
+#include <algorithm>
+
 namespace afk::server {
 namespace {
 
@@ -34,6 +36,17 @@ SocketIoServer::SocketIoServer(QAbstractHttpServer &httpServer, session::StreamR
 {
     connect(&m_httpServer, &QAbstractHttpServer::newWebSocketConnection, this,
             &SocketIoServer::takePendingConnections);
+    // Viewers may wait in a stream's room before its host starts: every stream's events reach
+    // its room, whoever started it (Socket.IO, HTTP, the studio's own source).
+    connect(&m_registry, &session::StreamRegistry::streamStarted, this,
+            &SocketIoServer::watchStream);
+    connect(&m_registry, &session::StreamRegistry::streamEvicted, this,
+            [this](const QString &streamKey) {
+                m_rooms.clear(streamKey);
+                m_waitingRooms.remove(streamKey);
+            });
+    connect(&m_waitingRoomSweep, &QTimer::timeout, this, &SocketIoServer::expireWaitingRooms);
+    m_waitingRoomSweep.start(std::clamp(m_options.waitingRoomTimeoutMs / 4, 250, 30000));
 }
 
 SocketIoServer::~SocketIoServer() = default;
@@ -51,6 +64,14 @@ void SocketIoServer::takePendingConnections()
             continue;
         auto *session = new SocketIoSession(std::move(socket), sessionOptions, this);
         m_sessions.insert(session->engineSid(), session);
+        const int fromAddress = ++m_clientsByAddress[session->peerAddress()];
+        if (m_sessions.size() > m_options.maxClients)
+            session->refuseConnect(QStringLiteral("too many connections: at most %1 at once")
+                                       .arg(m_options.maxClients));
+        else if (fromAddress > m_options.maxClientsPerAddress)
+            session->refuseConnect(
+                QStringLiteral("too many connections from your address: at most %1 at once")
+                    .arg(m_options.maxClientsPerAddress));
         connect(session, &SocketIoSession::connected, this, &SocketIoServer::onConnected);
         connect(session, &SocketIoSession::eventReceived, this, &SocketIoServer::onEvent);
         connect(session, &SocketIoSession::closed, this, &SocketIoServer::onClosed);
@@ -109,16 +130,23 @@ void SocketIoServer::onClosed(SocketIoSession *session)
 {
     const QString sid = session->engineSid();
     m_sessions.remove(sid);
+    const auto fromAddress = m_clientsByAddress.find(session->peerAddress());
+    if (fromAddress != m_clientsByAddress.end() && --*fromAddress <= 0)
+        m_clientsByAddress.erase(fromAddress);
     for (const QString &streamKey : m_rooms.leaveAll(sid))
         notifyViewerCount(streamKey, QStringLiteral("viewer-left"));
-    for (Publication &publication : m_publications)
-        if (publication.publisherSid == sid)
-            publication.publisherSid.clear();
+    QStringList abandoned;
+    for (auto it = m_publications.cbegin(); it != m_publications.cend(); ++it)
+        if (it->publisherSid == sid)
+            abandoned << it.key();
+    for (const QString &streamKey : abandoned)
+        publisherAway(streamKey);
     session->deleteLater();
 }
 
 QJsonObject SocketIoServer::refuse(SocketIoSession *session, const QString &error)
 {
+    qCInfo(lcSocketIo).noquote() << "[socket.io]" << session->peer() << "refused:" << error;
     const QJsonObject payload{{QStringLiteral("error"), error}};
     session->emitEvent(QStringLiteral("stream-error"), payload);
     return payload;
@@ -136,43 +164,38 @@ QJsonObject SocketIoServer::startStream(SocketIoSession *session, const QJsonObj
     if (!m_auth.mayPublish(session->authenticatedPubkey(), session->authError(), userId,
                            &publisherId, &error))
         return refuse(session, error);
-    const QString owner = m_owners.value(streamKey);
+    const QString owner = m_registry.ownerOf(streamKey);
     if (!owner.isEmpty() && owner != publisherId)
         return refuse(session,
                       QStringLiteral("stream key %1 belongs to another publisher").arg(streamKey));
 
     QJsonObject payload{{keyStreamKey, streamKey},
                         {QStringLiteral("status"), QStringLiteral("broadcasting")}};
-    auto existing = m_publications.find(streamKey);
-    if (existing != m_publications.end() && existing->stream && existing->stream->isActive()) {
+    if (Publication *existing = publicationOf(streamKey)) {
         // The owner again (a reconnect): this connection takes the stream over.
-        existing->publisherSid = session->engineSid();
-        existing->idleTimer->start();
-        session->setPublisherId(publisherId);
+        publisherBack(*existing, session);
         payload.insert(QStringLiteral("message"), QStringLiteral("already broadcasting; resumed"));
         session->emitEvent(QStringLiteral("stream-started"), payload);
         return payload;
     }
     if (m_publications.size() >= m_options.ingest.maxPublishers)
-        return refuse(session, QStringLiteral("too many publishers (at most %1 at once)")
+        return refuse(session, QStringLiteral("too many publishers: at most %1 at once")
                                    .arg(m_options.ingest.maxPublishers));
 
     session::Stream *stream = m_registry.find(streamKey);
     if (stream && stream->isActive()) {
-        // A stream created over HTTP (POST /livestream/:id/start) waits for this publisher.
-        const QString creator = stream->metadata().userId;
-        const bool isClaimable =
-            stream->state() == session::Stream::State::WaitingForMedia &&
-            (creator.isEmpty() || creator == u"anonymous" || creator == userId);
-        if (!isClaimable)
+        // A stream created over HTTP (POST /livestream/:id/start, by its owner) waits for this
+        // publisher; any other active stream has its media already.
+        if (stream->state() != session::Stream::State::WaitingForMedia || stream->hasPipeline())
             return refuse(session, QStringLiteral("stream %1 is already active").arg(streamKey));
+        if (stream->ownerId().isEmpty())
+            stream->claim(publisherId);
     } else {
-        stream = m_registry.createStream(streamKey, userId, {}, &error);
+        stream = m_registry.createStream(streamKey, publisherId, userId, {}, &error);
         if (!stream)
             return refuse(session, error);
     }
 
-    m_owners.insert(streamKey, publisherId);
     Publication publication;
     publication.publisherId = publisherId;
     publication.publisherSid = session->engineSid();
@@ -181,17 +204,28 @@ QJsonObject SocketIoServer::startStream(SocketIoSession *session, const QJsonObj
     publication.idleTimer->setSingleShot(true);
     publication.idleTimer->setInterval(m_options.idleTimeoutMs);
     connect(publication.idleTimer, &QTimer::timeout, this, [this, streamKey] {
-        const auto it = m_publications.constFind(streamKey);
-        if (it == m_publications.constEnd() || !it->stream)
-            return;
-        qCInfo(lcSocketIo).noquote() << "[socket.io] stream" << streamKey << "had no data for"
-                                     << m_options.idleTimeoutMs << "ms: ending it";
-        it->stream->stop();
+        if (Publication *idle = publicationOf(streamKey)) {
+            qCInfo(lcSocketIo).noquote() << "[socket.io] stream" << streamKey << "had no data for"
+                                         << m_options.idleTimeoutMs << "ms: ending it";
+            idle->stream->stop(QStringLiteral("no data from the publisher for %1 s")
+                                   .arg(m_options.idleTimeoutMs / 1000));
+        }
     });
     publication.idleTimer->start();
+    publication.graceTimer = new QTimer(this);
+    publication.graceTimer->setSingleShot(true);
+    publication.graceTimer->setInterval(m_options.reconnectGraceMs);
+    connect(publication.graceTimer, &QTimer::timeout, this, [this, streamKey] {
+        if (Publication *away = publicationOf(streamKey)) {
+            qCInfo(lcSocketIo).noquote() << "[socket.io] the publisher of" << streamKey
+                                         << "did not come back: ending it";
+            away->stream->stop(QStringLiteral("the publisher left and did not reconnect within %1 s")
+                                   .arg(m_options.reconnectGraceMs / 1000));
+        }
+    });
     m_publications.insert(streamKey, publication);
+    m_waitingRooms.remove(streamKey);
     session->setPublisherId(publisherId);
-    watchStream(stream);
     qCInfo(lcSocketIo).noquote() << "[socket.io]" << session->peer() << "publishes" << streamKey
                                  << "as" << publisherId;
     emit publishStarted(streamKey, publisherId, request.value(QStringLiteral("announce")).toBool());
@@ -199,9 +233,47 @@ QJsonObject SocketIoServer::startStream(SocketIoSession *session, const QJsonObj
     return payload;
 }
 
+SocketIoServer::Publication *SocketIoServer::publicationOf(const QString &streamKey)
+{
+    const auto it = m_publications.find(streamKey);
+    if (it == m_publications.end() || !it->stream || !it->stream->isActive())
+        return nullptr;
+    return &*it;
+}
+
+void SocketIoServer::publisherAway(const QString &streamKey)
+{
+    Publication *publication = publicationOf(streamKey);
+    if (!publication)
+        return;
+    publication->publisherSid.clear();
+    if (publication->stream->state() == session::Stream::State::Ending)
+        return;
+    // The PWA's host page closing its tab looks the same as a network blip: end the stream
+    // after a short grace unless the publisher comes back.
+    publication->stream->setReconnecting(true);
+    publication->graceTimer->start();
+    qCInfo(lcSocketIo).noquote() << "[socket.io] the publisher of" << streamKey << "left; waiting"
+                                 << m_options.reconnectGraceMs << "ms for it to reconnect";
+}
+
+void SocketIoServer::publisherBack(Publication &publication, SocketIoSession *session)
+{
+    if (publication.publisherSid != session->engineSid() && publication.graceTimer->isActive())
+        qCInfo(lcSocketIo).noquote() << "[socket.io]" << session->peer()
+                                     << "reconnected as the publisher of"
+                                     << publication.stream->key();
+    publication.publisherSid = session->engineSid();
+    publication.graceTimer->stop();
+    publication.stream->setReconnecting(false);
+    publication.idleTimer->start();
+    if (session->publisherId().isEmpty())
+        session->setPublisherId(publication.publisherId);
+}
+
 bool SocketIoServer::isOwner(const SocketIoSession *session, const QString &streamKey) const
 {
-    const QString owner = m_owners.value(streamKey);
+    const QString owner = m_registry.ownerOf(streamKey);
     if (owner.isEmpty())
         return false;
     return session->publisherId() == owner || session->authenticatedPubkey() == owner;
@@ -211,9 +283,8 @@ QJsonObject SocketIoServer::streamData(SocketIoSession *session, const QJsonObje
                                        const SocketIoPacket &packet)
 {
     const QString streamKey = request.value(keyStreamKey).toString();
-    const auto publication = m_publications.find(streamKey);
-    if (publication == m_publications.end() || !publication->stream ||
-        !publication->stream->isActive())
+    Publication *publication = publicationOf(streamKey);
+    if (!publication)
         return refuse(session, QStringLiteral("Stream not found"));
     // With open ingest there is no proof of identity to recognise a reconnected publisher by:
     // a connection sending a key's data while that key's publisher is gone takes its place (the
@@ -222,12 +293,12 @@ QJsonObject SocketIoServer::streamData(SocketIoSession *session, const QJsonObje
                                       && publication->publisherSid.isEmpty()
                                       && session->authenticatedPubkey().isEmpty();
     if (isOrphanedOpenStream && session->publisherId().isEmpty())
-        session->setPublisherId(m_owners.value(streamKey));
+        session->setPublisherId(publication->publisherId);
     if (!isOwner(session, streamKey))
         return refuse(session, QStringLiteral("not the publisher of stream %1").arg(streamKey));
     // The owner's latest connection (a reconnect may go on without a new start-stream) is the
     // one that hears about viewers and the end.
-    publication->publisherSid = session->engineSid();
+    publisherBack(*publication, session);
     if (publication->stream->state() == session::Stream::State::Ending)
         return refuse(session, QStringLiteral("stream %1 is ending").arg(streamKey));
     const std::optional<QByteArray> chunk =
@@ -236,7 +307,6 @@ QJsonObject SocketIoServer::streamData(SocketIoSession *session, const QJsonObje
         return refuse(session,
                       QStringLiteral("stream-data needs its chunk as a binary attachment"));
     ++m_chunksReceived;
-    publication->idleTimer->start();
     if (!m_ingestSink) {
         ++m_chunksDropped;
     } else {
@@ -251,23 +321,57 @@ QJsonObject SocketIoServer::streamData(SocketIoSession *session, const QJsonObje
 QJsonObject SocketIoServer::joinStream(SocketIoSession *session, const QJsonObject &request)
 {
     const QString streamKey = request.value(keyStreamKey).toString();
-    session::Stream *stream =
-        storage::isValidStreamKey(streamKey) ? m_registry.find(streamKey) : nullptr;
-    if (!stream || !stream->isActive())
+    if (!storage::isValidStreamKey(streamKey))
         return refuse(session, QStringLiteral("Stream not found"));
+    session::Stream *stream = m_registry.find(streamKey);
+    const bool isLive = stream && stream->isActive();
     const QString sid = session->engineSid();
     const bool isNew = !m_rooms.contains(streamKey, sid);
     if (isNew && m_rooms.viewerCount(streamKey) >= m_options.ingest.maxViewersPerStream)
-        return refuse(session, QStringLiteral("stream %1 is full (at most %2 viewers)")
+        return refuse(session, QStringLiteral("stream %1 is full: at most %2 viewers")
                                    .arg(streamKey)
                                    .arg(m_options.ingest.maxViewersPerStream));
+    // A viewer who comes before the host waits in the room; such rooms are capped and expire.
+    if (!isLive && !m_waitingRooms.contains(streamKey)) {
+        if (m_waitingRooms.size() >= m_options.maxWaitingRooms)
+            return refuse(session, QStringLiteral("too many streams waiting for their host: at "
+                                                  "most %1 (try again later)")
+                                       .arg(m_options.maxWaitingRooms));
+        m_waitingRooms.insert(streamKey, QDateTime::currentMSecsSinceEpoch());
+    }
     const int viewerCount = m_rooms.join(streamKey, sid);
-    watchStream(stream);
-    const QJsonObject payload = viewerCountPayload(streamKey, viewerCount);
+    QJsonObject payload = viewerCountPayload(streamKey, viewerCount);
+    payload.insert(QStringLiteral("status"),
+                   isLive ? stream->stateName() : QStringLiteral("waiting"));
     session->emitEvent(QStringLiteral("stream-joined"), payload);
     if (isNew)
         notifyViewerCount(streamKey, QStringLiteral("viewer-joined"));
     return payload;
+}
+
+void SocketIoServer::expireWaitingRooms()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QStringList expired;
+    for (auto it = m_waitingRooms.cbegin(); it != m_waitingRooms.cend(); ++it) {
+        const session::Stream *stream = m_registry.find(it.key());
+        if (stream && stream->isActive())
+            expired << it.key(); // its host came: the room is a stream's room now
+        else if (now - it.value() >= m_options.waitingRoomTimeoutMs)
+            expired << it.key();
+    }
+    for (const QString &streamKey : expired) {
+        m_waitingRooms.remove(streamKey);
+        const session::Stream *stream = m_registry.find(streamKey);
+        if (stream && stream->isActive())
+            continue;
+        emitToRoom(streamKey, QStringLiteral("stream-error"),
+                   QJsonObject{{QStringLiteral("error"),
+                                QStringLiteral("stream %1 did not start within %2 s")
+                                    .arg(streamKey)
+                                    .arg(m_options.waitingRoomTimeoutMs / 1000)}});
+        m_rooms.clear(streamKey);
+    }
 }
 
 QJsonObject SocketIoServer::leaveStream(SocketIoSession *session, const QJsonObject &request)
@@ -275,15 +379,16 @@ QJsonObject SocketIoServer::leaveStream(SocketIoSession *session, const QJsonObj
     const QString streamKey = request.value(keyStreamKey).toString();
     if (m_rooms.leave(streamKey, session->engineSid()))
         notifyViewerCount(streamKey, QStringLiteral("viewer-left"));
+    if (m_rooms.viewerCount(streamKey) == 0)
+        m_waitingRooms.remove(streamKey);
     return viewerCountPayload(streamKey, m_rooms.viewerCount(streamKey));
 }
 
 QJsonObject SocketIoServer::endStream(SocketIoSession *session, const QJsonObject &request)
 {
     const QString streamKey = request.value(keyStreamKey).toString();
-    const auto publication = m_publications.find(streamKey);
-    if (publication == m_publications.end() || !publication->stream ||
-        !publication->stream->isActive())
+    Publication *publication = publicationOf(streamKey);
+    if (!publication)
         return refuse(session, QStringLiteral("Stream not found"));
     if (!isOwner(session, streamKey))
         return refuse(session, QStringLiteral("not the publisher of stream %1").arg(streamKey));
@@ -300,6 +405,16 @@ void SocketIoServer::watchStream(session::Stream *stream)
     if (m_watched.contains(stream))
         return;
     m_watched.insert(stream, stream->key());
+    connect(stream, &session::Stream::started, this, [this, stream] {
+        // Viewers (also those who came before the host) hear that media is coming.
+        const QJsonObject payload{{keyStreamKey, stream->key()},
+                                  {QStringLiteral("status"), QStringLiteral("broadcasting")}};
+        const Publication *publication = publicationOf(stream->key());
+        for (const QString &sid : m_rooms.viewers(stream->key()))
+            if (SocketIoSession *viewer = m_sessions.value(sid);
+                viewer && (!publication || sid != publication->publisherSid))
+                viewer->emitEvent(QStringLiteral("stream-started"), payload);
+    });
     connect(stream, &session::Stream::segmentCompleted, this, [this, stream](qint64 segmentCount) {
         emitToRoom(stream->key(), QStringLiteral("stream-segments-updated"),
                    QJsonObject{{keyStreamKey, stream->key()},
@@ -323,11 +438,18 @@ void SocketIoServer::onStreamEnded(session::Stream *stream)
     const QString streamKey = stream->key();
     emitToRoom(streamKey, QStringLiteral("stream-ended"), streamKeyPayload(streamKey));
     m_rooms.clear(streamKey);
+    m_waitingRooms.remove(streamKey);
+    dropPublication(streamKey, stream);
+}
+
+void SocketIoServer::dropPublication(const QString &streamKey, session::Stream *stream)
+{
     const auto publication = m_publications.find(streamKey);
-    if (publication != m_publications.end() && publication->stream == stream) {
-        publication->idleTimer->deleteLater();
-        m_publications.erase(publication);
-    }
+    if (publication == m_publications.end() || publication->stream != stream)
+        return;
+    publication->idleTimer->deleteLater();
+    publication->graceTimer->deleteLater();
+    m_publications.erase(publication);
 }
 
 void SocketIoServer::notifyViewerCount(const QString &streamKey, const QString &event)

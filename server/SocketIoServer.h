@@ -10,6 +10,7 @@
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QTimer>
 
 #include <functional>
 #include <memory>
@@ -28,8 +29,18 @@ struct SocketIoServerOptions {
     int pingIntervalMs = 25000;
     int pingTimeoutMs = 20000;
     int connectTimeoutMs = 45000;
-    // A published stream with no stream-data for this long is stopped (stream-ended).
+    // A published stream with no stream-data for this long is stopped (--idle-timeout).
     int idleTimeoutMs = 30000;
+    // A publisher whose connection dropped has this long to come back before its stream ends
+    // (--reconnect-grace); the stream shows "reconnecting" meanwhile.
+    int reconnectGraceMs = 10000;
+    // Socket.IO connections at once, in all and from one remote address.
+    int maxClients = 10000;
+    int maxClientsPerAddress = 256;
+    // Rooms of keys that have no stream yet (viewers who came before their host), and how long
+    // such a room waits for its host.
+    int maxWaitingRooms = 256;
+    int waitingRoomTimeoutMs = 10 * 60 * 1000;
 };
 
 class SocketIoServer : public QObject
@@ -54,6 +65,7 @@ public:
     const SocketIoServerOptions &options() const { return m_options; }
     int connectionCount() const { return int(m_sessions.size()); }
     int publisherCount() const { return int(m_publications.size()); }
+    int waitingRoomCount() const { return int(m_waitingRooms.size()); }
     qint64 chunksReceived() const { return m_chunksReceived; }
     qint64 chunksDropped() const { return m_chunksDropped; } // no ingest sink set
 
@@ -69,7 +81,8 @@ private:
         QString publisherId;
         QString publisherSid; // the connection that last started it (empty once it left)
         QPointer<session::Stream> stream;
-        QTimer *idleTimer = nullptr; // child of this server
+        QTimer *idleTimer = nullptr;  // child of this server
+        QTimer *graceTimer = nullptr; // runs while the publisher is away
     };
 
     void takePendingConnections();
@@ -86,6 +99,11 @@ private:
     QJsonObject endStream(SocketIoSession *session, const QJsonObject &request);
 
     QJsonObject refuse(SocketIoSession *session, const QString &error);
+    Publication *publicationOf(const QString &streamKey);
+    void publisherAway(const QString &streamKey);
+    void publisherBack(Publication &publication, SocketIoSession *session);
+    void dropPublication(const QString &streamKey, session::Stream *stream);
+    void expireWaitingRooms();
     void watchStream(session::Stream *stream);
     void onStreamEnded(session::Stream *stream);
     void notifyViewerCount(const QString &streamKey, const QString &event);
@@ -99,9 +117,11 @@ private:
     IngestSink m_ingestSink;
     QHash<QString, SocketIoSession *> m_sessions; // by socket (or engine) sid; children
     QHash<QString, Publication> m_publications;   // active streams published here, by key
-    QHash<QString, QString> m_owners;             // stream key -> publisher id (first wins)
     QHash<session::Stream *, QString> m_watched;  // streams whose signals reach us -> key
     StreamRooms m_rooms;                          // viewers by engine sid
+    QHash<QString, qint64> m_waitingRooms;        // key without a stream -> when it opened (ms)
+    QTimer m_waitingRoomSweep;
+    QHash<QHostAddress, int> m_clientsByAddress;
     qint64 m_chunksReceived = 0;
     qint64 m_chunksDropped = 0;
 };

@@ -35,7 +35,8 @@ SocketIoSession::SocketIoSession(std::unique_ptr<QWebSocket> socket, SocketIoSes
     : QObject(parent), m_socket(std::move(socket)), m_options(options),
       m_engineSid(randomSessionId()), m_requestUrl(m_socket->requestUrl()),
       m_peer(
-          QStringLiteral("%1:%2").arg(m_socket->peerAddress().toString()).arg(m_socket->peerPort()))
+          QStringLiteral("%1:%2").arg(m_socket->peerAddress().toString()).arg(m_socket->peerPort())),
+      m_peerAddress(m_socket->peerAddress())
 {
     const quint64 limit = transportLimitBytes(m_options.maxMessageBytes);
     m_socket->setMaxAllowedIncomingMessageSize(limit);
@@ -208,6 +209,11 @@ void SocketIoSession::onBinaryMessage(const QByteArray &message)
               QWebSocketProtocol::CloseCodeProtocolError);
         return;
     }
+    // All attachments of one packet together are one message for the size limit (Socket.IO's
+    // maxHttpBufferSize), so a client cannot pile up 16 attachments of the limit each.
+    m_pendingBinaryBytes += message.size();
+    if (!checkSize(m_pendingBinaryBytes))
+        return;
     m_pendingBinary->attachments.append(message);
     if (!m_pendingBinary->isComplete())
         return;
@@ -242,6 +248,14 @@ void SocketIoSession::onSocketIoPacket(const QString &text)
     }
     switch (packet->type) {
     case SocketIoPacket::Type::Connect: {
+        if (!m_connectRefusal.isEmpty()) {
+            SocketIoPacket refusal;
+            refusal.type = SocketIoPacket::Type::ConnectError;
+            refusal.data = QJsonObject{{QStringLiteral("message"), m_connectRefusal}};
+            sendPacket(refusal);
+            close(QStringLiteral("refused: ") + m_connectRefusal);
+            break;
+        }
         m_connectAuth = packet->data.toObject();
         if (m_socketSid.isEmpty())
             m_socketSid = randomSessionId();
@@ -265,6 +279,7 @@ void SocketIoSession::onSocketIoPacket(const QString &text)
     case SocketIoPacket::Type::BinaryAck:
         if (packet->isBinary() && packet->attachmentCount > 0) {
             m_pendingBinary = std::move(*packet);
+            m_pendingBinaryBytes = 0;
             break;
         }
         if (!m_isConnected) {

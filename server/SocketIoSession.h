@@ -5,6 +5,7 @@
 
 #include "SocketIoPacket.h"
 
+#include <QHostAddress>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QObject>
@@ -49,6 +50,10 @@ public:
     bool isConnected() const { return m_isConnected; }
     bool isClosing() const { return m_isClosing; }
     QString peer() const { return m_peer; }
+    const QHostAddress &peerAddress() const { return m_peerAddress; }
+    // The server is at a cap: the client's CONNECT is answered with CONNECT_ERROR carrying
+    // reason (socket.io-client's connect_error), then the connection is closed.
+    void refuseConnect(const QString &reason) { m_connectRefusal = reason; }
 
     // What the server decided about this connection's NIP-98 proof: the verified pubkey, or
     // empty and why (empty error: no proof offered).
@@ -87,6 +92,9 @@ private:
     QString m_socketSid;
     QUrl m_requestUrl;
     QString m_peer;
+    QHostAddress m_peerAddress;
+    QString m_connectRefusal;
+    qint64 m_pendingBinaryBytes = 0; // attachments of m_pendingBinary received so far
     QJsonObject m_connectAuth;
     QString m_authenticatedPubkey;
     QString m_authError;

@@ -156,17 +156,18 @@ QJsonObject buildStreamStatus(const storage::StreamStore &store, const QString &
             {QStringLiteral("hasFfmpegCommand"), isLive},
             {QStringLiteral("hasInputStream"), isLive},
         };
-        if (stream->ingestBytesReceived() > 0) {
+        const session::IngestCounters ingest = stream->ingestCounters();
+        if (ingest.bytesReceived > 0) {
             // A browser host's recording: what arrived, what waits to be decoded (a buffer near
             // its limit means the host sends faster than the encoders keep up), restarts.
             QJsonObject data = streamData.toObject();
             data.insert(QStringLiteral("ingest"),
                         QJsonObject{
-                            {QStringLiteral("bytesReceived"), stream->ingestBytesReceived()},
-                            {QStringLiteral("bytesBuffered"), qint64(stream->ingestBytesBuffered())},
+                            {QStringLiteral("bytesReceived"), ingest.bytesReceived},
+                            {QStringLiteral("bytesBuffered"), qint64(ingest.bytesBuffered)},
                             {QStringLiteral("bufferLimitBytes"),
                              qint64(media::ByteStreamSource::defaultMaxBufferedBytes)},
-                            {QStringLiteral("recorderRestarts"), stream->ingestRestartCount()},
+                            {QStringLiteral("recorderRestarts"), ingest.restartCount},
                         });
             streamData = data;
         }

@@ -2,14 +2,41 @@
 
 #include <QDateTime>
 #include <QDebug>
-#include <QTimer>
+#include <QThreadPool>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace afk::session {
+namespace {
 
-Stream::Stream(storage::StreamMetadata metadata, const storage::StreamStore &store, QObject *parent)
+// Frames and encoder buffers are freed by threads that have ended; glibc keeps such memory in
+// their arenas instead of giving it back, so an ended stream's ~200 MB would stay in the RSS.
+// malloc_trim walks every arena (it takes a lock per arena): done off the event loop.
+void returnFreedMemoryToSystem()
+{
+#if defined(__GLIBC__)
+    QThreadPool::globalInstance()->start([] { malloc_trim(0); });
+#endif
+}
+
+} // namespace
+
+Stream::Stream(storage::StreamMetadata metadata, const storage::StreamStore &store,
+               int mediaTimeoutMs, QObject *parent)
     : QObject(parent), m_metadata(std::move(metadata)), m_store(store)
 {
     saveMetadata();
+    if (mediaTimeoutMs > 0) {
+        m_mediaTimeout.setSingleShot(true);
+        m_mediaTimeout.setInterval(mediaTimeoutMs);
+        connect(&m_mediaTimeout, &QTimer::timeout, this, [this, mediaTimeoutMs] {
+            if (m_state == State::WaitingForMedia && !m_pipeline)
+                finish(QStringLiteral("no media within %1 s of the start").arg(mediaTimeoutMs / 1000));
+        });
+        m_mediaTimeout.start();
+    }
 }
 
 Stream::~Stream() = default;
@@ -18,9 +45,9 @@ QString Stream::stateName() const
 {
     switch (m_state) {
     case State::WaitingForMedia:
-        return QStringLiteral("waiting");
+        return m_isReconnecting ? QStringLiteral("reconnecting") : QStringLiteral("waiting");
     case State::Live:
-        return QStringLiteral("live");
+        return m_isReconnecting ? QStringLiteral("reconnecting") : QStringLiteral("live");
     case State::Ending:
         return QStringLiteral("ending");
     case State::Ended:
@@ -38,7 +65,7 @@ QString Stream::topRenditionName() const
 
 media::PipelineStats Stream::stats() const
 {
-    return m_pipeline ? m_pipeline->stats() : media::PipelineStats{};
+    return m_pipeline ? m_pipeline->stats() : m_finalStats;
 }
 
 bool Stream::startMedia(std::unique_ptr<media::MediaSource> source, media::PipelineConfig config,
@@ -58,6 +85,7 @@ bool Stream::startMedia(std::unique_ptr<media::MediaSource> source, media::Pipel
     connect(pipeline.get(), &media::Pipeline::finished, this, &Stream::finish);
     if (!pipeline->start(error))
         return false;
+    m_mediaTimeout.stop();
     m_pipeline = std::move(pipeline);
     return true;
 }
@@ -96,25 +124,19 @@ bool Stream::ingestChunk(const QByteArray &chunk, const media::PipelineConfig &c
     return m_ingestSource->append(chunk, error);
 }
 
-qint64 Stream::ingestBytesReceived() const
+IngestCounters Stream::ingestCounters() const
 {
-    return m_ingestSource ? m_ingestSource->bytesReceived() : 0;
+    if (!m_ingestSource)
+        return m_finalIngest;
+    return IngestCounters{m_ingestSource->bytesReceived(), m_ingestSource->bytesBuffered(),
+                          m_ingestSource->restartCount()};
 }
 
-qsizetype Stream::ingestBytesBuffered() const
-{
-    return m_ingestSource ? m_ingestSource->bytesBuffered() : 0;
-}
-
-int Stream::ingestRestartCount() const
-{
-    return m_ingestSource ? m_ingestSource->restartCount() : 0;
-}
-
-void Stream::stop()
+void Stream::stop(const QString &reason)
 {
     if (!isActive() || m_state == State::Ending)
         return;
+    m_stopReason = reason;
     if (!m_pipeline || !m_pipeline->isRunning()) {
         finish({});
         return;
@@ -126,7 +148,7 @@ void Stream::stop()
         m_ingestSource->finishInput();
         constexpr int drainLimitMs = 3000;
         QTimer::singleShot(drainLimitMs, this, [this] {
-            if (m_pipeline->isRunning())
+            if (m_pipeline && m_pipeline->isRunning())
                 m_pipeline->stop();
         });
         return;
@@ -139,12 +161,31 @@ void Stream::finish(const QString &error)
     if (m_state == State::Ended)
         return;
     m_state = State::Ended;
-    m_lastError = error;
+    m_isReconnecting = false;
+    m_mediaTimeout.stop();
+    m_lastError = error.isEmpty() ? m_stopReason : error;
     m_metadata.endedAtMs = QDateTime::currentMSecsSinceEpoch();
+    releasePipeline();
     saveMetadata();
     if (!error.isEmpty())
         qWarning().noquote() << "[stream]" << key() << "ended with an error:" << error;
     emit ended(error);
+}
+
+void Stream::releasePipeline()
+{
+    if (!m_pipeline)
+        return;
+    m_finalStats = m_pipeline->stats();
+    m_finalStats.isRunning = false;
+    m_finalStats.inputFps = m_finalStats.outputFps = m_finalStats.encoderSpeed = 0;
+    m_finalIngest = ingestCounters();
+    m_finalIngest.bytesBuffered = 0;
+    m_ingestSource = nullptr;
+    // finish() may run inside the pipeline's own finished() signal: delete it once that returns.
+    media::Pipeline *pipeline = m_pipeline.release();
+    QObject::connect(pipeline, &QObject::destroyed, &returnFreedMemoryToSystem);
+    pipeline->deleteLater();
 }
 
 void Stream::saveMetadata()

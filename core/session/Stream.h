@@ -1,4 +1,6 @@
-// One live stream: its metadata, folder, media pipeline (if it has a source yet) and viewers.
+// One stream: its metadata, folder, media pipeline (while it runs) and viewers. Once ended, its
+// pipeline is released and what stays is a small record (metadata, times, final counters) until
+// the registry evicts it.
 #pragma once
 
 #include "ByteStreamSource.h"
@@ -6,34 +8,59 @@
 #include "StreamStore.h"
 
 #include <QObject>
+#include <QTimer>
 #include <memory>
 
 namespace afk::session {
+
+// The counters of a browser host's recording (zero for other sources).
+struct IngestCounters {
+    qint64 bytesReceived = 0;
+    qsizetype bytesBuffered = 0;
+    int restartCount = 0;
+};
 
 class Stream : public QObject
 {
     Q_OBJECT
 public:
+    // waiting for media → live → ending → ended; a stream may also end straight from waiting.
     enum class State { Invalid = 0, WaitingForMedia, Live, Ending, Ended };
 
+    // mediaTimeoutMs: a stream that gets no media this long after creation ends with that
+    // reason (0: wait for ever).
     Stream(storage::StreamMetadata metadata, const storage::StreamStore &store,
-           QObject *parent = nullptr);
+           int mediaTimeoutMs = 0, QObject *parent = nullptr);
     ~Stream() override;
 
     const QString &key() const { return m_metadata.streamKey; }
     const storage::StreamMetadata &metadata() const { return m_metadata; }
+    const QString &ownerId() const { return m_metadata.ownerId; }
+    // The first publisher of a stream created without an owner becomes its owner.
+    void claim(const QString &ownerId)
+    {
+        if (m_metadata.ownerId.isEmpty())
+            m_metadata.ownerId = ownerId;
+    }
     QString directory() const { return m_store.streamDir(key()); }
     State state() const { return m_state; }
     bool isActive() const { return m_state != State::Ended && m_state != State::Invalid; }
+    // "waiting", "live", "reconnecting" (live or waiting while its publisher is away),
+    // "ending", "ended".
     QString stateName() const;
     // Rendition whose media playlist is stream.m3u8 and whose segments are segment_N.ts.
     QString topRenditionName() const;
     qint64 segmentCount() const { return m_segmentCount; }
+    // Live counters while the pipeline runs; the last ones once it is released.
     media::PipelineStats stats() const;
     const QString &lastError() const { return m_lastError; }
+    bool hasPipeline() const { return m_pipeline != nullptr; }
 
     int viewerCount() const { return m_viewerCount; }
     void setViewerCount(int viewerCount) { m_viewerCount = viewerCount; }
+    // The publisher dropped its connection and may come back (shown as "reconnecting").
+    bool isReconnecting() const { return m_isReconnecting; }
+    void setReconnecting(bool isReconnecting) { m_isReconnecting = isReconnecting; }
 
     // Starts encoding the source into the stream's folder. The stream must be waiting for media;
     // it is live once started() is emitted (the source may first wait for data), or ends with
@@ -41,27 +68,25 @@ public:
     bool startMedia(std::unique_ptr<media::MediaSource> source, media::PipelineConfig config,
                     QString *error);
     // Ends the stream: the pipeline finishes its segment and ends every playlist; ended() follows
-    // (at once when there is no pipeline).
-    void stop();
-
-    bool hasMedia() const { return m_pipeline != nullptr; }
+    // (at once when there is no pipeline). reason is kept as lastError() when not empty.
+    void stop(const QString &reason = {});
 
     // Bytes of a browser host's WebM recording. The first chunk starts the pipeline (with a
     // ByteStreamSource fed by the following ones). False with the reason when the stream is not
     // taking media or its buffer is full.
     bool ingestChunk(const QByteArray &chunk, const media::PipelineConfig &config, QString *error);
-    qint64 ingestBytesReceived() const;
-    qsizetype ingestBytesBuffered() const;
-    int ingestRestartCount() const;
+    IngestCounters ingestCounters() const;
 
 signals:
     void started();
     void segmentCompleted(qint64 segmentCount);
+    // After this the pipeline is released (its encoders, pools and queues freed).
     void ended(const QString &error);
 
 private:
     void onPipelineStarted();
     void finish(const QString &error);
+    void releasePipeline();
     void saveMetadata();
 
     storage::StreamMetadata m_metadata;
@@ -69,8 +94,13 @@ private:
     State m_state = State::WaitingForMedia;
     std::unique_ptr<media::Pipeline> m_pipeline;
     media::ByteStreamSource *m_ingestSource = nullptr; // owned by m_pipeline
+    media::PipelineStats m_finalStats;
+    IngestCounters m_finalIngest;
+    QTimer m_mediaTimeout;
+    QString m_stopReason;
     qint64 m_segmentCount = 0;
     int m_viewerCount = 0;
+    bool m_isReconnecting = false;
     QString m_lastError;
 };
 

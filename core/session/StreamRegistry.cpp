@@ -1,13 +1,16 @@
 #include "StreamRegistry.h"
 
 #include <QDateTime>
-#include <QDir>
+#include <QPointer>
+#include <QTimer>
+#include <algorithm>
 
 namespace afk::session {
 
 StreamRegistry::StreamRegistry(storage::StreamStore store, EncodingDefaults defaults,
-                               QObject *parent)
-    : QObject(parent), m_store(std::move(store)), m_defaults(std::move(defaults))
+                               StreamLimits limits, QObject *parent)
+    : QObject(parent), m_store(std::move(store)), m_defaults(std::move(defaults)),
+      m_limits(limits)
 {
 }
 
@@ -32,8 +35,14 @@ QList<Stream *> StreamRegistry::activeStreams() const
     return active;
 }
 
-Stream *StreamRegistry::createStream(const QString &streamKey, const QString &userId,
-                                     const QString &title, QString *error)
+QString StreamRegistry::ownerOf(const QString &streamKey) const
+{
+    const Stream *stream = find(streamKey);
+    return stream ? stream->ownerId() : QString();
+}
+
+Stream *StreamRegistry::createStream(const QString &streamKey, const QString &ownerId,
+                                     const QString &userId, const QString &title, QString *error)
 {
     if (m_store.streamDir(streamKey).isEmpty()) {
         *error = QStringLiteral("invalid stream key (allowed: 1-64 of A-Z a-z 0-9 _ -)");
@@ -43,24 +52,30 @@ Stream *StreamRegistry::createStream(const QString &streamKey, const QString &us
         *error = QStringLiteral("the studio is shutting down");
         return nullptr;
     }
-    if (Stream *existing = find(streamKey)) {
-        if (existing->isActive()) {
-            *error = QStringLiteral("stream %1 is already active").arg(streamKey);
-            return nullptr;
-        }
-        m_streams.remove(streamKey);
-        existing->deleteLater();
+    Stream *previous = find(streamKey);
+    if (previous && previous->isActive()) {
+        *error = QStringLiteral("stream %1 is already active").arg(streamKey);
+        return nullptr;
     }
-    // A new stream under an old key starts from an empty folder: stale segments must never be
-    // served as part of the new stream.
-    QDir(m_store.streamDir(streamKey)).removeRecursively();
+    if (activeStreams().size() >= m_limits.maxStreams) {
+        *error = QStringLiteral("too many streams: at most %1 at once (--max-streams)")
+                     .arg(m_limits.maxStreams);
+        return nullptr;
+    }
+    if (previous) {
+        // The new run takes the key over; the old run's files stay for its recording.
+        m_streams.remove(streamKey);
+        previous->deleteLater();
+    }
+    evictOldestRecords(m_limits.maxRecords - 1);
 
     storage::StreamMetadata metadata;
     metadata.streamKey = streamKey;
+    metadata.ownerId = ownerId;
     metadata.userId = userId;
     metadata.title = title;
     metadata.startedAtMs = QDateTime::currentMSecsSinceEpoch();
-    auto *stream = new Stream(std::move(metadata), m_store, this);
+    auto *stream = new Stream(std::move(metadata), m_store, m_limits.mediaTimeoutMs, this);
     m_streams.insert(streamKey, stream);
     connect(stream, &Stream::ended, this, [this, stream] { onStreamEnded(stream); });
     emit streamStarted(stream);
@@ -71,7 +86,7 @@ Stream *StreamRegistry::startStream(const QString &streamKey, const QString &use
                                     const QString &title, std::unique_ptr<media::MediaSource> source,
                                     QString *error)
 {
-    Stream *stream = createStream(streamKey, userId, title, error);
+    Stream *stream = createStream(streamKey, QString(), userId, title, error);
     if (!stream)
         return nullptr;
     if (!stream->startMedia(std::move(source), pipelineConfig(), error)) {
@@ -119,6 +134,35 @@ void StreamRegistry::onStreamEnded(Stream *stream)
     emit streamEnded(stream);
     if (m_isStopping && activeStreams().isEmpty())
         emit allStreamsEnded();
+    QPointer<Stream> ended = stream;
+    QTimer::singleShot(m_limits.recordRetentionMs, this, [this, ended] {
+        // Gone already when a new run of the key replaced it.
+        if (ended && !ended->isActive() && find(ended->key()) == ended)
+            evict(ended);
+    });
+}
+
+void StreamRegistry::evict(Stream *stream)
+{
+    const QString streamKey = stream->key();
+    m_streams.remove(streamKey);
+    emit streamEvicted(streamKey);
+    stream->deleteLater();
+}
+
+void StreamRegistry::evictOldestRecords(int keep)
+{
+    QList<Stream *> records;
+    for (Stream *stream : std::as_const(m_streams))
+        if (!stream->isActive())
+            records << stream;
+    if (records.size() <= keep)
+        return;
+    std::sort(records.begin(), records.end(), [](const Stream *a, const Stream *b) {
+        return a->metadata().endedAtMs < b->metadata().endedAtMs;
+    });
+    for (qsizetype index = 0; index < records.size() - std::max(keep, 0); ++index)
+        evict(records[index]);
 }
 
 } // namespace afk::session

@@ -1,4 +1,5 @@
-// All streams of this studio run, by key: creation, lookup, ending, and retention of old ones.
+// All streams of this studio run, by key: creation (within the caps), lookup, ending, and the
+// records of ended streams until their retention runs out.
 #pragma once
 
 #include "Stream.h"
@@ -17,24 +18,38 @@ struct EncodingDefaults {
     int x264Threads = 0;
 };
 
+// Caps and timeouts of the registry (flags of the same names).
+struct StreamLimits {
+    int maxStreams = 16;                 // --max-streams: active streams at once
+    int mediaTimeoutMs = 30000;          // a new stream with no media this long ends
+    int recordRetentionMs = 3600 * 1000; // --record-retention: an ended stream's record stays
+    int maxRecords = 1024;               // ended records kept at most (the oldest go first)
+};
+
 class StreamRegistry : public QObject
 {
     Q_OBJECT
 public:
-    StreamRegistry(storage::StreamStore store, EncodingDefaults defaults, QObject *parent = nullptr);
+    StreamRegistry(storage::StreamStore store, EncodingDefaults defaults,
+                   StreamLimits limits = {}, QObject *parent = nullptr);
     ~StreamRegistry() override;
 
     const storage::StreamStore &store() const { return m_store; }
     const EncodingDefaults &defaults() const { return m_defaults; }
+    const StreamLimits &limits() const { return m_limits; }
 
+    // The stream of a key: active, or the record of an ended one; nullptr when unknown.
     Stream *find(const QString &streamKey) const;
     QList<Stream *> streams() const;
     QList<Stream *> activeStreams() const;
+    // Who may publish to and stop the key's stream (empty: nobody claimed it).
+    QString ownerOf(const QString &streamKey) const;
 
-    // A new stream waiting for media. Refused while a stream with that key is active; an ended
-    // stream of that key is replaced (its old files are removed).
-    Stream *createStream(const QString &streamKey, const QString &userId, const QString &title,
-                         QString *error);
+    // A new stream waiting for media, owned by ownerId. Refused while a stream with that key is
+    // active, and at the --max-streams cap. The record of an ended run of that key is replaced;
+    // its files stay (the new run continues the recording).
+    Stream *createStream(const QString &streamKey, const QString &ownerId, const QString &userId,
+                         const QString &title, QString *error);
     // createStream + startMedia with the default encoding settings.
     Stream *startStream(const QString &streamKey, const QString &userId, const QString &title,
                         std::unique_ptr<media::MediaSource> source, QString *error);
@@ -49,13 +64,19 @@ signals:
     void streamStarted(afk::session::Stream *stream);
     void streamEnded(afk::session::Stream *stream);
     void allStreamsEnded();
+    // The record of an ended stream is gone (retention or the record cap): whatever else is kept
+    // per key (owners, rooms, announcers, chats) goes with it. The Stream is deleted after.
+    void streamEvicted(const QString &streamKey);
 
 private:
     void onStreamEnded(Stream *stream);
+    void evict(Stream *stream);
+    void evictOldestRecords(int keep);
     media::PipelineConfig pipelineConfig() const;
 
     storage::StreamStore m_store;
     EncodingDefaults m_defaults;
+    StreamLimits m_limits;
     QHash<QString, Stream *> m_streams; // children of this object
     bool m_isStopping = false;
 };

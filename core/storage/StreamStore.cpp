@@ -24,6 +24,7 @@ QJsonObject StreamMetadata::toJson() const
     return QJsonObject{
         {QStringLiteral("streamKey"), streamKey},
         {QStringLiteral("userId"), userId},
+        {QStringLiteral("ownerId"), ownerId},
         {QStringLiteral("title"), title},
         {QStringLiteral("source"), sourceDescription},
         {QStringLiteral("renditions"), QJsonArray::fromStringList(renditionNames)},
@@ -37,6 +38,7 @@ StreamMetadata StreamMetadata::fromJson(const QJsonObject &object)
     StreamMetadata metadata;
     metadata.streamKey = object.value(QStringLiteral("streamKey")).toString();
     metadata.userId = object.value(QStringLiteral("userId")).toString();
+    metadata.ownerId = object.value(QStringLiteral("ownerId")).toString();
     metadata.title = object.value(QStringLiteral("title")).toString();
     metadata.sourceDescription = object.value(QStringLiteral("source")).toString();
     for (const QJsonValue &name : object.value(QStringLiteral("renditions")).toArray())

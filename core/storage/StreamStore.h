@@ -12,6 +12,7 @@ namespace afk::storage {
 struct StreamMetadata {
     QString streamKey;
     QString userId;
+    QString ownerId;            // who may publish and stop it: a pubkey, or userId in open ingest
     QString title;
     QString sourceDescription;
     QStringList renditionNames; // highest first; the first one backs stream.m3u8

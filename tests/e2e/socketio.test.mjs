@@ -67,7 +67,7 @@ describe('Socket.IO with --open-ingest', () => {
   test('a viewer joins → stream-joined (1) to it, viewer-joined (1) to the publisher', async () => {
     const viewer = await client({ query: { streamKey: key } });
     viewer.socket.emit('join-stream', { userId: `viewer-${Date.now()}`, streamKey: key });
-    assert.deepEqual(await viewer.next('stream-joined'), { streamKey: key, viewerCount: 1 });
+    assert.deepEqual(await viewer.next('stream-joined'), { streamKey: key, viewerCount: 1, status: 'waiting' });
     assert.deepEqual(await publisher.next('viewer-joined'), { streamKey: key, viewerCount: 1 });
 
     viewer.socket.emit('leave-stream', { streamKey: key });
@@ -188,9 +188,12 @@ describe('Socket.IO with --open-ingest', () => {
     assert.equal((await c.next('stream-error')).error, 'Stream not found');
   });
 
-  test('join-stream for a key never started → stream-error "Stream not found"', async () => {
-    healthy.socket.emit('join-stream', { userId: 'viewer', streamKey: randomKey() });
-    assert.equal((await healthy.next('stream-error')).error, 'Stream not found');
+  test('join-stream for a key never started → stream-joined, waiting for its host', async () => {
+    const waitingKey = randomKey();
+    healthy.socket.emit('join-stream', { userId: 'viewer', streamKey: waitingKey });
+    assert.deepEqual(await healthy.next('stream-joined', { where: (p) => p.streamKey === waitingKey }),
+      { streamKey: waitingKey, viewerCount: 1, status: 'waiting' });
+    healthy.socket.emit('leave-stream', { streamKey: waitingKey });
   });
 
   test('unknown events are ignored', async () => {

@@ -82,6 +82,26 @@ double metricValue(const QByteArray &exposition, const QByteArray &sample)
     return -1;
 }
 
+// An "Authorization: Nostr <base64>" header: a NIP-98 event (kind 27235) for url and method,
+// with a payload tag (SHA-256 of payloadOf) unless payloadOf is null.
+std::pair<QByteArray, QByteArray> nip98Header(const afk::nostr::KeyPair &signer,
+                                              const QString &method, const QString &url,
+                                              const QByteArray &payloadOf = {})
+{
+    afk::nostr::Event event;
+    event.kind = 27235;
+    event.createdAt = QDateTime::currentSecsSinceEpoch();
+    event.tags = {{QStringLiteral("u"), url}, {QStringLiteral("method"), method}};
+    if (!payloadOf.isNull())
+        event.tags.append(
+            {QStringLiteral("payload"),
+             QString::fromLatin1(
+                 QCryptographicHash::hash(payloadOf, QCryptographicHash::Sha256).toHex())});
+    event.sign(signer);
+    return {QByteArrayLiteral("Authorization"),
+            QByteArrayLiteral("Nostr ") + event.toJsonBytes().toBase64()};
+}
+
 } // namespace
 
 class TestHttpApi : public QObject
@@ -107,6 +127,7 @@ private slots:
     void symlinkIsNotFollowed();
     void oversizedFileIsRefused();
     void startAndStop();
+    void controlNeedsTheOwnersProof();
     void statusShape();
     void activeListsStartedStream();
     void health_data();
@@ -134,6 +155,7 @@ private:
 
     std::unique_ptr<QTemporaryDir> m_root;
     QString m_dataDir;
+    afk::nostr::Secp256k1Context m_context;
     std::unique_ptr<afk::session::StreamRegistry> m_registry;
     std::unique_ptr<HttpApi> m_api;
     std::unique_ptr<QNetworkAccessManager> m_network;
@@ -172,6 +194,10 @@ void TestHttpApi::initTestCase()
     m_registry =
         std::make_unique<afk::session::StreamRegistry>(store, afk::session::EncodingDefaults{});
     m_api = std::make_unique<HttpApi>(*m_registry, HttpApiOptions{});
+    // Open ingest for the route tests; controlNeedsTheOwnersProof checks the closed default.
+    afk::server::IngestOptions openIngest;
+    openIngest.isOpenIngest = true;
+    m_api->setControlAuth(afk::server::IngestAuth(m_context, openIngest), QString());
     QVERIFY2(m_api->listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
     QVERIFY(m_api->serverPort() != 0);
     QVERIFY(m_api->isListening());
@@ -520,6 +546,63 @@ void TestHttpApi::startAndStop()
     QCOMPARE(unknown.json().value("status").toString(), QStringLiteral("already_stopped"));
 }
 
+void TestHttpApi::controlNeedsTheOwnersProof()
+{
+    using afk::nostr::KeyPair;
+    const std::optional<KeyPair> owner = KeyPair::generate(m_context);
+    const std::optional<KeyPair> stranger = KeyPair::generate(m_context);
+    const std::optional<KeyPair> studio = KeyPair::generate(m_context);
+    QVERIFY(owner && stranger && studio);
+    m_api->setControlAuth(afk::server::IngestAuth(m_context, afk::server::IngestOptions{}),
+                          studio->publicKey().toHex());
+    const QString key = QStringLiteral("guarded_stream");
+    const QString start = "/livestream/" + key + "/start";
+    const QString stop = "/livestream/" + key + "/stop";
+    const auto signedBy = [&](const KeyPair &signer, const QString &path) {
+        return QList<std::pair<QByteArray, QByteArray>>{
+            nip98Header(signer, QStringLiteral("POST"), baseUrl() + path)};
+    };
+
+    const HttpResult anonymous = send("POST", start, R"({"action":"start"})");
+    QCOMPARE(anonymous.status, 401);
+    QVERIFY2(anonymous.json().value("error").toString().contains(QStringLiteral("NIP-98")),
+             anonymous.body.constData());
+    QVERIFY(!m_registry->find(key));
+    // A proof for another URL or method is no proof.
+    QCOMPARE(send("POST", start, {}, signedBy(*owner, stop)).status, 401);
+    QCOMPARE(send("POST", start, {},
+                  {nip98Header(*owner, QStringLiteral("GET"), baseUrl() + start)})
+                 .status,
+             401);
+    QVERIFY(!m_registry->find(key));
+
+    const HttpResult created = send("POST", start, {}, signedBy(*owner, start));
+    QCOMPARE(created.status, 200);
+    QCOMPARE(created.json().value("status").toString(), QStringLiteral("created_and_started"));
+    QCOMPARE(m_registry->ownerOf(key), owner->publicKey().toHex());
+
+    // Someone else can neither take the key nor stop the stream.
+    const HttpResult foreignStop = send("POST", stop, {}, signedBy(*stranger, stop));
+    QCOMPARE(foreignStop.status, 401);
+    QVERIFY(foreignStop.json().value("error").toString().contains(QStringLiteral("another")));
+    QCOMPARE(send("POST", stop, R"({"action":"stop"})").status, 401);
+    QVERIFY(m_registry->find(key)->isActive());
+    QCOMPARE(send("POST", start, {}, signedBy(*stranger, start)).status, 401);
+
+    QCOMPARE(send("POST", stop, {}, signedBy(*owner, stop)).json().value("status").toString(),
+             QStringLiteral("stopped"));
+    QTRY_VERIFY(!m_registry->find(key)->isActive());
+    // The studio's own key may start (and stop) any stream; the owner stays the owner.
+    QCOMPARE(send("POST", start, {}, signedBy(*studio, start)).status, 200);
+    QCOMPARE(m_registry->ownerOf(key), owner->publicKey().toHex());
+    QCOMPARE(send("POST", stop, {}, signedBy(*studio, stop)).json().value("status").toString(),
+             QStringLiteral("stopped"));
+
+    afk::server::IngestOptions openIngest;
+    openIngest.isOpenIngest = true;
+    m_api->setControlAuth(afk::server::IngestAuth(m_context, openIngest), QString());
+}
+
 void TestHttpApi::statusShape()
 {
     const HttpResult archived = send("GET", "/livestream/" + archivedKey + "/status");
@@ -823,20 +906,9 @@ void TestHttpApi::chatRoutes()
     QCOMPARE(send("GET", path + QStringLiteral("?since=abc")).status, 400);
 
     const QByteArray body = R"({"content":"from the host"})";
-    const auto proof = [&](const KeyPair &signer, const QString &method, const QString &url,
-                           const QByteArray &payloadOf) {
-        Event event;
-        event.kind = 27235;
-        event.createdAt = QDateTime::currentSecsSinceEpoch();
-        event.tags = {{QStringLiteral("u"), url}, {QStringLiteral("method"), method}};
-        if (!payloadOf.isNull())
-            event.tags.append(
-                {QStringLiteral("payload"),
-                 QString::fromLatin1(
-                     QCryptographicHash::hash(payloadOf, QCryptographicHash::Sha256).toHex())});
-        event.sign(signer);
-        return std::pair{QByteArrayLiteral("Authorization"),
-                         QByteArrayLiteral("Nostr ") + event.toJsonBytes().toBase64()};
+    const auto proof = [](const KeyPair &signer, const QString &method, const QString &url,
+                          const QByteArray &payloadOf) {
+        return nip98Header(signer, method, url, payloadOf);
     };
     const QString url = baseUrl() + path;
     QCOMPARE(send("POST", path, body).status, 401);

@@ -25,7 +25,8 @@ test('a stream goes live and ends on a real relay, signed by the active key', as
     studio = await startStudio({
       dataDir: data.dir,
       ladder: '360p',
-      extraArgs: ['--relay', relay.url, '--title', 'E2E live', '--summary', 'a test stream',
+      // --announce-playlist master: Nostr clients that take an ABR master get master.m3u8.
+      extraArgs: ['--announce-playlist', 'master', '--relay', relay.url, '--title', 'E2E live', '--summary', 'a test stream',
         '--image', 'https://example.invalid/cover.png', '--tag', 'afk', '--tag', 'test'],
     });
     const [, naddr] = await waitForLine(studio, /live on Nostr: \S+ nostr:(naddr1\S+)/);
@@ -130,7 +131,8 @@ test('a browser host\'s stream is announced only when start-stream asks for it',
     assert.deepEqual(events.map((e) => tagValues(e, 'd')[0]), [announcedKey]);
     assert.ok(verifyEvent(events[0]));
     assert.deepEqual(tagValues(events[0], 'status'), ['live']);
-    assert.deepEqual(tagValues(events[0], 'streaming'), [`${studio.origin}/livestream/${announcedKey}/master.m3u8`]);
+    // By default the media playlist, whose .ts lines the AFK PWA's pre-check looks for.
+    assert.deepEqual(tagValues(events[0], 'streaming'), [`${studio.origin}/livestream/${announcedKey}/stream.m3u8`]);
   } finally {
     for (const c of clients) c.close();
     if (studio && !studio.exitInfo) await studio.stop({ killAfterMs: 5000 });

@@ -689,12 +689,17 @@ HttpReply HttpApi::healthReply() const
 
 HttpReply HttpApi::activeReply(const Incoming &incoming)
 {
-    QList<session::Stream *> active = m_registry.activeStreams();
-    std::sort(active.begin(), active.end(), [](const session::Stream *a, const session::Stream *b) {
+    // Only what viewers can watch: streams with media. A stream still waiting for its publisher
+    // is nobody else's business (its key is not public yet).
+    QList<session::Stream *> live;
+    for (session::Stream *stream : m_registry.activeStreams())
+        if (stream->hasPipeline() && stream->state() == session::Stream::State::Live)
+            live << stream;
+    std::sort(live.begin(), live.end(), [](const session::Stream *a, const session::Stream *b) {
         return a->key() < b->key();
     });
     QJsonArray streams;
-    for (const session::Stream *stream : active)
+    for (const session::Stream *stream : live)
         streams.append(activeStreamEntry(*stream, httpViewerCount(stream->key()),
                                          StreamUrls::make(incoming.publicHost, stream->key())));
     return HttpReply::json(QJsonObject{

@@ -216,7 +216,6 @@ QJsonObject activeStreamEntry(const session::Stream &stream, int httpViewers,
         {QStringLiteral("segmentCount"), stream.segmentCount()},
         {QStringLiteral("playbackUrl"), urls.playbackUrl},
         {QStringLiteral("masterPlaylistUrl"), urls.masterPlaylistUrl},
-        {QStringLiteral("ingestUrl"), urls.ingestUrl},
     };
 }
 

@@ -203,7 +203,12 @@ describe('a browser host (MediaRecorder + socket.io-client in Chromium) publishi
       const chunksFrom = s0.chunks.length;
       const recIndex = await host.restartRecorder();
       log(`recorder #${recIndex} started`);
-      const s1 = await host.waitChunks(chunksFrom + 3, { timeoutMs: 30000 });
+      // Three chunks of the new recorder (the old one may still flush a chunk or two after
+      // chunksFrom).
+      const s1 = await waitFor(async () => {
+        const s = await host.state();
+        return s.chunks.slice(chunksFrom).filter((c) => c.recorder === recIndex).length >= 3 ? s : false;
+      }, { timeoutMs: 30000, what: `3 chunks of recorder #${recIndex}` });
       // The new recording starts with an EBML header; Chromium may split even those four bytes
       // over its first chunks (a 1-byte first chunk was seen), so read across them.
       const newChunks = s1.chunks.filter((c) => c.recorder === recIndex);

@@ -7,6 +7,7 @@
 #include "Secp256k1Context.h"
 #include "StreamRegistry.h"
 #include "StreamStore.h"
+#include "TestPatternSource.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -191,8 +192,10 @@ void TestHttpApi::initTestCase()
     QVERIFY(QFile::link(m_root->path() + QStringLiteral("/secret.txt"),
                         dir + QStringLiteral("/720p/segment_7.ts")));
 
-    m_registry =
-        std::make_unique<afk::session::StreamRegistry>(store, afk::session::EncodingDefaults{});
+    afk::session::EncodingDefaults encoding; // for the one stream with media (/active)
+    encoding.ladder = afk::media::parseLadder(QStringLiteral("240p"), &error);
+    encoding.x264Preset = QStringLiteral("ultrafast");
+    m_registry = std::make_unique<afk::session::StreamRegistry>(store, encoding);
     m_api = std::make_unique<HttpApi>(*m_registry, HttpApiOptions{});
     // Open ingest for the route tests; controlNeedsTheOwnersProof checks the closed default.
     afk::server::IngestOptions openIngest;
@@ -663,29 +666,49 @@ void TestHttpApi::statusShape()
 
 void TestHttpApi::activeListsStartedStream()
 {
-    const QString key = QStringLiteral("active_one");
-    QCOMPARE(send("POST", "/livestream/" + key + "/start", R"({"action":"start","userId":"cafe"})")
+    // A stream waiting for media is not public yet: not listed.
+    const QString waitingKey = QStringLiteral("active_waiting");
+    QCOMPARE(send("POST", "/livestream/" + waitingKey + "/start",
+                  R"({"action":"start","userId":"cafe"})")
                  .status,
              200);
+    const QString key = QStringLiteral("active_one");
+    QString error;
+    afk::session::Stream *live = m_registry->startStream(
+        key, QStringLiteral("cafe"), {},
+        std::make_unique<afk::media::TestPatternSource>(320, 240, 30, true, 0), &error);
+    QVERIFY2(live, qPrintable(error));
+    QSignalSpy started(live, &afk::session::Stream::started);
+    QVERIFY(started.wait(20000));
+
     const HttpResult result = send("GET", "/livestream/active");
     QCOMPARE(result.status, 200);
     QCOMPARE(result.header("Content-Type"), QByteArray("application/json"));
     const QJsonArray streams = result.json().value("streams").toArray();
     QCOMPARE(result.json().value("count").toInt(), streams.size());
     QJsonObject entry;
-    for (const QJsonValue &value : streams)
+    for (const QJsonValue &value : streams) {
         if (value.toObject().value("streamKey").toString() == key)
             entry = value.toObject();
+        QVERIFY(value.toObject().value("streamKey").toString() != waitingKey);
+        // Ended streams are not listed.
+        QVERIFY(value.toObject().value("streamKey").toString() != u"control_stream-1");
+    }
     QVERIFY2(!entry.isEmpty(), result.body.constData());
     QCOMPARE(entry.value("userId").toString(), QStringLiteral("cafe"));
+    QCOMPARE(entry.value("status").toString(), QStringLiteral("live"));
     QVERIFY(entry.value("startedAt").isString());
     QCOMPARE(entry.value("viewers").toInt(), 0);
-    QCOMPARE(entry.value("segmentCount").toInt(), 0);
     QVERIFY(entry.value("playbackUrl").toString().endsWith("/livestream/" + key + "/stream.m3u8"));
     QVERIFY(entry.value("masterPlaylistUrl").toString().endsWith("/master.m3u8"));
-    // Ended streams are not listed.
-    for (const QJsonValue &value : streams)
-        QVERIFY(value.toObject().value("streamKey").toString() != u"control_stream-1");
+    // Nothing for publishers: the ingest address is not a viewer's business.
+    QVERIFY(!entry.contains("ingestUrl"));
+
+    QSignalSpy ended(live, &afk::session::Stream::ended);
+    live->stop();
+    QVERIFY(ended.wait(20000));
+    QCOMPARE(send("POST", "/livestream/" + waitingKey + "/stop", R"({"action":"stop"})").status,
+             200);
 }
 
 void TestHttpApi::health_data()
@@ -773,7 +796,7 @@ void TestHttpApi::metrics()
     }
     QCOMPARE(metricValue(before.body, "afk_streams_active"),
              double(m_registry->activeStreams().size()));
-    QVERIFY(before.body.contains("afk_stream_viewers{stream=\"active_one\"} 0\n"));
+    QVERIFY(before.body.contains("afk_stream_viewers{stream=\"status_live\"} 0\n"));
 
     const QByteArray segmentOk = R"(afk_http_requests_total{route="segment",code="200"})";
     const QByteArray notFound = R"(afk_http_requests_total{route="not_found",code="404"})";

@@ -176,11 +176,15 @@ ParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption maxViewers(QStringLiteral("max-viewers"),
         QStringLiteral("Socket.IO viewers per stream (1-1000000). Default 1000."),
         QStringLiteral("N"), QStringLiteral("1000"));
+    const QCommandLineOption maxConnections(QStringLiteral("max-connections"),
+        QStringLiteral("HTTP and WebSocket connections open at once (1-1000000); one more is "
+                       "answered 503 and closed. Default 4096."),
+        QStringLiteral("N"), QStringLiteral("4096"));
     parser.addOptions({helpOption, versionOption, headless, source, noRealtime, port, bind,
                        dataDir, streamKey, ladder, segmentSeconds, corsOrigin, retainHours, preset,
                        x264Threads, statsInterval, openIngest, allowPubkey, maxMessageBytes,
-                       maxPublishers, maxViewers, relay, identity, keyPasswordFile, title, summary,
-                       image, tag, publicUrl});
+                       maxPublishers, maxViewers, maxConnections, relay, identity,
+                       keyPasswordFile, title, summary, image, tag, publicUrl});
 
     ParseResult result;
     result.helpText = parser.helpText();
@@ -286,6 +290,9 @@ ParseResult parseCommandLine(const QStringList &arguments)
         return result;
     if (!parseInteger(QStringLiteral("max-viewers"), parser.value(maxViewers), 1, 1000000,
                       &options.maxViewersPerStream, &error))
+        return result;
+    if (!parseInteger(QStringLiteral("max-connections"), parser.value(maxConnections), 1, 1000000,
+                      &options.maxConnections, &error))
         return result;
     options.nostr.relayUrls = parser.values(relay);
     for (const QString &url : options.nostr.relayUrls) {

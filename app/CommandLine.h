@@ -35,6 +35,7 @@ struct StudioOptions {
     qint64 maxMessageBytes = 1048576;
     int maxPublishers = 16;
     int maxViewersPerStream = 1000;
+    int maxConnections = 4096; // HTTP + WebSocket connections open at once
 };
 
 struct ParseResult {

@@ -171,8 +171,7 @@ void ConnectionGate::refuseNow(int statusCode, HttpRefusal reason, const QString
     // answer in flight: send it, end our side, and drain (a bounded amount, a bounded time)
     // until the client closes.
     connect(m_socket, &QIODevice::readyRead, this, &ConnectionGate::drainAfterRefusal);
-    connect(m_socket, &QIODevice::bytesWritten, this,
-            &ConnectionGate::shutDownWritingWhenFlushed);
+    connect(m_socket, &QIODevice::bytesWritten, this, &ConnectionGate::shutDownWritingWhenFlushed);
     connect(m_socket, &QAbstractSocket::disconnected, m_socket, &QObject::deleteLater);
     m_lingerTimer.start(m_settings.lingerMs);
     drainAfterRefusal();

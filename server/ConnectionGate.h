@@ -90,9 +90,9 @@ private:
     Mode m_mode = Mode::Inspecting;
 
     // Byte accounting in stream offsets since the connection began.
-    qint64 m_received = 0;   // bytes that have entered the socket's read buffer
-    qint64 m_unreadSeen = 0; // bytesAvailable() when the gate last looked
-    qint64 m_inspected = 0;  // bytes the framer has read
+    qint64 m_received = 0;    // bytes that have entered the socket's read buffer
+    qint64 m_unreadSeen = 0;  // bytesAvailable() when the gate last looked
+    qint64 m_inspected = 0;   // bytes the framer has read
     qint64 m_pendingEnd = -1; // end of a framed request Qt has not consumed yet
     bool m_isPendingUpgrade = false;
 

@@ -3,6 +3,7 @@
 #include <QDebug>
 #include <QTcpSocket>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +20,26 @@ QString describePeer(const QHostAddress &peer)
     return isIpv4 ? QHostAddress(ipv4).toString() : peer.toString();
 }
 
+// Descriptors besides connections: data files, relays, encoders' files, Qt's own.
+constexpr rlim_t descriptorReserve = 256;
+
+// Each connection is a descriptor, and Debian's default soft limit (1024) would run out long
+// before the default cap; the hard limit may be raised to without privileges.
+void raiseDescriptorLimit(int maxConnections)
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return;
+    const rlim_t wanted = rlim_t(maxConnections) + descriptorReserve;
+    if (limit.rlim_cur >= wanted)
+        return;
+    limit.rlim_cur = std::min(wanted, limit.rlim_max);
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < wanted)
+        qWarning("[http] only %llu file descriptors are allowed; --max-connections %d may not be "
+                 "reachable (raise the hard limit, e.g. LimitNOFILE= in a systemd unit)",
+                 static_cast<unsigned long long>(limit.rlim_cur), maxConnections);
+}
+
 } // namespace
 
 GatedTcpServer::GatedTcpServer(GateSettings settings, int maxConnections, HttpMetrics *metrics,
@@ -28,11 +49,31 @@ GatedTcpServer::GatedTcpServer(GateSettings settings, int maxConnections, HttpMe
 {
     m_suppressedLogTimer.setSingleShot(true);
     connect(&m_suppressedLogTimer, &QTimer::timeout, this, &GatedTcpServer::flushSuppressedLog);
+    connect(this, &QTcpServer::acceptError, this, &GatedTcpServer::onAcceptError);
+    raiseDescriptorLimit(maxConnections);
     countConnections(0);
+}
+
+void GatedTcpServer::onAcceptError()
+{
+    // QTcpServer stops accepting for good on any accept() error but EAGAIN, running out of
+    // descriptors (EMFILE) included: try again every second until connections close.
+    if (!m_isAcceptFailing)
+        qWarning().noquote() << "[http] cannot accept connections:" << errorString()
+                             << "(retrying every second)";
+    m_isAcceptFailing = true;
+    QTimer::singleShot(1000, this, [this] {
+        if (isListening())
+            resumeAccepting();
+    });
 }
 
 void GatedTcpServer::incomingConnection(qintptr socketDescriptor)
 {
+    if (m_isAcceptFailing) {
+        m_isAcceptFailing = false;
+        qWarning("[http] accepting connections again");
+    }
     auto *socket = new QTcpSocket(this);
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         delete socket;
@@ -83,12 +124,12 @@ void GatedTcpServer::noteRefusal(HttpRefusal reason, const QHostAddress &peer,
 {
     if (m_metrics)
         m_metrics->recordRefusal(reason);
-    if (!m_logWindow.isValid() || m_logWindow.elapsed() >= refusalLogWindowMs) {
+    if (!m_logWindow.isValid() || m_logWindow.elapsed() >= m_logWindowMs) {
         flushSuppressedLog();
         m_logWindow.start();
         m_loggedInWindow = 0;
     }
-    if (m_loggedInWindow < refusalLogBurst) {
+    if (m_loggedInWindow < m_logBurst) {
         ++m_loggedInWindow;
         // The gate's own words only: no header, target or query string of the client's.
         qWarning().noquote() << "[http] refused" << describePeer(peer)
@@ -98,16 +139,15 @@ void GatedTcpServer::noteRefusal(HttpRefusal reason, const QHostAddress &peer,
     }
     ++m_suppressedInWindow;
     if (!m_suppressedLogTimer.isActive())
-        m_suppressedLogTimer.start(
-            std::max<qint64>(0, refusalLogWindowMs - m_logWindow.elapsed()));
+        m_suppressedLogTimer.start(std::max<qint64>(0, m_logWindowMs - m_logWindow.elapsed()));
 }
 
 void GatedTcpServer::flushSuppressedLog()
 {
     if (m_suppressedInWindow == 0)
         return;
-    qWarning().noquote() << "[http]" << m_suppressedInWindow
-                         << "more refusals in the last" << refusalLogWindowMs / 1000
+    qWarning().noquote() << "[http]" << m_suppressedInWindow << "more refusals in the last"
+                         << m_logWindowMs / 1000.0
                          << "s not logged (all are counted in afk_http_refused_total)";
     m_suppressedInWindow = 0;
 }

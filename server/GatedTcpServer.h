@@ -1,7 +1,8 @@
 // The listening socket of HttpApi: a QTcpServer that puts a ConnectionGate on every connection
 // before QAbstractHttpServer gets it, caps the connections open at once (WebSocket ones included;
 // over the cap: 503 and close), and counts and logs every refusal (one line each, with the reason
-// and the peer address only, at most refusalLogBurst lines per refusalLogWindowMs).
+// and the peer address only, at most refusalLogBurst lines per refusalLogWindowMs). It raises the
+// process's descriptor limit to fit the cap and keeps accepting after running out of descriptors.
 #pragma once
 
 #include "ConnectionGate.h"
@@ -27,11 +28,18 @@ public:
                    QObject *parent = nullptr);
 
     int openConnections() const { return m_openConnections; }
+    // At most `burst` refusal lines per `windowMs`, then one line with how many were not logged.
+    void setRefusalLogLimit(int burst, int windowMs)
+    {
+        m_logBurst = burst;
+        m_logWindowMs = windowMs;
+    }
 
 protected:
     void incomingConnection(qintptr socketDescriptor) override;
 
 private:
+    void onAcceptError();
     void countConnections(int delta);
     void noteRefusal(HttpRefusal reason, const QHostAddress &peer, const QString &message);
     void flushSuppressedLog();
@@ -41,7 +49,10 @@ private:
     HttpMetrics *m_metrics;
     int m_openConnections = 0;
     bool m_warnedAboutHandover = false;
+    bool m_isAcceptFailing = false;
 
+    int m_logBurst = refusalLogBurst;
+    int m_logWindowMs = refusalLogWindowMs;
     QElapsedTimer m_logWindow;
     int m_loggedInWindow = 0;
     int m_suppressedInWindow = 0;

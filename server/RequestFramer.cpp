@@ -252,9 +252,9 @@ RequestFramer::Outcome RequestFramer::finishHeaderLine()
         return refuse(431, HttpRefusal::HeadersTooLarge,
                       QStringLiteral("more than %1 header fields").arg(m_limits.maxHeaderFields));
     if (m_line.size() > m_limits.maxHeaderFieldBytes)
-        return refuse(431, HttpRefusal::HeadersTooLarge,
-                      QStringLiteral("a header field exceeds %1 bytes")
-                          .arg(m_limits.maxHeaderFieldBytes));
+        return refuse(
+            431, HttpRefusal::HeadersTooLarge,
+            QStringLiteral("a header field exceeds %1 bytes").arg(m_limits.maxHeaderFieldBytes));
 
     const QByteArray name = m_line.first(colon).toLower();
     const QByteArray value = m_line.sliced(colon + 1).trimmed();
@@ -299,14 +299,14 @@ RequestFramer::Outcome RequestFramer::startBody()
         const QByteArrayView significant = digits.sliced(firstSignificant);
         const qint64 length = significant.size() > 18 ? -1 : significant.toLongLong();
         if (length < 0 || length > m_bodyLimit)
-            return refuse(413, HttpRefusal::BodyTooLarge,
-                          QStringLiteral("request body too large: Content-Length %1 exceeds the "
-                                         "limit of %2 bytes for %3")
-                              .arg(significant.size() > 18 ? QStringLiteral("over 10^18")
-                                                           : QString::number(length))
-                              .arg(m_bodyLimit)
-                              .arg(m_isPost ? QStringLiteral("POST")
-                                            : QStringLiteral("this method")));
+            return refuse(
+                413, HttpRefusal::BodyTooLarge,
+                QStringLiteral("request body too large: Content-Length %1 exceeds the "
+                               "limit of %2 bytes for %3")
+                    .arg(significant.size() > 18 ? QStringLiteral("over 10^18")
+                                                 : QString::number(length))
+                    .arg(m_bodyLimit)
+                    .arg(m_isPost ? QStringLiteral("POST") : QStringLiteral("this method")));
         if (length > 0) {
             m_remaining = length;
             m_state = State::Body;

@@ -64,14 +64,14 @@ public:
 
 private:
     enum class State {
-        Idle,          // between requests (blank lines are skipped as Qt does)
+        Idle, // between requests (blank lines are skipped as Qt does)
         RequestLine,
         HeaderLine,
-        Body,          // Content-Length bytes left in m_remaining
+        Body, // Content-Length bytes left in m_remaining
         ChunkSizeLine,
-        ChunkData,     // m_remaining bytes of the chunk left
-        ChunkDataEnd,  // the CRLF after a chunk's data
-        LastChunkEnd,  // the CRLF after the last (zero) chunk; trailers are refused
+        ChunkData,    // m_remaining bytes of the chunk left
+        ChunkDataEnd, // the CRLF after a chunk's data
+        LastChunkEnd, // the CRLF after the last (zero) chunk; trailers are refused
         Upgraded,
         Refused,
     };

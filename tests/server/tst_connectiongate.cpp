@@ -116,10 +116,22 @@ private:
     QByteArray m_received;
 };
 
+// Collects the "[http]" lines the gate logs (everything else goes on to QtTest).
+QStringList *g_httpLog = nullptr;
+QtMessageHandler g_previousHandler = nullptr;
+void captureHttpLog(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (g_httpLog && message.startsWith(u"[http]"))
+        g_httpLog->append(message);
+    else
+        g_previousHandler(type, context, message);
+}
+
 QByteArray post(const QByteArray &path, const QByteArray &body)
 {
-    return "POST " + path + " HTTP/1.1\r\nHost: h\r\nContent-Length: " +
-           QByteArray::number(body.size()) + "\r\n\r\n" + body;
+    return "POST " + path +
+           " HTTP/1.1\r\nHost: h\r\nContent-Length: " + QByteArray::number(body.size()) +
+           "\r\n\r\n" + body;
 }
 
 QByteArray get(const QByteArray &path)
@@ -146,6 +158,8 @@ private slots:
     void slowRequestGets408();
     void idleConnectionIsClosed();
     void connectionCap();
+    void refusalLogIsRateLimited();
+    void acceptResumesAfterAcceptError();
 
 private:
     void start(GateSettings settings = {}, int maxConnections = 100);
@@ -250,8 +264,8 @@ void TestConnectionGate::pipelinedKeepAliveEachChecked()
     Client client(port());
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression("\\(body_too_large\\)"));
     // One write: two good requests, then one over the limit, then one that must not be served.
-    client.send(get("/one") + post("/two", "{}") +
-                post("/three", QByteArray(70 * 1024, 'x')) + get("/four"));
+    client.send(get("/one") + post("/two", "{}") + post("/three", QByteArray(70 * 1024, 'x')) +
+                get("/four"));
     const QList<Response> responses = client.responses(3);
     QCOMPARE(responses.size(), 3);
     QCOMPARE(responses[0].status, 200);
@@ -393,6 +407,48 @@ void TestConnectionGate::connectionCap()
     QVERIFY(text.contains("afk_http_connections 2\n"));
     QVERIFY(text.contains("afk_http_connections_limit 2\n"));
     QVERIFY(text.contains("afk_http_refused_total{reason=\"too_many_connections\"} 1\n"));
+}
+
+void TestConnectionGate::refusalLogIsRateLimited()
+{
+    start();
+    m_tcp->setRefusalLogLimit(3, 500);
+    QStringList log;
+    g_httpLog = &log;
+    g_previousHandler = qInstallMessageHandler(captureHttpLog);
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 0; i < 8; ++i) {
+        clients.push_back(std::make_unique<Client>(port()));
+        clients.back()->send("zz\r\n\r\n");
+    }
+    for (const auto &client : clients)
+        QCOMPARE(client->responses(1).value(0).status, 400);
+    // Three lines, then (at the end of the window) one line for the other five.
+    const bool isSummarized = QTest::qWaitFor([&] { return log.size() >= 4; }, 10000);
+    qInstallMessageHandler(g_previousHandler);
+    g_httpLog = nullptr;
+    QVERIFY2(isSummarized, qPrintable(log.join(u'\n')));
+    QCOMPARE(log.size(), 4);
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(log[i].startsWith(u"[http] refused 127.0.0.1 (bad_request): malformed request"));
+    QVERIFY2(log[3].startsWith(u"[http] 5 more refusals in the last 0.5 s not logged"),
+             qPrintable(log[3]));
+    QCOMPARE(m_metrics.refusalCount(HttpRefusal::BadRequest), quint64(8));
+}
+
+void TestConnectionGate::acceptResumesAfterAcceptError()
+{
+    // What QTcpServer does when accept() fails with anything but EAGAIN (EMFILE when out of
+    // descriptors): it pauses accepting and reports the error. (Really running out of descriptors
+    // here would break the event loop's poll() as well.)
+    start();
+    m_tcp->pauseAccepting();
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression("^\\[http\\] cannot accept connections"));
+    emit m_tcp->acceptError(QAbstractSocket::SocketResourceError);
+    QTest::ignoreMessage(QtWarningMsg, "[http] accepting connections again");
+    Client late(port());
+    late.send(get("/late"));
+    QCOMPARE(late.responses(1).value(0).body, QByteArray("0 /late"));
 }
 
 QTEST_MAIN(TestConnectionGate)

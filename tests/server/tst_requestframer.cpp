@@ -24,8 +24,8 @@ Framed frame(RequestFramer &framer, const QByteArray &bytes, qsizetype piece = 0
     Framed result;
     qsizetype offset = 0;
     while (offset < bytes.size()) {
-        const qsizetype size = piece > 0 ? std::min(piece, bytes.size() - offset)
-                                         : bytes.size() - offset;
+        const qsizetype size =
+            piece > 0 ? std::min(piece, bytes.size() - offset) : bytes.size() - offset;
         qsizetype used = 0;
         while (used < size) {
             const RequestFramer::Step step =
@@ -130,9 +130,9 @@ void TestRequestFramer::pipelinedRequestsEachChecked()
     const QByteArray second = chunkedPost({"xyz"});
     const QByteArray stream = first + "\r\n" + get + second + get;
     const Framed framed = frame(stream);
-    QCOMPARE(framed.ends, (QList<qsizetype>{first.size(), first.size() + 2 + get.size(),
-                                            first.size() + 2 + get.size() + second.size(),
-                                            stream.size()}));
+    QCOMPARE(framed.ends,
+             (QList<qsizetype>{first.size(), first.size() + 2 + get.size(),
+                               first.size() + 2 + get.size() + second.size(), stream.size()}));
 
     // The third request is over the limit: the first two end, then the refusal, nothing after.
     const QByteArray tooLarge = post(QByteArray(64 * 1024 + 1, 'x'));
@@ -212,8 +212,8 @@ void TestRequestFramer::refusals_data()
     QTest::newRow("TE twice") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
                                             "Transfer-Encoding: chunked\r\n\r\n")
                               << 400;
-    QTest::newRow("CL not a number") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 1e3\r\n\r\n")
-                                     << 400;
+    QTest::newRow("CL not a number")
+        << QByteArray("POST / HTTP/1.1\r\nContent-Length: 1e3\r\n\r\n") << 400;
     QTest::newRow("CL negative") << QByteArray("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n")
                                  << 400;
     QTest::newRow("CL conflicting") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 3\r\n"
@@ -221,8 +221,7 @@ void TestRequestFramer::refusals_data()
                                     << 400;
     QTest::newRow("folded field") << QByteArray("GET / HTTP/1.1\r\nX-A: 1\r\n  2\r\n\r\n") << 400;
     QTest::newRow("field without colon") << QByteArray("GET / HTTP/1.1\r\nHost\r\n\r\n") << 400;
-    QTest::newRow("field name with space") << QByteArray("GET / HTTP/1.1\r\nX A: 1\r\n\r\n")
-                                           << 400;
+    QTest::newRow("field name with space") << QByteArray("GET / HTTP/1.1\r\nX A: 1\r\n\r\n") << 400;
     QTest::newRow("bare CR in a field") << QByteArray("GET / HTTP/1.1\r\nX-A: 1\r2\r\n\r\n") << 400;
     QTest::newRow("request line without version") << QByteArray("GET /\r\n\r\n") << 400;
     QTest::newRow("HTTP/2 preface") << QByteArray("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") << 400;
@@ -289,8 +288,7 @@ void TestRequestFramer::upgradeStopsInspection()
     RequestFramer framer;
     const RequestFramer::Step step = framer.feed(get + handshake + frames);
     QCOMPARE(step.outcome, Outcome::RequestEnd);
-    const RequestFramer::Step upgrade =
-        framer.feed(QByteArrayView(handshake + frames));
+    const RequestFramer::Step upgrade = framer.feed(QByteArrayView(handshake + frames));
     QCOMPARE(upgrade.outcome, Outcome::Upgrade);
     QCOMPARE(upgrade.consumed, handshake.size());
     QVERIFY(framer.isFinished());

@@ -209,11 +209,15 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "playlist, what the AFK PWA checks) or master (master.m3u8, ABR). "
                        "Default stream."),
         QStringLiteral("stream|master"), QStringLiteral("stream"));
+    const QCommandLineOption maxConnections(QStringLiteral("max-connections"),
+        QStringLiteral("HTTP and WebSocket connections open at once (1-1000000); one more is "
+                       "answered 503 and closed. Default 4096."),
+        QStringLiteral("N"), QStringLiteral("4096"));
     parser.addOptions({helpOption, versionOption, headless, source, noRealtime, port, bind,
                        dataDir, streamKey, ladder, segmentSeconds, corsOrigin, retainHours, preset,
                        x264Threads, statsInterval, openIngest, allowPubkey, maxMessageBytes,
-                       maxPublishers, maxViewers, relay, identity, keyPasswordFile, title, summary,
-                       image, tag, publicUrl});
+                       maxPublishers, maxViewers, maxConnections, relay, identity,
+                       keyPasswordFile, title, summary, image, tag, publicUrl});
     parser.addOptions({maxStreams, mediaTimeout, idleTimeout, reconnectGrace, recordRetention,
                        maxClients, maxClientsPerIp, announcePlaylist});
 
@@ -344,6 +348,9 @@ ParseResult parseCommandLine(const QStringList &arguments)
                     .arg(parser.value(announcePlaylist));
         return result;
     }
+    if (!parseInteger(QStringLiteral("max-connections"), parser.value(maxConnections), 1, 1000000,
+                      &options.maxConnections, &error))
+        return result;
     options.nostr.relayUrls = parser.values(relay);
     for (const QString &url : options.nostr.relayUrls) {
         if (!url.startsWith(u"ws://") && !url.startsWith(u"wss://")) {

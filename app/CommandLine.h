@@ -43,6 +43,7 @@ struct StudioOptions {
     int recordRetentionSeconds = 3600;
     int maxSocketClients = 10000;
     int maxSocketClientsPerAddress = 256;
+    int maxConnections = 4096; // HTTP + WebSocket connections open at once
 };
 
 struct ParseResult {

@@ -167,7 +167,10 @@ bool HttpApi::listen(const QHostAddress &address, quint16 port, QString *error)
         *error = QStringLiteral("cannot listen on %1: the server is already listening").arg(where);
         return false;
     }
-    auto *server = new QTcpServer(this);
+    GateSettings gate;
+    gate.request.maxPostBodyBytes = maxRequestBodyBytes;
+    gate.corsOrigin = m_options.corsOrigin.toUtf8();
+    auto *server = new GatedTcpServer(gate, m_options.maxConnections, &m_metrics, this);
     if (!server->listen(address, port)) {
         *error = QStringLiteral("cannot listen on %1: %2").arg(where, describeListenError(*server));
         delete server;

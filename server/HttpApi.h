@@ -2,8 +2,11 @@
 // and status routes of afk-protocol.md, health and Prometheus metrics. WebSocket upgrades on
 // /socket.io/ are handed to whoever listens to newWebSocketConnection() (the Socket.IO server
 // takes them with nextPendingWebSocketConnection()); with no listener they are answered 503.
+// Every connection passes a ConnectionGate first (see GatedTcpServer): request size limits,
+// timeouts and the connection cap are enforced before Qt reads a request.
 #pragma once
 
+#include "GatedTcpServer.h"
 #include "HttpMetrics.h"
 #include "HttpReply.h"
 #include "IngestAuth.h"
@@ -38,6 +41,8 @@ class RequestPath;
 struct HttpApiOptions {
     // Access-Control-Allow-Origin of every answer; "*" or one origin (then Vary: Origin).
     QString corsOrigin = QStringLiteral("*");
+    // Connections open at once, WebSocket ones included (--max-connections).
+    int maxConnections = GatedTcpServer::defaultMaxConnections;
 };
 
 class HttpApi : public QAbstractHttpServer
@@ -52,6 +57,8 @@ public:
     ~HttpApi() override;
 
     // Starts accepting connections; port 0 picks a free port (see serverPort()). Only once.
+    // Request bodies are limited before they are read: maxRequestBodyBytes for POST (the only
+    // method a route reads a body of), RequestLimits' defaults for the rest.
     // On failure: false and a one-line error such as
     // "cannot listen on 127.0.0.1:5050: address already in use".
     bool listen(const QHostAddress &address, quint16 port, QString *error);

@@ -130,6 +130,25 @@ QByteArray routeLabel(HttpRoute route)
     return QByteArrayLiteral("not_found");
 }
 
+QByteArray refusalLabel(HttpRefusal reason)
+{
+    switch (reason) {
+    case HttpRefusal::BadRequest:
+        return QByteArrayLiteral("bad_request");
+    case HttpRefusal::RequestTimeout:
+        return QByteArrayLiteral("request_timeout");
+    case HttpRefusal::BodyTooLarge:
+        return QByteArrayLiteral("body_too_large");
+    case HttpRefusal::RequestLineTooLong:
+        return QByteArrayLiteral("request_line_too_long");
+    case HttpRefusal::HeadersTooLarge:
+        return QByteArrayLiteral("headers_too_large");
+    case HttpRefusal::TooManyConnections:
+        break;
+    }
+    return QByteArrayLiteral("too_many_connections");
+}
+
 void HttpMetrics::recordResponse(HttpRoute route, int statusCode, qint64 bodyBytes)
 {
     ++m_requests[{route, statusCode}];
@@ -231,6 +250,26 @@ QByteArray HttpMetrics::render(const QList<StreamMetricsSample> &streams, int ac
     for (auto it = m_bodyBytes.cbegin(); it != m_bodyBytes.cend(); ++it)
         out.sample("afk_http_response_body_bytes_total",
                    {{"route", QString::fromLatin1(routeLabel(it.key()))}}, double(it.value()));
+
+    // Every reason, zeros included, so a dashboard sees the series before the first refusal.
+    out.family("afk_http_refused_total", "counter",
+               "Connections answered and closed before routing: a request over a limit, "
+               "too slow, malformed, or over the connection cap.");
+    for (int reason = 0; reason < httpRefusalCount; ++reason)
+        out.sample("afk_http_refused_total",
+                   {{"reason", QString::fromLatin1(refusalLabel(HttpRefusal(reason)))}},
+                   double(m_refusals[reason]));
+    out.family("afk_http_idle_closed_total", "counter",
+               "Connections closed for sending no request within the idle timeout.");
+    out.sample("afk_http_idle_closed_total", {}, double(m_idleCloses));
+    if (m_connectionLimit > 0) {
+        out.family("afk_http_connections", "gauge",
+                   "Open HTTP and WebSocket connections.");
+        out.sample("afk_http_connections", {}, m_openConnections);
+        out.family("afk_http_connections_limit", "gauge",
+                   "Connections accepted at once (--max-connections).");
+        out.sample("afk_http_connections_limit", {}, m_connectionLimit);
+    }
     return out.take();
 }
 

@@ -33,6 +33,19 @@ enum class HttpRoute {
 
 QByteArray routeLabel(HttpRoute route);
 
+// Why a connection was refused before its request reached the routes (ConnectionGate).
+enum class HttpRefusal {
+    BadRequest,         // 400: framing the gate cannot follow safely
+    RequestTimeout,     // 408: a request not complete within the request timeout
+    BodyTooLarge,       // 413
+    RequestLineTooLong, // 414
+    HeadersTooLarge,    // 431
+    TooManyConnections, // 503: over --max-connections
+};
+inline constexpr int httpRefusalCount = int(HttpRefusal::TooManyConnections) + 1;
+
+QByteArray refusalLabel(HttpRefusal reason);
+
 // One stream's live numbers, sampled when /metrics is rendered.
 struct StreamMetricsSample {
     QString streamKey;
@@ -51,6 +64,18 @@ public:
     quint64 requestCount(HttpRoute route, int statusCode) const;
     quint64 bodyBytes(HttpRoute route) const;
 
+    // The connection gate's side: refusals, connections closed while idle, and how many
+    // connections (WebSocket ones included) are open against the cap.
+    void recordRefusal(HttpRefusal reason) { ++m_refusals[int(reason)]; }
+    void recordIdleClose() { ++m_idleCloses; }
+    void setConnections(int open, int limit)
+    {
+        m_openConnections = open;
+        m_connectionLimit = limit;
+    }
+    quint64 refusalCount(HttpRefusal reason) const { return m_refusals[int(reason)]; }
+    quint64 idleCloseCount() const { return m_idleCloses; }
+
     // The whole exposition: HTTP counters plus the given per-stream gauges and counters.
     QByteArray render(const QList<StreamMetricsSample> &streams, int activeStreamCount,
                       double uptimeSeconds) const;
@@ -60,6 +85,10 @@ public:
 private:
     QMap<std::pair<HttpRoute, int>, quint64> m_requests;
     QMap<HttpRoute, quint64> m_bodyBytes;
+    quint64 m_refusals[httpRefusalCount] = {};
+    quint64 m_idleCloses = 0;
+    int m_openConnections = 0;
+    int m_connectionLimit = 0; // 0: no gate (connections are not counted)
 };
 
 } // namespace afk::server

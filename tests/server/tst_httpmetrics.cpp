@@ -17,6 +17,7 @@ private slots:
     void countsByRouteAndCode();
     void exposition();
     void labelValuesAreEscaped();
+    void refusalsAndConnections();
 };
 
 void TestHttpMetrics::routeLabels_data()
@@ -119,6 +120,30 @@ void TestHttpMetrics::labelValuesAreEscaped()
     const QByteArray text = HttpMetrics().render({sample}, 1, 0);
     // a"b\c<newline>d is written as a\"b\\c\nd.
     QVERIFY(text.contains("rendition=\"a\\\"b\\\\c\\nd\""));
+}
+
+void TestHttpMetrics::refusalsAndConnections()
+{
+    HttpMetrics metrics;
+    // Without a gate there is no connection gauge, but every refusal reason shows as 0.
+    QByteArray text = metrics.render({}, 0, 0);
+    QVERIFY(text.contains("afk_http_refused_total{reason=\"body_too_large\"} 0\n"));
+    QVERIFY(text.contains("afk_http_refused_total{reason=\"too_many_connections\"} 0\n"));
+    QVERIFY(!text.contains("afk_http_connections "));
+
+    metrics.recordRefusal(afk::server::HttpRefusal::BodyTooLarge);
+    metrics.recordRefusal(afk::server::HttpRefusal::BodyTooLarge);
+    metrics.recordRefusal(afk::server::HttpRefusal::RequestTimeout);
+    metrics.recordIdleClose();
+    metrics.setConnections(7, 20);
+    QCOMPARE(metrics.refusalCount(afk::server::HttpRefusal::BodyTooLarge), quint64(2));
+    text = metrics.render({}, 0, 0);
+    QVERIFY(text.contains("afk_http_refused_total{reason=\"body_too_large\"} 2\n"));
+    QVERIFY(text.contains("afk_http_refused_total{reason=\"request_timeout\"} 1\n"));
+    QVERIFY(text.contains("afk_http_refused_total{reason=\"headers_too_large\"} 0\n"));
+    QVERIFY(text.contains("afk_http_idle_closed_total 1\n"));
+    QVERIFY(text.contains("afk_http_connections 7\n"));
+    QVERIFY(text.contains("afk_http_connections_limit 20\n"));
 }
 
 QTEST_GUILESS_MAIN(TestHttpMetrics)

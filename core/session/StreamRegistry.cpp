@@ -51,9 +51,6 @@ Stream *StreamRegistry::createStream(const QString &streamKey, const QString &us
         m_streams.remove(streamKey);
         existing->deleteLater();
     }
-    // A new stream under an old key starts from an empty folder: stale segments must never be
-    // served as part of the new stream.
-    QDir(m_store.streamDir(streamKey)).removeRecursively();
 
     storage::StreamMetadata metadata;
     metadata.streamKey = streamKey;
@@ -89,6 +86,7 @@ media::PipelineConfig StreamRegistry::pipelineConfig() const
     config.x264Preset = m_defaults.x264Preset;
     config.audioBitrateKbps = m_defaults.audioBitrateKbps;
     config.x264Threads = m_defaults.x264Threads;
+    config.liveWindowSeconds = m_defaults.liveWindowSeconds;
     return config;
 }
 

@@ -15,6 +15,7 @@ struct EncodingDefaults {
     QString x264Preset = QStringLiteral("veryfast");
     int audioBitrateKbps = 128;
     int x264Threads = 0;
+    int liveWindowSeconds = 60;
 };
 
 class StreamRegistry : public QObject
@@ -32,7 +33,7 @@ public:
     QList<Stream *> activeStreams() const;
 
     // A new stream waiting for media. Refused while a stream with that key is active; an ended
-    // stream of that key is replaced (its old files are removed).
+    // stream of that key is replaced (its files stay: the new run continues them).
     Stream *createStream(const QString &streamKey, const QString &userId, const QString &title,
                          QString *error);
     // createStream + startMedia with the default encoding settings.

@@ -126,8 +126,9 @@ bool HlsPackager::writePacket(AVPacket &packet, QString *error)
     const int result = av_write_frame(m_muxer.get(), &packet);
     if (result < 0 || m_isWriteFailed) {
         *error = QStringLiteral("cannot write a segment in %1: %2")
-                     .arg(m_settings.directory, m_isWriteFailed ? QStringLiteral("disk write failed")
-                                                       : avErrorText(result));
+                     .arg(m_settings.directory, m_isWriteFailed
+                                                    ? QStringLiteral("disk write failed")
+                                                    : avErrorText(result));
         return false;
     }
     return true;

@@ -325,12 +325,13 @@ void PipelineWorker::writeMasterPlaylist()
         variants << variant;
     }
     const QString outputDir = QDir::cleanPath(m_config.outputDir);
-    if (!writeFileAtomically(outputDir + QStringLiteral("/master.m3u8"), masterPlaylistText(variants)))
+    if (!writeFileAtomically(outputDir + QStringLiteral("/master.m3u8"),
+                             masterPlaylistText(variants)))
         return;
     for (int index = 0; index < variants.size(); ++index)
         variants[index].uri = m_renditions[index].name + QStringLiteral("/recording.m3u8");
-    m_isMasterWritten =
-        writeFileAtomically(outputDir + QStringLiteral("/recording.m3u8"), masterPlaylistText(variants));
+    m_isMasterWritten = writeFileAtomically(outputDir + QStringLiteral("/recording.m3u8"),
+                                            masterPlaylistText(variants));
 }
 
 PipelineStats PipelineWorker::stats() const

@@ -98,8 +98,7 @@ bool RecordingPlaylist::open(int targetDurationSeconds, qint64 firstSequence, QS
             m_targetDurationSeconds = headerTarget;
             return openForAppending(keptBytes, error);
         }
-        qWarning("[media] %s is not a recording playlist: starting a new one",
-                 qPrintable(m_path));
+        qWarning("[media] %s is not a recording playlist: starting a new one", qPrintable(m_path));
     }
     // A new recording: the header of an empty EVENT playlist.
     const QByteArray header = MediaPlaylist(targetDurationSeconds, 0, firstSequence).text();

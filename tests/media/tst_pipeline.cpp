@@ -142,12 +142,14 @@ void TestPipeline::reusedFolderContinuesSegmentNumbers()
     QList<QByteArray> firstRunSegments;
     for (int index = 0; index < 3; ++index)
         firstRunSegments << readAll(rung + QStringLiteral("/segment_%1.ts").arg(index));
-    QVERIFY(readAll(rung + QStringLiteral("/recording.m3u8")).endsWith("segment_2.ts\n#EXT-X-ENDLIST\n"));
+    QVERIFY(readAll(rung + QStringLiteral("/recording.m3u8"))
+                .endsWith("segment_2.ts\n#EXT-X-ENDLIST\n"));
 
     runOnce();
     // The second run numbers on (3, 4, 5) and never touches the first run's files.
     for (int index = 0; index < 3; ++index)
-        QCOMPARE(readAll(rung + QStringLiteral("/segment_%1.ts").arg(index)), firstRunSegments[index]);
+        QCOMPARE(readAll(rung + QStringLiteral("/segment_%1.ts").arg(index)),
+                 firstRunSegments[index]);
     const QByteArray live = readAll(rung + QStringLiteral("/index.m3u8"));
     QVERIFY(live.contains("#EXT-X-MEDIA-SEQUENCE:3\n"));
     QVERIFY(!live.contains("#EXT-X-DISCONTINUITY\n"));
@@ -167,6 +169,24 @@ void TestPipeline::reusedFolderContinuesSegmentNumbers()
     QCOMPARE(master.count("#EXT-X-STREAM-INF:"), 1);
     QVERIFY(master.contains("RESOLUTION=426x240"));
     QVERIFY(master.endsWith("\n240p/recording.m3u8\n"));
+
+    // A third run that never gets media: the earlier run's ended live playlists are not served
+    // as its own, the recording and segments stay.
+    QFile garbage(dir.path() + QStringLiteral("/garbage.webm"));
+    QVERIFY(garbage.open(QIODevice::WriteOnly));
+    garbage.write(QByteArray(4096, 'x'));
+    garbage.close();
+    Pipeline pipeline(configFor(dir.path(), QStringLiteral("240p")),
+                      std::make_unique<FileSource>(garbage.fileName(), false));
+    QSignalSpy finished(&pipeline, &Pipeline::finished);
+    QString error;
+    QVERIFY(pipeline.start(&error));
+    QVERIFY(finished.wait(20000));
+    for (const QString &name : {QStringLiteral("master.m3u8"), QStringLiteral("stream.m3u8"),
+                                QStringLiteral("240p/index.m3u8")})
+        QVERIFY2(!QFile::exists(dir.path() + u'/' + name), qPrintable(name));
+    QCOMPARE(readAll(rung + QStringLiteral("/recording.m3u8")), recording);
+    QVERIFY(QFile::exists(rung + QStringLiteral("/segment_5.ts")));
 }
 
 void TestPipeline::refusesBadSegmentDuration()

@@ -141,7 +141,8 @@ void TestPlaylist::windowAdvancesDiscontinuitySequence()
     QByteArray text = playlist.text();
     QVERIFY(text.contains("#EXT-X-DISCONTINUITY-SEQUENCE:1\n"));
     QCOMPARE(text.count("#EXT-X-DISCONTINUITY\n"), 1);
-    QVERIFY(text.contains("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2025-11-25T12:00:04.000Z\n"));
+    QVERIFY(text.contains(
+        "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2025-11-25T12:00:04.000Z\n"));
     playlist.append(segment(6, 1));
     playlist.append(segment(7, 1));
     QCOMPARE(playlist.discontinuitySequence(), 2);

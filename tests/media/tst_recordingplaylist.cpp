@@ -111,7 +111,8 @@ void TestRecordingPlaylist::laterRunContinuesAfterDiscontinuity()
     RecordingPlaylist second(path);
     QVERIFY2(second.open(2, 2, &error), qPrintable(error));
     // Open again: the ENDLIST is gone, the first run's segments stay.
-    const QByteArray firstRun = header + mediaSegmentText(segment(0)) + mediaSegmentText(segment(1));
+    const QByteArray firstRun =
+        header + mediaSegmentText(segment(0)) + mediaSegmentText(segment(1));
     QCOMPARE(readAll(path), firstRun);
     QVERIFY(second.append(segment(2), &error) && second.append(segment(3), &error));
     QVERIFY2(second.end(&error), qPrintable(error));
@@ -193,9 +194,9 @@ void TestRecordingPlaylist::foreignFileIsReplaced()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("recording.m3u8"));
     QVERIFY(writeAll(path, "not a playlist\n"));
-    QTest::ignoreMessage(QtWarningMsg, qPrintable(QStringLiteral(
-                                           "[media] %1 is not a recording playlist: starting a new one")
-                                                      .arg(path)));
+    const QString warning =
+        QStringLiteral("[media] %1 is not a recording playlist: starting a new one").arg(path);
+    QTest::ignoreMessage(QtWarningMsg, qPrintable(warning));
     RecordingPlaylist recording(path);
     QString error;
     QVERIFY2(recording.open(2, 0, &error), qPrintable(error));

@@ -115,6 +115,11 @@ ParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption segmentSeconds(QStringLiteral("segment-seconds"),
         QStringLiteral("Segment and keyframe interval in seconds (1-10). Default 2."),
         QStringLiteral("S"), QStringLiteral("2"));
+    const QCommandLineOption liveWindow(QStringLiteral("live-window"),
+        QStringLiteral("Seconds of the newest segments the live media playlists list (0-21600; at "
+                       "least 3 segments); the whole stream stays in recording.m3u8. 0 lists "
+                       "every segment (an EVENT playlist). Default 60."),
+        QStringLiteral("S"), QStringLiteral("60"));
     const QCommandLineOption corsOrigin(QStringLiteral("cors-origin"),
         QStringLiteral("Access-Control-Allow-Origin for every route. Default * (any player); "
                        "set your PWA's origin in production."),
@@ -214,7 +219,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "answered 503 and closed. Default 4096."),
         QStringLiteral("N"), QStringLiteral("4096"));
     parser.addOptions({helpOption, versionOption, headless, source, noRealtime, port, bind,
-                       dataDir, streamKey, ladder, segmentSeconds, corsOrigin, retainHours, preset,
+                       dataDir, streamKey, ladder, segmentSeconds, liveWindow, corsOrigin, retainHours, preset,
                        x264Threads, statsInterval, openIngest, allowPubkey, maxMessageBytes,
                        maxPublishers, maxViewers, maxConnections, relay, identity,
                        keyPasswordFile, title, summary, image, tag, publicUrl});
@@ -281,6 +286,9 @@ ParseResult parseCommandLine(const QStringList &arguments)
     }
     if (!parseInteger(QStringLiteral("segment-seconds"), parser.value(segmentSeconds), 1, 10,
                       &options.segmentSeconds, &error))
+        return result;
+    if (!parseInteger(QStringLiteral("live-window"), parser.value(liveWindow), 0, 21600,
+                      &options.liveWindowSeconds, &error))
         return result;
     options.corsOrigin = parser.value(corsOrigin);
     if (options.corsOrigin.isEmpty() || options.corsOrigin.contains(u'\n')

@@ -23,6 +23,7 @@ struct StudioOptions {
     QString streamKey;
     QList<media::Rendition> ladder;
     int segmentSeconds = 2;
+    int liveWindowSeconds = 60; // 0: live playlists list every segment
     QString corsOrigin = QStringLiteral("*");
     int retainHours = 24;
     QString x264Preset = QStringLiteral("veryfast");

@@ -58,6 +58,7 @@ bool HeadlessStudio::start(QString *error)
     session::EncodingDefaults defaults;
     defaults.ladder = m_options.ladder;
     defaults.segmentSeconds = m_options.segmentSeconds;
+    defaults.liveWindowSeconds = m_options.liveWindowSeconds;
     defaults.x264Preset = m_options.x264Preset;
     defaults.x264Threads = m_options.x264Threads;
     session::StreamLimits limits;

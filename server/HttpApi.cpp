@@ -282,7 +282,8 @@ HttpApi::Routed HttpApi::routeStream(const Incoming &incoming, const QString &st
     Routed routed;
     if (rest.size() == 1) {
         const QString &name = rest.first();
-        if (name == u"stream.m3u8" || name == u"master.m3u8") {
+        // recording.m3u8 is the master playlist of the renditions' recordings.
+        if (name == u"stream.m3u8" || name == u"master.m3u8" || name == u"recording.m3u8") {
             routed = dispatch(incoming,
                               name == u"stream.m3u8" ? HttpRoute::StreamPlaylist
                                                      : HttpRoute::MasterPlaylist,
@@ -395,8 +396,13 @@ HttpReply HttpApi::serveFile(const QString &path, const QByteArray &contentType,
 HttpReply HttpApi::servePlaylist(const QString &streamKey,
                                  const QStringList &relativeSegments) const
 {
-    return serveFile(m_registry.store().resolveFile(streamKey, relativeSegments), playlistType,
-                     playlistCache, QStringLiteral("playlist not found"));
+    HttpReply reply = serveFile(m_registry.store().resolveFile(streamKey, relativeSegments),
+                                playlistType, playlistCache, QStringLiteral("playlist not found"));
+    // A recording playlist grows by appends: a read that meets one mid-way may end mid-line.
+    // Serve whole lines only.
+    if (reply.statusCode == 200)
+        reply.body.truncate(reply.body.lastIndexOf('\n') + 1);
+    return reply;
 }
 
 HttpReply HttpApi::serveSegment(const QString &streamKey, const QString &rendition,

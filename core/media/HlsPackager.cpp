@@ -17,9 +17,11 @@ constexpr int muxerBufferBytes = 64 * 1024;
 
 } // namespace
 
-HlsPackager::HlsPackager(QString directory, QStringList playlistPaths, int segmentSeconds)
-    : m_directory(std::move(directory)), m_playlistPaths(std::move(playlistPaths)),
-      m_segmentSeconds(segmentSeconds), m_playlist(segmentSeconds)
+HlsPackager::HlsPackager(HlsPackagerSettings settings)
+    : m_settings(std::move(settings)),
+      m_livePlaylist(m_settings.segmentSeconds, m_settings.liveWindowSeconds,
+                     m_settings.firstSequence),
+      m_recording(m_settings.recordingPlaylistPath), m_sequence(m_settings.firstSequence)
 {
 }
 
@@ -39,7 +41,7 @@ QString HlsPackager::segmentFileName(qint64 sequence) const
 QString HlsPackager::partialSegmentPath(qint64 sequence) const
 {
     // A dot name: the server never serves it (isSafeFileName refuses leading dots).
-    return QStringLiteral("%1/.segment_%2.ts.partial").arg(m_directory).arg(sequence);
+    return QStringLiteral("%1/.segment_%2.ts.partial").arg(m_settings.directory).arg(sequence);
 }
 
 int HlsPackager::writeToSegmentFile(void *opaque, uint8_t *data, int size)
@@ -55,10 +57,12 @@ int HlsPackager::writeToSegmentFile(void *opaque, uint8_t *data, int size)
 
 bool HlsPackager::open(const AVCodecContext &video, const AVCodecContext *audio, QString *error)
 {
-    if (!QDir().mkpath(m_directory)) {
-        *error = QStringLiteral("cannot create %1").arg(m_directory);
+    if (!QDir().mkpath(m_settings.directory)) {
+        *error = QStringLiteral("cannot create %1").arg(m_settings.directory);
         return false;
     }
+    if (!m_recording.open(m_settings.segmentSeconds, m_settings.firstSequence, error))
+        return false;
     AVFormatContext *rawMuxer = nullptr;
     int result = avformat_alloc_output_context2(&rawMuxer, nullptr, "mpegts", nullptr);
     if (result < 0) {
@@ -122,8 +126,9 @@ bool HlsPackager::writePacket(AVPacket &packet, QString *error)
     const int result = av_write_frame(m_muxer.get(), &packet);
     if (result < 0 || m_isWriteFailed) {
         *error = QStringLiteral("cannot write a segment in %1: %2")
-                     .arg(m_directory, m_isWriteFailed ? QStringLiteral("disk write failed")
-                                                       : avErrorText(result));
+                     .arg(m_settings.directory, m_isWriteFailed
+                                                    ? QStringLiteral("disk write failed")
+                                                    : avErrorText(result));
         return false;
     }
     return true;
@@ -157,7 +162,7 @@ bool HlsPackager::writeVideo(PacketPtr packet, qint64 captureWallMs, bool isDisc
     if (isKeyframe && m_segmentStartPts != AV_NOPTS_VALUE) {
         // Half a frame of tolerance: keyframes come exactly every GOP, timestamps may round.
         const qint64 halfFrame = packet->duration > 0 ? packet->duration / 2 : 1500;
-        const qint64 targetPts = qint64(m_segmentSeconds) * m_videoStream->time_base.den
+        const qint64 targetPts = qint64(m_settings.segmentSeconds) * m_videoStream->time_base.den
                                  / m_videoStream->time_base.num;
         const bool isSegmentLongEnough = packet->pts - m_segmentStartPts >= targetPts - halfFrame;
         if (isSegmentLongEnough || isDiscontinuity) {
@@ -165,7 +170,14 @@ bool HlsPackager::writeVideo(PacketPtr packet, qint64 captureWallMs, bool isDisc
             if (!writeHeldAudio(packet->pts, false, error) || !completeSegment(packet->pts, error))
                 return false;
             ++m_sequence;
-            av_opt_set(m_muxer->priv_data, "mpegts_flags", "resend_headers", 0);
+            // Every segment starts with PAT/PMT, so each one plays on its own.
+            const int result =
+                av_opt_set(m_muxer->priv_data, "mpegts_flags", "resend_headers", 0);
+            if (result < 0) {
+                *error = QStringLiteral("cannot set the MPEG-TS muxer's flags: %1")
+                             .arg(avErrorText(result));
+                return false;
+            }
             if (!openSegmentFile(error))
                 return false;
         }
@@ -200,15 +212,20 @@ bool HlsPackager::completeSegment(qint64 endPts, QString *error)
 {
     // Flush the muxer's buffered PES data (the trailer already did at the end) and our AVIO
     // buffer into this segment's file.
-    if (!m_isFinished)
-        av_write_frame(m_muxer.get(), nullptr);
+    const int flushResult = m_isFinished ? 0 : av_write_frame(m_muxer.get(), nullptr);
+    if (flushResult < 0) {
+        *error = QStringLiteral("cannot flush the MPEG-TS muxer: %1").arg(avErrorText(flushResult));
+        return false;
+    }
     avio_flush(m_muxer->pb);
-    const bool isWritten = !m_isWriteFailed && std::fflush(m_segmentFile) == 0;
-    std::fclose(m_segmentFile);
+    const bool isFlushed = !m_isWriteFailed && m_muxer->pb->error >= 0
+                           && std::fflush(m_segmentFile) == 0;
+    // fclose reports the last write errors (NFS, quotas) that fflush may not.
+    const bool isClosed = std::fclose(m_segmentFile) == 0;
     m_segmentFile = nullptr;
     const QString partialPath = partialSegmentPath(m_sequence);
-    const QString finalPath = m_directory + u'/' + segmentFileName(m_sequence);
-    if (!isWritten || !QFile::rename(partialPath, finalPath)) {
+    const QString finalPath = m_settings.directory + u'/' + segmentFileName(m_sequence);
+    if (!isFlushed || !isClosed || !QFile::rename(partialPath, finalPath)) {
         *error = QStringLiteral("cannot complete %1 (disk full or not writable?)").arg(finalPath);
         return false;
     }
@@ -217,19 +234,21 @@ bool HlsPackager::completeSegment(qint64 endPts, QString *error)
     segment.uri = segmentFileName(m_sequence);
     segment.durationSeconds = double(endPts - m_segmentStartPts) * av_q2d(m_videoStream->time_base);
     segment.programDateTimeMs = m_segmentWallMs;
-    segment.isDiscontinuity = m_isSegmentDiscontinuity && m_sequence > 0;
-    m_playlist.append(segment);
-    if (!writePlaylists(error))
+    // A run's first segment starts the live playlists; the recording marks it itself when it
+    // follows an earlier run.
+    segment.isDiscontinuity = m_isSegmentDiscontinuity && m_sequence > m_settings.firstSequence;
+    m_livePlaylist.append(segment);
+    if (!m_recording.append(segment, error) || !writeLivePlaylists(error))
         return false;
     if (onSegmentCompleted)
         onSegmentCompleted(CompletedSegment{m_sequence, segment.durationSeconds, m_segmentBytes});
     return true;
 }
 
-bool HlsPackager::writePlaylists(QString *error)
+bool HlsPackager::writeLivePlaylists(QString *error)
 {
-    const QByteArray text = m_playlist.text();
-    for (const QString &path : m_playlistPaths) {
+    const QByteArray text = m_livePlaylist.text();
+    for (const QString &path : m_settings.livePlaylistPaths) {
         QSaveFile file(path);
         if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size() || !file.commit()) {
             *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
@@ -266,10 +285,13 @@ bool HlsPackager::finish(QString *error)
         m_segmentFile = nullptr;
         QFile::remove(partialSegmentPath(m_sequence));
     }
-    m_playlist.end();
-    QString playlistError;
-    if (!writePlaylists(&playlistError) && isOk) {
-        *error = playlistError;
+    m_livePlaylist.end();
+    QString liveError;
+    QString recordingError;
+    const bool isLiveEnded = writeLivePlaylists(&liveError);
+    const bool isRecordingEnded = m_recording.end(&recordingError);
+    if (isOk && !(isLiveEnded && isRecordingEnded)) {
+        *error = isLiveEnded ? recordingError : liveError;
         isOk = false;
     }
     return isOk;

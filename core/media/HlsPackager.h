@@ -1,9 +1,11 @@
 // HLS packaging of one rendition: MPEG-TS segments cut on keyframes (libavformat's mpegts muxer
-// writing through our own AVIOContext) and an EVENT media playlist replaced atomically.
+// writing through our own AVIOContext), the live media playlists (a sliding window, replaced
+// atomically) and the recording playlist of every segment (appended to).
 #pragma once
 
 #include "LibavPtr.h"
 #include "Playlist.h"
+#include "RecordingPlaylist.h"
 
 #include <QStringList>
 #include <cstdio>
@@ -18,13 +20,21 @@ struct CompletedSegment {
     qint64 bytes = 0;
 };
 
+struct HlsPackagerSettings {
+    QString directory; // the rendition's folder: segment_N.ts and the playlists live there
+    // Every file that gets the live media playlist (index.m3u8, and for the top rendition also
+    // the stream root's stream.m3u8 — segment_N.ts resolves at both places).
+    QStringList livePlaylistPaths;
+    QString recordingPlaylistPath; // every segment of every run of the stream
+    int segmentSeconds = 2;
+    int liveWindowSeconds = 60;    // 0: the live playlists list every segment (EVENT)
+    qint64 firstSequence = 0;      // N of this run's first segment_N.ts
+};
+
 class HlsPackager
 {
 public:
-    // directory: the rendition's folder (segment_N.ts and the playlists live there);
-    // playlistPaths: every file that gets the media playlist (index.m3u8, and for the top
-    // rendition also the stream root's stream.m3u8 — segment_N.ts resolves at both places).
-    HlsPackager(QString directory, QStringList playlistPaths, int segmentSeconds);
+    explicit HlsPackager(HlsPackagerSettings settings);
     ~HlsPackager();
     HlsPackager(const HlsPackager &) = delete;
     HlsPackager &operator=(const HlsPackager &) = delete;
@@ -50,14 +60,13 @@ private:
     bool completeSegment(qint64 endPts, QString *error);
     bool writeHeldAudio(qint64 untilPts, bool isInclusive, QString *error);
     bool writePacket(AVPacket &packet, QString *error);
-    bool writePlaylists(QString *error);
+    bool writeLivePlaylists(QString *error);
     QString segmentFileName(qint64 sequence) const;
     QString partialSegmentPath(qint64 sequence) const;
 
-    QString m_directory;
-    QStringList m_playlistPaths;
-    int m_segmentSeconds;
-    MediaPlaylist m_playlist;
+    HlsPackagerSettings m_settings;
+    MediaPlaylist m_livePlaylist;
+    RecordingPlaylist m_recording;
     OutputFormatPtr m_muxer;
     AVStream *m_videoStream = nullptr;
     AVStream *m_audioStream = nullptr;

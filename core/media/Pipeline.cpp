@@ -3,6 +3,7 @@
 #include "PipelineWorker.h"
 
 #include <QDir>
+#include <QFile>
 #include <cmath>
 
 namespace afk::media {
@@ -15,6 +16,19 @@ int outputFramesPerSecond(double sourceFramesPerSecond)
     if (sourceFramesPerSecond <= 0)
         return 30;
     return std::clamp(int(std::lround(sourceFramesPerSecond)), 1, 60);
+}
+
+// An earlier run of the stream's key left its ended live playlists in the folder. A new run must
+// not serve them as its own (a player would take the old run for this one and never poll again):
+// like a new stream's, its live URLs answer 404 until its first segment. The recordings and
+// segments stay.
+void removeEarlierLivePlaylists(const QString &streamDir)
+{
+    const QDir root(streamDir);
+    QFile::remove(root.filePath(QStringLiteral("master.m3u8")));
+    QFile::remove(root.filePath(QStringLiteral("stream.m3u8")));
+    for (const QString &name : root.entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+        QFile::remove(root.filePath(name + QStringLiteral("/index.m3u8")));
 }
 
 } // namespace
@@ -66,6 +80,7 @@ bool Pipeline::start(QString *error)
 
 void Pipeline::launch()
 {
+    removeEarlierLivePlaylists(m_config.outputDir);
     QString error;
     if (!m_source->open(&error)) {
         if (m_isStopRequested)

@@ -20,6 +20,7 @@ struct PipelineConfig {
     QString x264Preset = QStringLiteral("veryfast");
     int audioBitrateKbps = 128;
     int x264Threads = 0;            // per rendition; 0: two for the top rung, one for the rest
+    int liveWindowSeconds = 60;     // of the live media playlists; 0: they list every segment
 };
 
 class PipelineWorker;

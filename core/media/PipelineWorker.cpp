@@ -18,6 +18,42 @@ qint64 steadyNowUs()
 constexpr double peakOverhead = 1.10;
 constexpr double averageOverhead = 1.05;
 
+// The N this run's segment_N.ts files start at: one past the highest any earlier run of the
+// stream's key left in its folder, in any rendition (or the folder itself, the one-rendition
+// layout), so no URL ever names two different segments — caches keep segments for an hour.
+qint64 nextSegmentNumber(const QString &streamDir)
+{
+    static const QString prefix = QStringLiteral("segment_");
+    static const QString suffix = QStringLiteral(".ts");
+    const QDir root(streamDir);
+    QStringList folders{streamDir};
+    for (const QString &name : root.entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+        folders << root.filePath(name);
+    qint64 next = 0;
+    for (const QString &folder : folders) {
+        const QStringList names =
+            QDir(folder).entryList(QStringList{prefix + u'*' + suffix}, QDir::Files);
+        for (const QString &name : names) {
+            bool isNumber = false;
+            const qint64 number =
+                QStringView(name).mid(prefix.size(), name.size() - prefix.size() - suffix.size())
+                    .toLongLong(&isNumber);
+            if (isNumber && number >= 0)
+                next = std::max(next, number + 1);
+        }
+    }
+    return next;
+}
+
+bool writeFileAtomically(const QString &path, const QByteArray &text)
+{
+    QSaveFile file(path);
+    if (file.open(QIODevice::WriteOnly) && file.write(text) == text.size() && file.commit())
+        return true;
+    qWarning("[media] cannot write %s: %s", qPrintable(path), qPrintable(file.errorString()));
+    return false;
+}
+
 } // namespace
 
 PipelineWorker::PipelineWorker(const PipelineConfig &config, MediaSource &source,
@@ -45,6 +81,8 @@ bool PipelineWorker::open(QString *error)
             return false;
     }
     const QString outputDir = QDir::cleanPath(m_config.outputDir);
+    // Read here, on the pipeline's launcher thread: the folder may hold many segments.
+    const qint64 firstSequence = nextSegmentNumber(outputDir);
     for (int index = 0; index < m_renditions.size(); ++index) {
         const Rendition &rendition = m_renditions[index];
         VideoEncoderSettings settings;
@@ -53,12 +91,16 @@ bool PipelineWorker::open(QString *error)
         settings.preset = m_config.x264Preset;
         settings.threadCount = m_config.x264Threads > 0 ? m_config.x264Threads
                                                         : (index == 0 ? 2 : 1);
-        const QString directory = outputDir + u'/' + rendition.name;
-        QStringList playlists{directory + QStringLiteral("/index.m3u8")};
+        HlsPackagerSettings packaging;
+        packaging.directory = outputDir + u'/' + rendition.name;
+        packaging.livePlaylistPaths << packaging.directory + QStringLiteral("/index.m3u8");
         if (index == 0)
-            playlists << outputDir + QStringLiteral("/stream.m3u8");
-        auto worker = std::make_unique<RenditionWorker>(rendition, settings, directory, playlists,
-                                                        m_config.segmentSeconds);
+            packaging.livePlaylistPaths << outputDir + QStringLiteral("/stream.m3u8");
+        packaging.recordingPlaylistPath = packaging.directory + QStringLiteral("/recording.m3u8");
+        packaging.segmentSeconds = m_config.segmentSeconds;
+        packaging.liveWindowSeconds = m_config.liveWindowSeconds;
+        packaging.firstSequence = firstSequence;
+        auto worker = std::make_unique<RenditionWorker>(rendition, settings, std::move(packaging));
         worker->onSegmentCompleted = [this, index](const CompletedSegment &,
                                                    const QString &videoCodecString) {
             onSegmentCompleted(index, videoCodecString);
@@ -260,6 +302,7 @@ void PipelineWorker::onSegmentCompleted(int renditionIndex, const QString &video
 
 void PipelineWorker::writeMasterPlaylist()
 {
+    // The same renditions twice: live (their sliding playlists) and the recording.
     QList<MasterVariant> variants;
     const QString audioCodec = m_audioEncoder ? QStringLiteral("mp4a.40.2") : QString();
     const int audioKbps = m_audioEncoder ? m_config.audioBitrateKbps : 0;
@@ -281,13 +324,14 @@ void PipelineWorker::writeMasterPlaylist()
         variant.codecs = codecs.join(u',');
         variants << variant;
     }
-    const QByteArray text = masterPlaylistText(variants);
-    QSaveFile file(QDir::cleanPath(m_config.outputDir) + QStringLiteral("/master.m3u8"));
-    if (file.open(QIODevice::WriteOnly) && file.write(text) == text.size() && file.commit())
-        m_isMasterWritten = true;
-    else
-        qWarning("[media] cannot write %s: %s", qPrintable(file.fileName()),
-                 qPrintable(file.errorString()));
+    const QString outputDir = QDir::cleanPath(m_config.outputDir);
+    if (!writeFileAtomically(outputDir + QStringLiteral("/master.m3u8"),
+                             masterPlaylistText(variants)))
+        return;
+    for (int index = 0; index < variants.size(); ++index)
+        variants[index].uri = m_renditions[index].name + QStringLiteral("/recording.m3u8");
+    m_isMasterWritten = writeFileAtomically(outputDir + QStringLiteral("/recording.m3u8"),
+                                            masterPlaylistText(variants));
 }
 
 PipelineStats PipelineWorker::stats() const

@@ -7,40 +7,75 @@
 
 namespace afk::media {
 
-MediaPlaylist::MediaPlaylist(int targetDurationSeconds)
-    : m_targetDurationSeconds(targetDurationSeconds)
+MediaPlaylist::MediaPlaylist(int targetDurationSeconds, int windowSeconds, qint64 firstSequence)
+    : m_targetDurationSeconds(targetDurationSeconds), m_windowSeconds(windowSeconds),
+      m_firstSequence(firstSequence)
 {
 }
 
 void MediaPlaylist::append(const PlaylistSegment &segment)
 {
+    m_targetDurationSeconds =
+        std::max(m_targetDurationSeconds, targetDurationFor(segment.durationSeconds));
     m_segments << segment;
+    m_listedSeconds += segment.durationSeconds;
+    if (m_windowSeconds <= 0)
+        return;
+    // Keep the shortest tail that still covers the window; a millisecond of slack absorbs
+    // rounding in the sum of durations.
+    constexpr double slackSeconds = 0.001;
+    while (m_segments.size() > minimumLiveSegments
+           && m_listedSeconds - m_segments.first().durationSeconds
+                  >= m_windowSeconds - slackSeconds) {
+        const PlaylistSegment &leaving = m_segments.first();
+        m_listedSeconds -= leaving.durationSeconds;
+        // RFC 8216 6.2.2: removing a discontinuity tag advances the discontinuity sequence.
+        if (leaving.isDiscontinuity)
+            ++m_discontinuitySequence;
+        m_segments.removeFirst();
+    }
+}
+
+qint64 MediaPlaylist::mediaSequence() const
+{
+    return m_segments.isEmpty() ? m_firstSequence : m_segments.first().sequence;
 }
 
 QByteArray MediaPlaylist::text() const
 {
-    // The target duration must be at least every EXTINF rounded to the nearest integer.
-    int targetDuration = m_targetDurationSeconds;
-    for (const PlaylistSegment &segment : m_segments)
-        targetDuration = std::max(targetDuration, int(std::lround(segment.durationSeconds)));
-
     QByteArray text;
     text += "#EXTM3U\n#EXT-X-VERSION:6\n";
-    text += "#EXT-X-TARGETDURATION:" + QByteArray::number(targetDuration) + '\n';
-    text += "#EXT-X-MEDIA-SEQUENCE:"
-            + QByteArray::number(m_segments.isEmpty() ? 0 : m_segments.first().sequence) + '\n';
-    text += "#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-INDEPENDENT-SEGMENTS\n";
-    for (const PlaylistSegment &segment : m_segments) {
-        if (segment.isDiscontinuity)
-            text += "#EXT-X-DISCONTINUITY\n";
-        text += "#EXT-X-PROGRAM-DATE-TIME:" + programDateTimeText(segment.programDateTimeMs).toUtf8()
+    text += "#EXT-X-TARGETDURATION:" + QByteArray::number(m_targetDurationSeconds) + '\n';
+    text += "#EXT-X-MEDIA-SEQUENCE:" + QByteArray::number(mediaSequence()) + '\n';
+    if (m_windowSeconds > 0)
+        text += "#EXT-X-DISCONTINUITY-SEQUENCE:" + QByteArray::number(m_discontinuitySequence)
                 + '\n';
-        text += "#EXTINF:" + QByteArray::number(segment.durationSeconds, 'f', 3) + ",\n";
-        text += segment.uri.toUtf8() + '\n';
-    }
+    else
+        text += "#EXT-X-PLAYLIST-TYPE:EVENT\n";
+    text += "#EXT-X-INDEPENDENT-SEGMENTS\n";
+    for (const PlaylistSegment &segment : m_segments)
+        text += mediaSegmentText(segment);
     if (m_isEnded)
         text += "#EXT-X-ENDLIST\n";
     return text;
+}
+
+QByteArray mediaSegmentText(const PlaylistSegment &segment)
+{
+    QByteArray text;
+    if (segment.isDiscontinuity)
+        text += "#EXT-X-DISCONTINUITY\n";
+    text += "#EXT-X-PROGRAM-DATE-TIME:" + programDateTimeText(segment.programDateTimeMs).toUtf8()
+            + '\n';
+    text += "#EXTINF:" + QByteArray::number(segment.durationSeconds, 'f', 3) + ",\n";
+    text += segment.uri.toUtf8() + '\n';
+    return text;
+}
+
+int targetDurationFor(double segmentSeconds)
+{
+    // RFC 8216 4.3.3.1: every EXTINF rounded to the nearest integer is at most the target.
+    return int(std::lround(segmentSeconds));
 }
 
 QByteArray masterPlaylistText(const QList<MasterVariant> &variants)

@@ -10,9 +10,9 @@ constexpr int encoderQueueCapacity = 48;
 } // namespace
 
 RenditionWorker::RenditionWorker(Rendition rendition, VideoEncoderSettings settings,
-                                 QString directory, QStringList playlistPaths, int segmentSeconds)
+                                 HlsPackagerSettings packaging)
     : m_rendition(std::move(rendition)), m_settings(std::move(settings)),
-      m_packager(std::move(directory), std::move(playlistPaths), segmentSeconds),
+      m_packager(std::move(packaging)),
       m_queue(encoderQueueCapacity)
 {
     m_packager.onSegmentCompleted = [this](const CompletedSegment &segment) {

@@ -17,8 +17,8 @@ namespace afk::media {
 class RenditionWorker
 {
 public:
-    RenditionWorker(Rendition rendition, VideoEncoderSettings settings, QString directory,
-                    QStringList playlistPaths, int segmentSeconds);
+    RenditionWorker(Rendition rendition, VideoEncoderSettings settings,
+                    HlsPackagerSettings packaging);
     ~RenditionWorker();
 
     // Opens the encoder and the packager (audioEncoder may be null: no audio track).

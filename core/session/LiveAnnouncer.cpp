@@ -17,8 +17,12 @@ LiveAnnouncer::LiveAnnouncer(Stream &stream, nostr::RelayPool &pool, const nostr
             && m_publisher->goLive())
             emit wentLive(m_publisher->naddr());
     });
-    // What was streamed stays playable (playlists end with #EXT-X-ENDLIST): the recording.
-    const QString recordingUrl = description.streamingUrl;
+    // What was streamed stays playable: recording.m3u8 beside the master lists every segment
+    // (the live playlists keep only the newest).
+    static const QString master = QStringLiteral("/master.m3u8");
+    QString recordingUrl = description.streamingUrl;
+    if (recordingUrl.endsWith(master))
+        recordingUrl = recordingUrl.chopped(master.size()) + QStringLiteral("/recording.m3u8");
     connect(&stream, &Stream::ended, this, [this, &stream, recordingUrl] {
         if (m_publisher->end(stream.segmentCount() > 0 ? recordingUrl : QString()))
             emit ended();

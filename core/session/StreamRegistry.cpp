@@ -104,6 +104,7 @@ media::PipelineConfig StreamRegistry::pipelineConfig() const
     config.x264Preset = m_defaults.x264Preset;
     config.audioBitrateKbps = m_defaults.audioBitrateKbps;
     config.x264Threads = m_defaults.x264Threads;
+    config.liveWindowSeconds = m_defaults.liveWindowSeconds;
     return config;
 }
 

@@ -16,6 +16,7 @@ struct EncodingDefaults {
     QString x264Preset = QStringLiteral("veryfast");
     int audioBitrateKbps = 128;
     int x264Threads = 0;
+    int liveWindowSeconds = 60;
 };
 
 // Caps and timeouts of the registry (flags of the same names).

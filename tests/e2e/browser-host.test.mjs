@@ -233,7 +233,9 @@ describe('a browser host (MediaRecorder + socket.io-client in Chromium) publishi
       }
       const p = parseMedia(texts[urls.stream]);
       const di = p.segments.findIndex((x) => x.discontinuity);
-      const discAt = p.segments.slice(0, di).reduce((t, x) => t + x.duration, 0);
+      // The player's timeline starts at segment 0: the 2 s segments that slid out of the live
+      // window before the discontinuity count too.
+      const discAt = p.mediaSequence * 2 + p.segments.slice(0, di).reduce((t, x) => t + x.duration, 0);
       log(`discontinuity before ${p.segments[di].uri} (segment #${di}), at ${discAt.toFixed(2)} s of the playlist`);
 
       // hls.js plays across it: a fragment of the next discontinuity sequence (cc ≥ 1) becomes

@@ -79,8 +79,8 @@ test('a stream goes live and ends on a real relay, signed by the active key', as
     assert.ok(verifyEvent(ended));
     assert.deepEqual(tagValues(ended, 'status'), ['ended']);
     assert.equal(tagValues(ended, 'ends').length, 1);
-    // The ended stream stays playable: its master playlist is the recording.
-    assert.deepEqual(tagValues(ended, 'recording'), [studio.masterUrl]);
+    // The ended stream stays playable: recording.m3u8 lists every segment (the live playlists slide).
+    assert.deepEqual(tagValues(ended, 'recording'), [`${studio.base}/recording.m3u8`]);
     assert.ok(ended.created_at > live.created_at);
     // A deletion is never published.
     assert.deepEqual(await query(relay.url, { kinds: [5], authors: [pubkey] }), []);

@@ -17,7 +17,7 @@ describe('hls.js playback of afk-studio (test pattern, 720p,480p,360p)', () => {
   before(async () => {
     tmp = tempDir();
     studio = await startStudio({ dataDir: path.join(tmp.dir, 'data'), ladder: '720p,480p,360p' });
-    // hls.js starts a live EVENT playlist ~3 target durations from the end: give it 3 segments.
+    // hls.js starts a live playlist ~3 target durations from the end: give it 3 segments.
     await waitForSegments(studio.streamUrl, 3, { timeoutMs: 90000, handle: studio });
     browser = await launchChromium();
     origin = await startPlayerOrigin();

@@ -39,7 +39,7 @@ describe('command line', () => {
     assert.equal(r.code, 0, `--help exit code ${r.code}; stderr: ${r.stderr}`);
     const text = r.stdout + r.stderr;
     const missing = ['--headless', '--source', '--no-realtime', '--port', '--bind', '--data-dir', '--stream-key',
-      '--ladder', '--segment-seconds', '--cors-origin', '--retain-hours'].filter((f) => !text.includes(f));
+      '--ladder', '--segment-seconds', '--live-window', '--cors-origin', '--retain-hours'].filter((f) => !text.includes(f));
     assert.deepEqual(missing, [], `--help does not mention ${missing.join(', ')}\n${text}`);
     for (const s of ['test-pattern', 'file:']) assert.ok(text.includes(s), `--help does not mention source ${s}`);
   });
@@ -310,6 +310,19 @@ describe('live test pattern, ladder 720p,480p,360p', () => {
       }
       // The segment finished at SIGTERM: valid, starts with a keyframe, continuous with the one before.
       problems.push(...segmentProblems(probed, { name: `disk ${v.uri}`, variant: v, segmentSeconds: SEG }));
+    }
+    // The whole stream as a recording: the same renditions, each an ended EVENT playlist of every
+    // segment from segment_0.ts on, whose tail is the live playlist.
+    const recordingVariants = parseMaster(fs.readFileSync(path.join(dir, 'recording.m3u8'), 'utf8')).variants;
+    const expectedUris = variants.map((v) => v.uri.replace(/index\.m3u8$/, 'recording.m3u8'));
+    if (recordingVariants.map((v) => v.uri).join() !== expectedUris.join()) problems.push(`recording.m3u8 names ${recordingVariants.map((v) => v.uri).join(', ')}`);
+    for (const v of recordingVariants) {
+      const text = fs.readFileSync(path.join(dir, v.uri), 'utf8');
+      problems.push(...mediaPlaylistProblems(text, { expectEnded: true, name: `disk ${v.uri}`, playlistType: 'EVENT' }));
+      const uris = parseMedia(text).segments.map((s) => s.uri);
+      if (uris.some((u, i) => u !== `segment_${i}.ts`)) problems.push(`${v.uri} lists ${uris.join(' ')}`);
+      const live = parseMedia(fs.readFileSync(path.join(dir, v.uri.replace(/recording\.m3u8$/, 'index.m3u8')), 'utf8')).segments.map((s) => s.uri);
+      if (uris.slice(-live.length).join() !== live.join()) problems.push(`${v.uri}: the live playlist is not its tail`);
     }
     noProblems(problems, 'after SIGTERM');
   });

@@ -115,7 +115,7 @@ void TestByteStreamSource::chunksBecomeSegments()
     const QByteArray playlist = readAll(dir.path() + QStringLiteral("/240p/index.m3u8"));
     QCOMPARE(playlist.count("#EXTINF:"), 3); // 2 s + 2 s + 1 s
     QVERIFY(playlist.endsWith("#EXT-X-ENDLIST\n"));
-    QVERIFY(!playlist.contains("#EXT-X-DISCONTINUITY"));
+    QVERIFY(!playlist.contains("#EXT-X-DISCONTINUITY\n"));
     QCOMPARE(source.bytesReceived(), m_webm.size());
     QCOMPARE(source.bytesBuffered(), 0);
     QCOMPARE(pipeline.stats().videoFramesIn, 150);
@@ -145,7 +145,7 @@ void TestByteStreamSource::restartBecomesDiscontinuity()
     QCOMPARE(playlist.count("#EXT-X-DISCONTINUITY\n"), 1);
     // 2 + 2 + 1 s, then the new recording starts its own segments: 2 + 2 + 1 s.
     QCOMPARE(playlist.count("#EXTINF:"), 6);
-    const qsizetype marker = playlist.indexOf("#EXT-X-DISCONTINUITY");
+    const qsizetype marker = playlist.indexOf("#EXT-X-DISCONTINUITY\n");
     QVERIFY(playlist.indexOf("segment_2.ts") < marker);
     QVERIFY(playlist.indexOf("segment_3.ts") > marker);
     QCOMPARE(pipeline.stats().videoFramesIn, 300);

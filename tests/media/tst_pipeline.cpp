@@ -43,6 +43,7 @@ private slots:
     void initTestCase() { av_log_set_level(AV_LOG_ERROR); }
     void encodesLadderToEndedPlaylists();
     void stopEndsPlaylistsEarly();
+    void reusedFolderContinuesSegmentNumbers();
     void refusesBadSegmentDuration();
     void unreadableFileEndsWithError();
     void resolutionChangeMidStreamKeepsRenditionSizes();
@@ -121,6 +122,71 @@ void TestPipeline::stopEndsPlaylistsEarly()
     const QByteArray media = readAll(dir.path() + QStringLiteral("/240p/index.m3u8"));
     QVERIFY(media.endsWith("#EXT-X-ENDLIST\n"));
     QVERIFY(media.count("#EXTINF:") >= 1);
+}
+
+void TestPipeline::reusedFolderContinuesSegmentNumbers()
+{
+    QTemporaryDir dir;
+    const auto runOnce = [&] {
+        // 5 s: segments of 2 s, 2 s and 1 s.
+        Pipeline pipeline(configFor(dir.path(), QStringLiteral("240p")),
+                          std::make_unique<TestPatternSource>(480, 270, 30, false, 5));
+        QSignalSpy finished(&pipeline, &Pipeline::finished);
+        QString error;
+        QVERIFY2(pipeline.start(&error), qPrintable(error));
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.first().first().toString(), QString());
+    };
+    runOnce();
+    const QString rung = dir.path() + QStringLiteral("/240p");
+    QList<QByteArray> firstRunSegments;
+    for (int index = 0; index < 3; ++index)
+        firstRunSegments << readAll(rung + QStringLiteral("/segment_%1.ts").arg(index));
+    QVERIFY(readAll(rung + QStringLiteral("/recording.m3u8"))
+                .endsWith("segment_2.ts\n#EXT-X-ENDLIST\n"));
+
+    runOnce();
+    // The second run numbers on (3, 4, 5) and never touches the first run's files.
+    for (int index = 0; index < 3; ++index)
+        QCOMPARE(readAll(rung + QStringLiteral("/segment_%1.ts").arg(index)),
+                 firstRunSegments[index]);
+    const QByteArray live = readAll(rung + QStringLiteral("/index.m3u8"));
+    QVERIFY(live.contains("#EXT-X-MEDIA-SEQUENCE:3\n"));
+    QVERIFY(!live.contains("#EXT-X-DISCONTINUITY\n"));
+    QVERIFY(live.contains("segment_3.ts\n") && live.contains("segment_5.ts\n#EXT-X-ENDLIST\n"));
+    QVERIFY(!live.contains("segment_2.ts"));
+    QCOMPARE(readAll(dir.path() + QStringLiteral("/stream.m3u8")), live);
+
+    const QByteArray recording = readAll(rung + QStringLiteral("/recording.m3u8"));
+    QVERIFY(recording.contains("#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:EVENT\n"));
+    QCOMPARE(recording.count("#EXTINF:"), 6);
+    QCOMPARE(recording.count("#EXT-X-DISCONTINUITY\n"), 1);
+    QCOMPARE(recording.count("#EXT-X-ENDLIST\n"), 1);
+    QVERIFY(recording.contains("segment_2.ts\n#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:"));
+    QVERIFY(recording.endsWith("segment_5.ts\n#EXT-X-ENDLIST\n"));
+
+    const QByteArray master = readAll(dir.path() + QStringLiteral("/recording.m3u8"));
+    QCOMPARE(master.count("#EXT-X-STREAM-INF:"), 1);
+    QVERIFY(master.contains("RESOLUTION=426x240"));
+    QVERIFY(master.endsWith("\n240p/recording.m3u8\n"));
+
+    // A third run that never gets media: the earlier run's ended live playlists are not served
+    // as its own, the recording and segments stay.
+    QFile garbage(dir.path() + QStringLiteral("/garbage.webm"));
+    QVERIFY(garbage.open(QIODevice::WriteOnly));
+    garbage.write(QByteArray(4096, 'x'));
+    garbage.close();
+    Pipeline pipeline(configFor(dir.path(), QStringLiteral("240p")),
+                      std::make_unique<FileSource>(garbage.fileName(), false));
+    QSignalSpy finished(&pipeline, &Pipeline::finished);
+    QString error;
+    QVERIFY(pipeline.start(&error));
+    QVERIFY(finished.wait(20000));
+    for (const QString &name : {QStringLiteral("master.m3u8"), QStringLiteral("stream.m3u8"),
+                                QStringLiteral("240p/index.m3u8")})
+        QVERIFY2(!QFile::exists(dir.path() + u'/' + name), qPrintable(name));
+    QCOMPARE(readAll(rung + QStringLiteral("/recording.m3u8")), recording);
+    QVERIFY(QFile::exists(rung + QStringLiteral("/segment_5.ts")));
 }
 
 void TestPipeline::refusesBadSegmentDuration()

@@ -14,6 +14,13 @@ private slots:
     void targetDurationCoversLongestSegment();
     void endAddsEndList();
     void discontinuityIsMarked();
+    void windowZeroListsEverySegment();
+    void windowSlidesMediaSequence();
+    void windowKeepsMinimumSegments();
+    void windowAdvancesDiscontinuitySequence();
+    void windowKeepsTargetDuration();
+    void endedWindowHasEndList();
+    void emptyWindowStartsAtFirstSequence();
     void masterListsEveryVariant();
     void programDateTimeIsUtcWithMilliseconds();
     void codecStringFromSps_data();
@@ -68,6 +75,111 @@ void TestPlaylist::discontinuityIsMarked()
     QCOMPARE(text.count("#EXT-X-DISCONTINUITY\n"), 1);
     QVERIFY(text.indexOf("#EXT-X-DISCONTINUITY") > text.indexOf("segment_0.ts"));
     QVERIFY(text.indexOf("#EXT-X-DISCONTINUITY") < text.indexOf("segment_1.ts"));
+}
+
+namespace {
+
+PlaylistSegment segment(qint64 sequence, double seconds, bool isDiscontinuity = false)
+{
+    return {sequence, QStringLiteral("segment_%1.ts").arg(sequence), seconds,
+            1764072000000 + sequence * 1000, isDiscontinuity};
+}
+
+} // namespace
+
+void TestPlaylist::windowZeroListsEverySegment()
+{
+    MediaPlaylist playlist(1, 0);
+    for (int sequence = 0; sequence < 20; ++sequence)
+        playlist.append(segment(sequence, 1));
+    const QByteArray text = playlist.text();
+    QCOMPARE(text.count("#EXTINF:"), 20);
+    QVERIFY(text.contains("#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:EVENT\n"));
+    QVERIFY(!text.contains("#EXT-X-DISCONTINUITY-SEQUENCE"));
+}
+
+void TestPlaylist::windowSlidesMediaSequence()
+{
+    MediaPlaylist playlist(1, 4);
+    for (int sequence = 0; sequence < 10; ++sequence)
+        playlist.append(segment(sequence, 1));
+    // The last 4 s: segments 6..9.
+    QCOMPARE(playlist.segments().size(), 4);
+    QCOMPARE(playlist.mediaSequence(), 6);
+    const QByteArray text = playlist.text();
+    QCOMPARE(text, QByteArray("#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:1\n"
+                              "#EXT-X-MEDIA-SEQUENCE:6\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n"
+                              "#EXT-X-INDEPENDENT-SEGMENTS\n")
+                       + mediaSegmentText(segment(6, 1)) + mediaSegmentText(segment(7, 1))
+                       + mediaSegmentText(segment(8, 1)) + mediaSegmentText(segment(9, 1)));
+    QVERIFY(!text.contains("#EXT-X-PLAYLIST-TYPE"));
+    playlist.append(segment(10, 1));
+    QCOMPARE(playlist.mediaSequence(), 7);
+    QVERIFY(playlist.text().contains("#EXT-X-MEDIA-SEQUENCE:7\n"));
+    QVERIFY(!playlist.text().contains("segment_6.ts"));
+}
+
+void TestPlaylist::windowKeepsMinimumSegments()
+{
+    // 2 s of window holds one 2 s segment; players need three to start.
+    MediaPlaylist playlist(2, 2);
+    for (int sequence = 0; sequence < 8; ++sequence)
+        playlist.append(segment(sequence, 2));
+    QCOMPARE(playlist.segments().size(), MediaPlaylist::minimumLiveSegments);
+    QCOMPARE(playlist.mediaSequence(), 5);
+    QCOMPARE(playlist.text().count("#EXTINF:"), 3);
+}
+
+void TestPlaylist::windowAdvancesDiscontinuitySequence()
+{
+    MediaPlaylist playlist(1, 3);
+    for (int sequence = 0; sequence < 6; ++sequence)
+        playlist.append(segment(sequence, 1, sequence == 2 || sequence == 4));
+    // Segments 3..5 are listed: the tag of 2 left, the tag of 4 stays.
+    QCOMPARE(playlist.mediaSequence(), 3);
+    QCOMPARE(playlist.discontinuitySequence(), 1);
+    QByteArray text = playlist.text();
+    QVERIFY(text.contains("#EXT-X-DISCONTINUITY-SEQUENCE:1\n"));
+    QCOMPARE(text.count("#EXT-X-DISCONTINUITY\n"), 1);
+    QVERIFY(text.contains(
+        "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2025-11-25T12:00:04.000Z\n"));
+    playlist.append(segment(6, 1));
+    playlist.append(segment(7, 1));
+    QCOMPARE(playlist.discontinuitySequence(), 2);
+    text = playlist.text();
+    QVERIFY(text.contains("#EXT-X-DISCONTINUITY-SEQUENCE:2\n"));
+    QVERIFY(!text.contains("#EXT-X-DISCONTINUITY\n"));
+}
+
+void TestPlaylist::windowKeepsTargetDuration()
+{
+    // RFC 8216 6.2.1: the target duration must not change, even after the long segment left.
+    MediaPlaylist playlist(2, 4);
+    playlist.append(segment(0, 3.2));
+    for (int sequence = 1; sequence < 10; ++sequence)
+        playlist.append(segment(sequence, 2));
+    QVERIFY(!playlist.text().contains("segment_0.ts"));
+    QVERIFY(playlist.text().contains("#EXT-X-TARGETDURATION:3\n"));
+}
+
+void TestPlaylist::endedWindowHasEndList()
+{
+    MediaPlaylist playlist(1, 4);
+    for (int sequence = 0; sequence < 10; ++sequence)
+        playlist.append(segment(sequence, 1));
+    playlist.end();
+    const QByteArray text = playlist.text();
+    QVERIFY(text.endsWith("segment_9.ts\n#EXT-X-ENDLIST\n"));
+    QCOMPARE(text.count("#EXTINF:"), 4);
+}
+
+void TestPlaylist::emptyWindowStartsAtFirstSequence()
+{
+    // A stream key used again continues its segment numbers: so does its media sequence.
+    MediaPlaylist playlist(2, 60, 42);
+    QVERIFY(playlist.text().contains("#EXT-X-MEDIA-SEQUENCE:42\n"));
+    playlist.append(segment(42, 2));
+    QVERIFY(playlist.text().contains("#EXT-X-MEDIA-SEQUENCE:42\n"));
 }
 
 void TestPlaylist::masterListsEveryVariant()

@@ -114,6 +114,7 @@ private slots:
 
     void streamPlaylist();
     void masterAndRenditionPlaylists();
+    void recordingPlaylists();
     void segmentMapsToTopRendition();
     void renditionSegment();
     void missingSegmentIsJson404();
@@ -297,6 +298,30 @@ void TestHttpApi::masterAndRenditionPlaylists()
     QCOMPARE(rendition.body, renditionPlaylist);
     QCOMPARE(rendition.header("Content-Type"), QByteArray("application/vnd.apple.mpegurl"));
     QCOMPARE(rendition.header("Access-Control-Allow-Origin"), QByteArray("*"));
+}
+
+void TestHttpApi::recordingPlaylists()
+{
+    const QString dir = streamDir(archivedKey);
+    const QByteArray master = QByteArrayLiteral(
+        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=2800000,RESOLUTION=1280x720\n720p/recording.m3u8\n");
+    QVERIFY(writeFile(dir + QStringLiteral("/recording.m3u8"), master));
+    // Read while the packager appends a segment: the file ends mid-line for the moment.
+    const QByteArray whole = QByteArrayLiteral(
+        "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
+        "#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:2.000,\nsegment_0.ts\n");
+    QVERIFY(writeFile(dir + QStringLiteral("/720p/recording.m3u8"), whole + "#EXTINF:2.0"));
+
+    const HttpResult root = send("GET", "/livestream/" + archivedKey + "/recording.m3u8");
+    QCOMPARE(root.status, 200);
+    QCOMPARE(root.body, master);
+    QCOMPARE(root.header("Content-Type"), QByteArray("application/vnd.apple.mpegurl"));
+    QCOMPARE(root.header("Cache-Control"), QByteArray("no-cache"));
+    const HttpResult rung = send("GET", "/livestream/" + archivedKey + "/720p/recording.m3u8");
+    QCOMPARE(rung.status, 200);
+    QCOMPARE(rung.body, whole); // whole lines only
+    QCOMPARE(rung.header("Content-Type"), QByteArray("application/vnd.apple.mpegurl"));
+    QCOMPARE(rung.header("Cache-Control"), QByteArray("no-cache"));
 }
 
 void TestHttpApi::segmentMapsToTopRendition()

@@ -53,13 +53,13 @@ const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
  * Returns { text, playlist, problems, segments: [{ uri, file, extinf, summary }] }.
  * `variant` (from the master) gives the expected RESOLUTION and CODECS.
  */
-export async function checkRendition(url, { dlDir, variant, segmentSeconds = 2, expectEnded, name, uriPattern, maxHeight } = {}) {
+export async function checkRendition(url, { dlDir, variant, segmentSeconds = 2, expectEnded, name, uriPattern, maxHeight, playlistType } = {}) {
   name = name || url;
   const problems = [];
   const r = await httpGet(url);
   if (r.status !== 200) return { problems: [`${name}: GET ${url} → ${r.status}`], segments: [], text: r.text };
   const text = r.text;
-  problems.push(...mediaPlaylistProblems(text, { expectEnded, segmentSeconds, name, uriPattern }));
+  problems.push(...mediaPlaylistProblems(text, { expectEnded, segmentSeconds, name, uriPattern, playlistType }));
   const playlist = parseMedia(text);
   fs.mkdirSync(dlDir, { recursive: true });
   const segments = [];

@@ -37,7 +37,8 @@ export function parseMaster(text) {
 }
 
 /**
- * Media playlist → { tags: {NAME: [values]}, version, targetDuration, mediaSequence, playlistType,
+ * Media playlist → { tags: {NAME: [values]}, version, targetDuration, mediaSequence,
+ *   discontinuitySequence, playlistType,
  *   independent, ended, segments: [{ uri, duration, title, pdt (Date|null), discontinuity }] }.
  */
 export function parseMedia(text) {
@@ -74,6 +75,7 @@ export function parseMedia(text) {
     version: one('EXT-X-VERSION') !== undefined ? Number(one('EXT-X-VERSION')) : undefined,
     targetDuration: one('EXT-X-TARGETDURATION') !== undefined ? Number(one('EXT-X-TARGETDURATION')) : undefined,
     mediaSequence: one('EXT-X-MEDIA-SEQUENCE') !== undefined ? Number(one('EXT-X-MEDIA-SEQUENCE')) : undefined,
+    discontinuitySequence: one('EXT-X-DISCONTINUITY-SEQUENCE') !== undefined ? Number(one('EXT-X-DISCONTINUITY-SEQUENCE')) : undefined,
     playlistType: one('EXT-X-PLAYLIST-TYPE'),
     independent: 'EXT-X-INDEPENDENT-SEGMENTS' in tags,
     ended: 'EXT-X-ENDLIST' in tags,
@@ -83,18 +85,21 @@ export function parseMedia(text) {
 
 /**
  * Check a media playlist against the studio's contract. Returns a list of problems (strings);
- * empty means it conforms. `expectEnded`: true/false/undefined (don't care).
+ * empty means it conforms. `expectEnded`: true/false/undefined (don't care). `playlistType`: the
+ * expected #EXT-X-PLAYLIST-TYPE — absent (the default) for the sliding live playlists, which
+ * carry #EXT-X-DISCONTINUITY-SEQUENCE instead; 'EVENT' for recording.m3u8.
  */
-export function mediaPlaylistProblems(text, { expectEnded, segmentSeconds = 2, name = 'playlist', uriPattern } = {}) {
+export function mediaPlaylistProblems(text, { expectEnded, segmentSeconds = 2, name = 'playlist', uriPattern, playlistType } = {}) {
   const p = parseMedia(text);
   const bad = [];
   if (!text.startsWith('#EXTM3U')) bad.push(`${name}: does not start with #EXTM3U`);
   if (p.version !== 6) bad.push(`${name}: #EXT-X-VERSION is ${p.version}, expected 6`);
   if (!Number.isInteger(p.targetDuration)) bad.push(`${name}: #EXT-X-TARGETDURATION missing or not an integer (${p.tags['EXT-X-TARGETDURATION']})`);
   if (!Number.isInteger(p.mediaSequence)) bad.push(`${name}: #EXT-X-MEDIA-SEQUENCE missing or not an integer`);
-  if (p.playlistType !== 'EVENT') bad.push(`${name}: #EXT-X-PLAYLIST-TYPE is ${p.playlistType}, expected EVENT`);
+  if (p.playlistType !== playlistType) bad.push(`${name}: #EXT-X-PLAYLIST-TYPE is ${p.playlistType}, expected ${playlistType ?? 'none (a sliding live playlist)'}`);
+  if (playlistType === undefined && !Number.isInteger(p.discontinuitySequence)) bad.push(`${name}: #EXT-X-DISCONTINUITY-SEQUENCE missing or not an integer`);
   if (!p.independent) bad.push(`${name}: #EXT-X-INDEPENDENT-SEGMENTS missing`);
-  for (const t of ['EXT-X-VERSION', 'EXT-X-TARGETDURATION', 'EXT-X-MEDIA-SEQUENCE', 'EXT-X-PLAYLIST-TYPE', 'EXT-X-ENDLIST']) {
+  for (const t of ['EXT-X-VERSION', 'EXT-X-TARGETDURATION', 'EXT-X-MEDIA-SEQUENCE', 'EXT-X-DISCONTINUITY-SEQUENCE', 'EXT-X-PLAYLIST-TYPE', 'EXT-X-ENDLIST']) {
     if ((p.tags[t]?.length ?? 0) > 1) bad.push(`${name}: #${t} appears ${p.tags[t].length} times`);
   }
   if (p.segments.length === 0) bad.push(`${name}: no segments`);
@@ -104,6 +109,7 @@ export function mediaPlaylistProblems(text, { expectEnded, segmentSeconds = 2, n
     if (Number.isInteger(p.targetDuration) && Math.round(s.duration) > p.targetDuration) {
       bad.push(`${name}: #EXTINF ${s.duration} of ${s.uri} rounds above TARGETDURATION ${p.targetDuration}`);
     }
+    if (s.discontinuity) prevEnd = null; // a new run or a restarted source: a new timeline
     if (!s.pdt) bad.push(`${name}: segment ${s.uri} has no #EXT-X-PROGRAM-DATE-TIME`);
     else if (Number.isNaN(s.pdt.getTime())) bad.push(`${name}: segment ${s.uri} has an unparsable #EXT-X-PROGRAM-DATE-TIME`);
     else if (prevEnd !== null && Math.abs(s.pdt.getTime() - prevEnd) > 500) {
@@ -111,7 +117,9 @@ export function mediaPlaylistProblems(text, { expectEnded, segmentSeconds = 2, n
     }
     if (s.pdt) prevEnd = s.pdt.getTime() + s.duration * 1000;
     if (uriPattern && !uriPattern.test(s.uri)) bad.push(`${name}: segment URI ${s.uri} does not match ${uriPattern}`);
-    if (i < p.segments.length - 1 && Math.abs(s.duration - segmentSeconds) > 0.1) {
+    // The last segment, and the last before a discontinuity (a run or a recording ended), may be short.
+    const isLastOfTimeline = i === p.segments.length - 1 || p.segments[i + 1].discontinuity;
+    if (!isLastOfTimeline && Math.abs(s.duration - segmentSeconds) > 0.1) {
       bad.push(`${name}: #EXTINF of ${s.uri} is ${s.duration}, expected ${segmentSeconds} ± 0.1`);
     }
   });

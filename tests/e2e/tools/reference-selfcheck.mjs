@@ -25,7 +25,8 @@ try {
   log('master problems:', m.problems);
   const rends = {};
   for (const v of m.variants) {
-    const r = await checkRendition(new URL(v.uri, ref.masterUrl).toString(), { dlDir: path.join(dir, 'dl', path.dirname(v.uri)), variant: v, name: v.uri });
+    // The reference is an EVENT playlist (-hls_playlist_type event), not a sliding one.
+    const r = await checkRendition(new URL(v.uri, ref.masterUrl).toString(), { dlDir: path.join(dir, 'dl', path.dirname(v.uri)), variant: v, name: v.uri, playlistType: 'EVENT' });
     rends[v.uri] = r;
     log(`${v.uri}: ${r.segments.length} segments;`, r.segments.map((s) => `${s.uri}@${s.summary.video.firstPts.toFixed(3)}+${s.summary.video.duration.toFixed(3)} a=${s.summary.audio?.duration.toFixed(3)}`).join(' '));
     log(`${v.uri} problems:`, r.problems);

@@ -436,8 +436,8 @@ QString HttpApi::topRenditionName(const QString &streamKey) const
 
 HttpReply HttpApi::statusReply(const QString &streamKey)
 {
-    QJsonObject status = buildStreamStatus(m_registry.store(), streamKey,
-                                           m_registry.find(streamKey), httpViewerCount(streamKey));
+    QJsonObject status =
+        buildStreamStatus(streamKey, m_registry.find(streamKey), httpViewerCount(streamKey));
     if (m_relayStatusProvider)
         status.insert(QStringLiteral("relays"), m_relayStatusProvider());
     return HttpReply::json(status);

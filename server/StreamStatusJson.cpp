@@ -4,18 +4,12 @@
 #include "StreamStore.h"
 
 #include <QDateTime>
-#include <QDir>
-#include <QFile>
-#include <QFileInfo>
 #include <QJsonArray>
 
 namespace afk::server
 {
 namespace
 {
-
-constexpr qint64 maxManifestBytes = 1024 * 1024;
-constexpr int maxListedFiles = 1000;
 
 struct ManifestFacts {
     bool exists = false;
@@ -24,19 +18,15 @@ struct ManifestFacts {
     QJsonValue content = QJsonValue::Null;
 };
 
-ManifestFacts readManifest(const QString &path)
+// What the PWA's status checks need to know of stream.m3u8, from the text the packager last
+// wrote (kept in memory: a status poll never reads the disk).
+ManifestFacts manifestFacts(const QByteArray &playlist)
 {
     ManifestFacts facts;
-    const QFileInfo info(path);
-    if (!info.isFile() || info.isSymLink())
+    if (playlist.isEmpty())
         return facts;
     facts.exists = true;
-    if (info.size() > maxManifestBytes)
-        return facts;
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return facts;
-    const QString text = QString::fromUtf8(file.read(maxManifestBytes));
+    const QString text = QString::fromUtf8(playlist);
     facts.content = text;
     for (QStringView line : QStringView(text).split(u'\n')) {
         line = line.trimmed();
@@ -50,16 +40,17 @@ ManifestFacts readManifest(const QString &path)
     return facts;
 }
 
-QJsonArray listFiles(const QString &dir)
+// The stream folder's top level as the pipeline lays it out (nothing is listed from disk).
+QJsonArray knownFiles(const session::Stream &stream, const ManifestFacts &manifest)
 {
-    QJsonArray files;
-    const QStringList names =
-        QDir(dir).entryList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
-    for (const QString &name : names) {
-        if (files.size() >= maxListedFiles)
-            break;
-        files.append(name);
+    QJsonArray files{QStringLiteral("stream.json")};
+    if (manifest.exists) {
+        files.append(QStringLiteral("master.m3u8"));
+        files.append(QStringLiteral("recording.m3u8"));
+        files.append(QStringLiteral("stream.m3u8"));
     }
+    for (const QString &rendition : stream.metadata().renditionNames)
+        files.append(rendition);
     return files;
 }
 
@@ -118,32 +109,18 @@ QJsonObject pipelineStatsToJson(const media::PipelineStats &stats)
     };
 }
 
-QJsonObject buildStreamStatus(const storage::StreamStore &store, const QString &streamKey,
-                              const session::Stream *stream, int httpViewers)
+QJsonObject buildStreamStatus(const QString &streamKey, const session::Stream *stream,
+                              int httpViewers)
 {
-    const QString dir = store.streamDir(streamKey);
-    const bool hasStreamDir = !dir.isEmpty() && QFileInfo(dir).isDir();
-    const ManifestFacts manifest =
-        hasStreamDir ? readManifest(dir + QStringLiteral("/stream.m3u8")) : ManifestFacts{};
-
-    storage::StreamMetadata metadata;
-    bool hasMetadata = false;
-    if (stream) {
-        metadata = stream->metadata();
-        hasMetadata = true;
-    } else if (hasStreamDir) {
-        hasMetadata = store.readMetadata(streamKey, &metadata);
-    }
-
+    const ManifestFacts manifest = stream ? manifestFacts(stream->livePlaylist()) : ManifestFacts{};
     const bool isActive = stream && stream->isActive();
-    const bool isEnded =
-        manifest.hasEndList || (stream ? stream->state() == session::Stream::State::Ended
-                                       : hasMetadata && metadata.endedAtMs > 0);
+    const bool isEnded = stream && stream->state() == session::Stream::State::Ended;
 
     QJsonValue streamData = QJsonValue::Null;
     if (isActive) {
+        const storage::StreamMetadata &metadata = stream->metadata();
         const bool isLive = stream->state() == session::Stream::State::Live;
-        streamData = QJsonObject{
+        QJsonObject data{
             {QStringLiteral("userId"), metadata.userId},
             {QStringLiteral("title"), metadata.title},
             {QStringLiteral("startedAt"), isoTime(metadata.startedAtMs)},
@@ -160,7 +137,6 @@ QJsonObject buildStreamStatus(const storage::StreamStore &store, const QString &
         if (ingest.bytesReceived > 0) {
             // A browser host's recording: what arrived, what waits to be decoded (a buffer near
             // its limit means the host sends faster than the encoders keep up), restarts.
-            QJsonObject data = streamData.toObject();
             data.insert(QStringLiteral("ingest"),
                         QJsonObject{
                             {QStringLiteral("bytesReceived"), ingest.bytesReceived},
@@ -169,27 +145,27 @@ QJsonObject buildStreamStatus(const storage::StreamStore &store, const QString &
                              qint64(media::ByteStreamSource::defaultMaxBufferedBytes)},
                             {QStringLiteral("recorderRestarts"), ingest.restartCount},
                         });
-            streamData = data;
         }
+        streamData = data;
     }
 
     const QJsonObject local{
         {QStringLiteral("isActive"), isActive},
         {QStringLiteral("manifestExists"), manifest.exists},
-        {QStringLiteral("streamDirExists"), hasStreamDir},
+        {QStringLiteral("streamDirExists"), stream != nullptr},
         {QStringLiteral("streamData"), streamData},
-        {QStringLiteral("files"), hasStreamDir ? listFiles(dir) : QJsonArray{}},
+        {QStringLiteral("files"), stream ? knownFiles(*stream, manifest) : QJsonArray{}},
         {QStringLiteral("manifestContent"), manifest.content},
     };
     const QJsonObject overall{
         {QStringLiteral("isActive"), isActive},
         {QStringLiteral("hasManifest"), manifest.exists},
-        {QStringLiteral("hasStreamDir"), hasStreamDir},
+        {QStringLiteral("hasStreamDir"), stream != nullptr},
         {QStringLiteral("hasVideoContent"),
          manifest.exists && manifest.hasSegments && !manifest.hasEndList},
-        {QStringLiteral("isEnded"), isEnded},
+        {QStringLiteral("isEnded"), isEnded || manifest.hasEndList},
     };
-    return QJsonObject{
+    QJsonObject status{
         {QStringLiteral("streamId"), streamKey},
         {QStringLiteral("local"), local},
         {QStringLiteral("cloudinary"), QJsonObject{{QStringLiteral("configured"), false}}},
@@ -197,6 +173,9 @@ QJsonObject buildStreamStatus(const storage::StreamStore &store, const QString &
         {QStringLiteral("stats"),
          stream ? QJsonValue(pipelineStatsToJson(stream->stats())) : QJsonValue::Null},
     };
+    if (stream && isEnded && !stream->lastError().isEmpty())
+        status.insert(QStringLiteral("endReason"), stream->lastError());
+    return status;
 }
 
 QJsonObject activeStreamEntry(const session::Stream &stream, int httpViewers,

@@ -7,10 +7,6 @@
 #include <QJsonObject>
 #include <QString>
 
-namespace afk::storage
-{
-class StreamStore;
-}
 namespace afk::session
 {
 class Stream;
@@ -33,11 +29,11 @@ QJsonValue isoTime(qint64 msSinceEpoch);
 
 QJsonObject pipelineStatsToJson(const media::PipelineStats &stats);
 
-// The /status answer. stream is null when the registry does not know the key (a stream of an
-// earlier run is then described from its folder alone). Reads the stream's folder: a listing of
-// its top level and the bounded content of stream.m3u8.
-QJsonObject buildStreamStatus(const storage::StreamStore &store, const QString &streamKey,
-                              const session::Stream *stream, int httpViewers);
+// The /status answer, from memory only (a poll never reads or lists files). stream is null when
+// the registry does not know the key (never started, or its record was evicted): then it is
+// described as inactive, without a folder.
+QJsonObject buildStreamStatus(const QString &streamKey, const session::Stream *stream,
+                              int httpViewers);
 
 // One entry of /livestream/active.
 QJsonObject activeStreamEntry(const session::Stream &stream, int httpViewers,

@@ -255,6 +255,8 @@ bool HlsPackager::writeLivePlaylists(QString *error)
             return false;
         }
     }
+    if (onLivePlaylistWritten)
+        onLivePlaylistWritten(text);
     return true;
 }
 

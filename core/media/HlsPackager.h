@@ -53,6 +53,8 @@ public:
     // RFC 6381 string of the video, known after the first keyframe ("avc1.64001f").
     const QString &videoCodecString() const { return m_videoCodecString; }
     std::function<void(const CompletedSegment &)> onSegmentCompleted;
+    // The live media playlist's new text, each time it is written (on the packager's thread).
+    std::function<void(const QByteArray &)> onLivePlaylistWritten;
 
 private:
     static int writeToSegmentFile(void *opaque, uint8_t *data, int size);

@@ -141,6 +141,11 @@ void Pipeline::stop()
         m_worker->requestStop();
 }
 
+QByteArray Pipeline::livePlaylist() const
+{
+    return m_worker ? m_worker->topLivePlaylist() : QByteArray();
+}
+
 PipelineStats Pipeline::stats() const
 {
     return m_worker ? m_worker->stats() : PipelineStats{};

@@ -46,6 +46,8 @@ public:
     const QList<Rendition> &renditions() const { return m_renditions; }
     const SourceInfo &sourceInfo() const;
     PipelineStats stats() const;
+    // stream.m3u8 as last written (empty before the first segment).
+    QByteArray livePlaylist() const;
 
 signals:
     // The source is open and encoding has begun; renditions() and sourceInfo() are known.

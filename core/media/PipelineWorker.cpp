@@ -334,6 +334,11 @@ void PipelineWorker::writeMasterPlaylist()
                                             masterPlaylistText(variants));
 }
 
+QByteArray PipelineWorker::topLivePlaylist() const
+{
+    return m_workers.empty() ? QByteArray() : m_workers.front()->livePlaylist();
+}
+
 PipelineStats PipelineWorker::stats() const
 {
     PipelineStats stats;

@@ -32,6 +32,8 @@ public:
     bool isRunning() const { return m_isRunning; }
     void join();
     PipelineStats stats() const;
+    // The top rendition's live media playlist (stream.m3u8) as last written.
+    QByteArray topLivePlaylist() const;
 
     bool pushVideo(TimedFrame frame) override;
     bool pushAudio(TimedFrame frame) override;

@@ -27,6 +27,11 @@ RenditionWorker::RenditionWorker(Rendition rendition, VideoEncoderSettings setti
         if (onSegmentCompleted)
             onSegmentCompleted(segment, m_packager.videoCodecString());
     };
+    // Kept in memory so that status answers never read the file.
+    m_packager.onLivePlaylistWritten = [this](const QByteArray &text) {
+        std::lock_guard lock(m_mutex);
+        m_livePlaylist = text;
+    };
 }
 
 RenditionWorker::~RenditionWorker()
@@ -65,6 +70,12 @@ void RenditionWorker::join()
 {
     if (m_thread.joinable())
         m_thread.join();
+}
+
+QByteArray RenditionWorker::livePlaylist() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_livePlaylist;
 }
 
 QString RenditionWorker::error() const

@@ -34,6 +34,8 @@ public:
     const Rendition &rendition() const { return m_rendition; }
     QString error() const;
     RenditionStats stats() const;
+    // The newest text of this rendition's live media playlist (empty before the first segment).
+    QByteArray livePlaylist() const;
     int queueDepth() const { return m_queue.size(); }
     int queueCapacity() const { return m_queue.capacity(); }
     // Called on the worker thread after each segment is complete.
@@ -65,9 +67,10 @@ private:
     std::map<qint64, PendingFrame> m_pendingFrames; // frames inside the encoder, by pts
     bool m_isFailed = false;
 
-    mutable std::mutex m_mutex; // guards m_error and m_lastSegmentKbps
+    mutable std::mutex m_mutex; // guards m_error, m_lastSegmentKbps and m_livePlaylist
     QString m_error;
     double m_lastSegmentKbps = 0;
+    QByteArray m_livePlaylist; // guarded by m_mutex
     std::atomic<qint64> m_framesEncoded{0};
     std::atomic<qint64> m_bytesWritten{0};
     std::atomic<qint64> m_segmentsWritten{0};

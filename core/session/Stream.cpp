@@ -68,6 +68,11 @@ media::PipelineStats Stream::stats() const
     return m_pipeline ? m_pipeline->stats() : m_finalStats;
 }
 
+QByteArray Stream::livePlaylist() const
+{
+    return m_pipeline ? m_pipeline->livePlaylist() : m_finalPlaylist;
+}
+
 bool Stream::startMedia(std::unique_ptr<media::MediaSource> source, media::PipelineConfig config,
                         QString *error)
 {
@@ -180,6 +185,7 @@ void Stream::releasePipeline()
     m_finalStats.isRunning = false;
     m_finalStats.inputFps = m_finalStats.outputFps = m_finalStats.encoderSpeed = 0;
     m_finalIngest = ingestCounters();
+    m_finalPlaylist = m_pipeline->livePlaylist();
     m_finalIngest.bytesBuffered = 0;
     m_ingestSource = nullptr;
     // finish() may run inside the pipeline's own finished() signal: delete it once that returns.

@@ -55,6 +55,8 @@ public:
     media::PipelineStats stats() const;
     const QString &lastError() const { return m_lastError; }
     bool hasPipeline() const { return m_pipeline != nullptr; }
+    // stream.m3u8 as last written, from memory (empty before the first segment).
+    QByteArray livePlaylist() const;
 
     int viewerCount() const { return m_viewerCount; }
     void setViewerCount(int viewerCount) { m_viewerCount = viewerCount; }
@@ -96,6 +98,7 @@ private:
     media::ByteStreamSource *m_ingestSource = nullptr; // owned by m_pipeline
     media::PipelineStats m_finalStats;
     IngestCounters m_finalIngest;
+    QByteArray m_finalPlaylist;
     QTimer m_mediaTimeout;
     QString m_stopReason;
     qint64 m_segmentCount = 0;

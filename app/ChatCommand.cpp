@@ -1,6 +1,7 @@
 #include "ChatCommand.h"
 
 #include "KeyPassword.h"
+#include "StudioPaths.h"
 
 #include "Event.h"
 #include "KeyPair.h"
@@ -109,7 +110,7 @@ int sendMessage(const QUrl &url, const QString &text, const QString &identityNam
         printError(QStringLiteral("cannot set up secp256k1: ") + context.errorString());
         return 1;
     }
-    nostr::KeyStore store(context, studioConfigDir());
+    nostr::KeyStore store(context, studio::configDir());
     QString error;
     if (!store.load(&error)) {
         printError(error);

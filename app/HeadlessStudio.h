@@ -1,26 +1,21 @@
-// The studio without a GUI: the stream registry, the embedded server and the command line's
-// source, with status lines on stderr and shutdown on SIGINT/SIGTERM.
+// The studio without a GUI: drives the Studio core from the command line's options, prints the
+// URLs and status lines to stdout/stderr, and turns the end of the run into an exit code.
 #pragma once
 
 #include "CommandLine.h"
-#include "NostrPresence.h"
 
 #include <QObject>
-#include <QPointer>
-#include <QElapsedTimer>
 #include <QTimer>
 #include <memory>
 
+namespace afk::media {
+class MediaSource;
+}
 namespace afk::session {
 class Stream;
-class StreamRegistry;
 }
-namespace afk::server {
-class HttpApi;
-class SocketIoServer;
-}
-namespace afk::nostr {
-class Secp256k1Context;
+namespace afk::studio {
+class Studio;
 }
 
 namespace afk::app {
@@ -41,28 +36,14 @@ signals:
     void exitRequested(int exitCode);
 
 private:
-    bool startNostr(QString *error);
-    void exitWhenRelaysHaveEverything();
+    std::unique_ptr<media::MediaSource> makeSource(QString *error) const;
     void printPlaybackUrls(const session::Stream &stream) const;
     void printStats();
-    void removeExpiredStreams() const;
-    QString baseUrl() const;
 
     StudioOptions m_options;
-    std::unique_ptr<session::StreamRegistry> m_registry;
-    std::unique_ptr<server::HttpApi> m_server;
-    std::unique_ptr<nostr::Secp256k1Context> m_secp256k1; // NIP-98 checks of publishers
-    std::unique_ptr<server::SocketIoServer> m_socketIo;
-    QPointer<session::Stream> m_mainStream; // the --source stream; its key may be run again
-
-    std::unique_ptr<NostrPresence> m_nostr;
-    QTimer m_viewerCountTimer;
-    QElapsedTimer m_shutdownClock;
+    std::unique_ptr<studio::Studio> m_studio;
     QTimer m_statsTimer;
-    QTimer m_retentionTimer;
-    QTimer m_shutdownWatchdog;
     int m_exitCode = 0;
-    bool m_isShuttingDown = false;
 };
 
 } // namespace afk::app

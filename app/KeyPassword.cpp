@@ -1,7 +1,6 @@
 #include "KeyPassword.h"
 
 #include <QFile>
-#include <QStandardPaths>
 #include <QTextStream>
 #include <cstdio>
 #include <termios.h>
@@ -63,11 +62,5 @@ QString readKeyPassword(const QString &passwordFile, bool isNewPassword, QString
     return password;
 }
 
-QString studioConfigDir()
-{
-    // XDG_CONFIG_HOME (default ~/.config) / afk-host-studio
-    return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation)
-           + QStringLiteral("/afk-host-studio");
-}
 
 } // namespace afk::app

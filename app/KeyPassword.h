@@ -1,13 +1,10 @@
-// Where the studio's key password and key store live: shared by `afk-studio keys` and the
+// The key password on a terminal: shared by `afk-studio keys`, `afk-studio chat` and the
 // headless studio that unlocks its key to sign live events.
 #pragma once
 
 #include <QString>
 
 namespace afk::app {
-
-// $XDG_CONFIG_HOME/afk-host-studio (default ~/.config/afk-host-studio).
-QString studioConfigDir();
 
 // The key password from, in order: the first line of passwordFile (if given), the environment
 // variable AFK_KEY_PASSWORD, or a prompt without echo when stdin is a terminal (asked twice when

@@ -1,6 +1,7 @@
 #include "KeysCommand.h"
 
 #include "KeyPassword.h"
+#include "StudioPaths.h"
 
 #include "KeyStore.h"
 #include "Secp256k1Context.h"
@@ -86,7 +87,7 @@ int runKeysCommand(const QStringList &arguments)
         printError(QStringLiteral("cannot set up secp256k1: ") + context.errorString());
         return 1;
     }
-    nostr::KeyStore store(context, studioConfigDir());
+    nostr::KeyStore store(context, studio::configDir());
     QString error;
     if (!store.load(&error)) {
         printError(error);

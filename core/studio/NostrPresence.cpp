@@ -1,6 +1,6 @@
 #include "NostrPresence.h"
 
-#include "KeyPassword.h"
+#include "StudioPaths.h"
 #include "KeyStore.h"
 #include "LiveAnnouncer.h"
 #include "LiveChat.h"
@@ -10,7 +10,7 @@
 
 #include <cstdio>
 
-namespace afk::app {
+namespace afk::studio {
 
 NostrPresence::NostrPresence(const nostr::Secp256k1Context &context, NostrOptions options,
                              QObject *parent)
@@ -27,9 +27,9 @@ NostrPresence::~NostrPresence()
     m_announcers.clear();
 }
 
-bool NostrPresence::start(QString *error)
+bool NostrPresence::start(const KeyPasswordProvider &passwordProvider, QString *error)
 {
-    nostr::KeyStore store(m_context, studioConfigDir());
+    nostr::KeyStore store(m_context, configDir());
     if (!store.load(error))
         return false;
     const std::optional<nostr::Identity> identity =
@@ -41,7 +41,7 @@ bool NostrPresence::start(QString *error)
                            .arg(m_options.identity);
         return false;
     }
-    const QString password = readKeyPassword(m_options.keyPasswordFile, false, error);
+    const QString password = passwordProvider(error);
     if (password.isEmpty())
         return false;
     std::optional<nostr::KeyPair> keyPair = store.unlock(identity->npub, password, error);
@@ -140,4 +140,4 @@ QJsonArray NostrPresence::relayStatus() const
     return relays;
 }
 
-} // namespace afk::app
+} // namespace afk::studio

@@ -6,7 +6,7 @@
 
 #include <QJsonObject>
 
-namespace afk::app {
+namespace afk::studio {
 namespace {
 
 void family(QByteArray &text, const char *name, const char *type, const char *help)
@@ -78,4 +78,4 @@ QByteArray renderStudioMetrics(const server::SocketIoServer &socketIo,
     return text;
 }
 
-} // namespace afk::app
+} // namespace afk::studio

@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QObject>
 #include <QStringList>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -20,12 +21,12 @@ class LiveAnnouncer;
 class Stream;
 }
 
-namespace afk::app {
+namespace afk::studio {
 
 struct NostrOptions {
     QStringList relayUrls;
     QString identity;          // npub or name; empty: the key store's active identity
-    QString keyPasswordFile;   // else AFK_KEY_PASSWORD, else a prompt
+    QString keyPasswordFile;   // else AFK_KEY_PASSWORD, else a prompt (see the face's provider)
     QString title;
     QString summary;
     QString imageUrl;
@@ -46,8 +47,12 @@ public:
                   QObject *parent = nullptr);
     ~NostrPresence() override;
 
+    // The password that unlocks the key store's identity (a prompt, a file, the environment: the
+    // face decides); empty with *error when there is none.
+    using KeyPasswordProvider = std::function<QString(QString *error)>;
+
     // Unlocks the identity and connects to the relays; false with a one-line *error.
-    bool start(QString *error);
+    bool start(const KeyPasswordProvider &passwordProvider, QString *error);
     // Publishes the stream as live once its first segment is servable, and ended when it ends;
     // subscribes to its chat (kind 1311) at once.
     void announce(session::Stream &stream);
@@ -76,4 +81,4 @@ private:
     QHash<QString, nostr::LiveChat *> m_chats;             // children
 };
 
-} // namespace afk::app
+} // namespace afk::studio

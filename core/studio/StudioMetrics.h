@@ -11,7 +11,7 @@ namespace afk::session {
 class StreamRegistry;
 }
 
-namespace afk::app {
+namespace afk::studio {
 
 class NostrPresence;
 
@@ -19,4 +19,4 @@ class NostrPresence;
 QByteArray renderStudioMetrics(const server::SocketIoServer &socketIo,
                                const session::StreamRegistry &registry, const NostrPresence *nostr);
 
-} // namespace afk::app
+} // namespace afk::studio

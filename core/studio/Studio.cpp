@@ -1,0 +1,245 @@
+#include "Studio.h"
+
+#include "HttpApi.h"
+#include "MediaSource.h"
+#include "NostrPresence.h"
+#include "Secp256k1Context.h"
+#include "SocketIoServer.h"
+#include "StreamRegistry.h"
+#include "StudioMetrics.h"
+
+#include <QDateTime>
+#include <QThreadPool>
+
+namespace afk::studio {
+namespace {
+
+// Ending streams flushes their encoders (well under a second) and the relays should confirm the
+// ended events; never hold a shutdown longer than this.
+constexpr int relayFlushBudgetMs = 4000;
+constexpr int shutdownWatchdogMs = 4500;
+
+} // namespace
+
+Studio::Studio(StudioOptions options, QObject *parent)
+    : QObject(parent), m_options(std::move(options))
+{
+}
+
+Studio::~Studio()
+{
+    // Chats and announcers talk to the pool, the Socket.IO server to the registry: tear down in
+    // the reverse order of start().
+    m_nostr.reset();
+    m_socketIo.reset();
+    m_server.reset();
+    m_registry.reset();
+}
+
+QString Studio::baseUrl() const
+{
+    // A wildcard bind is reachable on loopback too; show the address people can paste.
+    QString host = m_options.bindText;
+    if (m_options.bindAddress == QHostAddress::AnyIPv4 || m_options.bindAddress == QHostAddress::Any)
+        host = QStringLiteral("127.0.0.1");
+    else if (m_options.bindAddress == QHostAddress::AnyIPv6)
+        host = QStringLiteral("[::1]");
+    else if (m_options.bindAddress.protocol() == QAbstractSocket::IPv6Protocol)
+        host = u'[' + host + u']';
+    return QStringLiteral("http://%1:%2").arg(host).arg(m_server ? m_server->serverPort() : 0);
+}
+
+QString Studio::streamUrl(const QString &streamKey) const
+{
+    return baseUrl() + QStringLiteral("/livestream/") + streamKey;
+}
+
+int Studio::httpViewerCount(const QString &streamKey) const
+{
+    return m_server ? m_server->httpViewerCount(streamKey) : 0;
+}
+
+bool Studio::start(QString *error)
+{
+    storage::StreamStore store(m_options.dataDir);
+    if (!store.prepare(error))
+        return false;
+    session::EncodingDefaults defaults;
+    defaults.ladder = m_options.ladder;
+    defaults.segmentSeconds = m_options.segmentSeconds;
+    defaults.liveWindowSeconds = m_options.liveWindowSeconds;
+    defaults.x264Preset = m_options.x264Preset;
+    defaults.x264Threads = m_options.x264Threads;
+    session::StreamLimits limits;
+    limits.maxStreams = m_options.maxStreams;
+    limits.mediaTimeoutMs = m_options.mediaTimeoutSeconds * 1000;
+    limits.recordRetentionMs = m_options.recordRetentionSeconds * 1000;
+    m_registry = std::make_unique<session::StreamRegistry>(std::move(store), defaults, limits);
+
+    server::HttpApiOptions serverOptions;
+    serverOptions.corsOrigin = m_options.corsOrigin;
+    serverOptions.maxConnections = m_options.maxConnections;
+    m_server = std::make_unique<server::HttpApi>(*m_registry, serverOptions);
+    m_secp256k1 = std::make_unique<nostr::Secp256k1Context>();
+    if (!m_secp256k1->isValid()) {
+        *error = QStringLiteral("cannot set up secp256k1: ") + m_secp256k1->errorString();
+        return false;
+    }
+    server::SocketIoServerOptions socketIoOptions;
+    socketIoOptions.ingest.isOpenIngest = m_options.isOpenIngest;
+    socketIoOptions.ingest.allowedPubkeys = m_options.allowedPubkeys;
+    socketIoOptions.ingest.maxMessageBytes = m_options.maxMessageBytes;
+    socketIoOptions.ingest.maxPublishers = m_options.maxPublishers;
+    socketIoOptions.ingest.maxViewersPerStream = m_options.maxViewersPerStream;
+    socketIoOptions.idleTimeoutMs = m_options.idleTimeoutSeconds * 1000;
+    socketIoOptions.reconnectGraceMs = m_options.reconnectGraceSeconds * 1000;
+    socketIoOptions.maxClients = m_options.maxSocketClients;
+    socketIoOptions.maxClientsPerAddress = m_options.maxSocketClientsPerAddress;
+    m_socketIo = std::make_unique<server::SocketIoServer>(*m_server, *m_registry, *m_secp256k1,
+                                                          socketIoOptions);
+    // Browser hosts' WebM chunks go into the same ladder as every other source.
+    m_socketIo->setIngestSink(
+        [this](const QString &streamKey, const QByteArray &chunk, QString *sinkError) {
+            return m_registry->ingest(streamKey, chunk, sinkError);
+        });
+    if (!m_server->listen(m_options.bindAddress, m_options.port, error))
+        return false;
+    if (!m_options.nostr.relayUrls.isEmpty() && !startNostr(error))
+        return false;
+    // POST /livestream/:id/start and /stop: the same publishers as Socket.IO, or the studio's key.
+    m_server->setControlAuth(server::IngestAuth(*m_secp256k1, socketIoOptions.ingest),
+                             m_nostr ? m_nostr->publicKeyHex() : QString());
+    m_server->setExtraMetricsProvider(
+        [this] { return renderStudioMetrics(*m_socketIo, *m_registry, m_nostr.get()); });
+
+    connect(m_registry.get(), &session::StreamRegistry::streamEvicted, this,
+            [this](const QString &streamKey) {
+                if (m_nostr)
+                    m_nostr->forget(streamKey);
+            });
+    connect(m_registry.get(), &session::StreamRegistry::allStreamsEnded, this, [this] {
+        if (m_isShuttingDown)
+            stopWhenRelaysHaveEverything();
+    });
+    connect(&m_retentionTimer, &QTimer::timeout, this, &Studio::removeExpiredStreams);
+    m_retentionTimer.start(3600 * 1000);
+    removeExpiredStreams();
+    return true;
+}
+
+bool Studio::startNostr(QString *error)
+{
+    NostrOptions options = m_options.nostr;
+    if (options.publicBaseUrl.isEmpty())
+        options.publicBaseUrl = baseUrl();
+    m_nostr = std::make_unique<NostrPresence>(*m_secp256k1, options);
+    const auto noPassword = [](QString *passwordError) {
+        *passwordError = QStringLiteral("no way to ask for the key password");
+        return QString();
+    };
+    if (!m_nostr->start(m_keyPasswordProvider ? m_keyPasswordProvider : noPassword, error))
+        return false;
+    m_server->setRelayStatusProvider([this] { return m_nostr->relayStatus(); });
+    // Browser hosts' streams are announced only when the host asks (the PWA announces its own).
+    connect(m_socketIo.get(), &server::SocketIoServer::publishStarted, this,
+            [this](const QString &streamKey, const QString &, bool isAnnounceRequested) {
+                if (session::Stream *stream = m_registry->find(streamKey);
+                    stream && isAnnounceRequested)
+                    m_nostr->announce(*stream);
+            });
+    m_server->setChatProvider([this](const QString &streamKey) { return m_nostr->chat(streamKey); });
+    connect(m_nostr.get(), &NostrPresence::streamAnnounced, this, &Studio::streamAnnounced);
+    // Viewer counts for the live events: Socket.IO viewers or HLS clients, whichever is more
+    // (the publisher rate-limits what it sends).
+    connect(&m_viewerCountTimer, &QTimer::timeout, this, [this] {
+        for (session::Stream *stream : m_registry->activeStreams())
+            m_nostr->setViewerCount(stream->key(),
+                                    std::max(stream->viewerCount(), httpViewerCount(stream->key())));
+    });
+    m_viewerCountTimer.start(5000);
+    return true;
+}
+
+session::Stream *Studio::goLive(std::unique_ptr<media::MediaSource> source, QString *error)
+{
+    if (m_liveStream && m_liveStream->isActive()) {
+        *error = QStringLiteral("already live as %1").arg(m_liveStream->key());
+        return nullptr;
+    }
+    session::Stream *stream =
+        m_registry->startStream(m_options.streamKey, {}, {}, std::move(source), error);
+    if (!stream)
+        return nullptr;
+    m_liveStream = stream;
+    connect(stream, &session::Stream::started, this, [this, stream] { emit liveStarted(stream); });
+    connect(stream, &session::Stream::segmentCompleted, this, &Studio::liveSegmentReady);
+    connect(stream, &session::Stream::ended, this, &Studio::liveEnded);
+    if (m_nostr)
+        m_nostr->announce(*stream);
+    return stream;
+}
+
+void Studio::endLive()
+{
+    if (m_liveStream)
+        m_liveStream->stop();
+}
+
+void Studio::removeExpiredStreams()
+{
+    // Deleting folders is disk I/O: keep it off the event loop.
+    const storage::StreamStore store = m_registry->store();
+    const int retainHours = m_options.retainHours;
+    QPointer<Studio> self = this;
+    QThreadPool::globalInstance()->start([self, store, retainHours] {
+        const QStringList removed =
+            store.removeExpired(retainHours, QDateTime::currentMSecsSinceEpoch());
+        if (removed.isEmpty())
+            return;
+        QMetaObject::invokeMethod(self, [self, removed] {
+            if (self)
+                emit self->expiredStreamsRemoved(removed);
+        }, Qt::QueuedConnection);
+    });
+}
+
+void Studio::shutDown(int exitCode)
+{
+    if (m_isShuttingDown)
+        return;
+    m_isShuttingDown = true;
+    m_exitCode = exitCode;
+    m_shutdownClock.start();
+    m_viewerCountTimer.stop();
+    m_shutdownWatchdog.setSingleShot(true);
+    connect(&m_shutdownWatchdog, &QTimer::timeout, this, [this] { finishShutdown(1); });
+    m_shutdownWatchdog.start(shutdownWatchdogMs);
+    if (!m_registry) {
+        finishShutdown(m_exitCode);
+        return;
+    }
+    m_registry->stopAll();
+}
+
+void Studio::stopWhenRelaysHaveEverything()
+{
+    // The ended events must reach the relays before the process goes: wait for their OKs, but
+    // never past the shutdown budget.
+    if (!m_nostr || m_nostr->pendingEventCount() == 0
+        || m_shutdownClock.elapsed() > relayFlushBudgetMs) {
+        finishShutdown(m_exitCode);
+        return;
+    }
+    QTimer::singleShot(50, this, &Studio::stopWhenRelaysHaveEverything);
+}
+
+void Studio::finishShutdown(int exitCode)
+{
+    if (m_hasStopped)
+        return;
+    m_hasStopped = true;
+    m_shutdownWatchdog.stop();
+    emit stopped(exitCode);
+}
+
+} // namespace afk::studio

@@ -1,0 +1,105 @@
+// The studio core that both faces drive (the headless runner and the GUI): the stream registry,
+// the embedded HTTP and Socket.IO server, the Nostr presence, retention and metrics, plus the
+// studio's own stream ("go live" with a source). It prints nothing: faces show its signals.
+#pragma once
+
+#include "Stream.h"
+#include "StudioOptions.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <functional>
+#include <memory>
+
+namespace afk::media {
+class MediaSource;
+}
+namespace afk::session {
+class StreamRegistry;
+}
+namespace afk::server {
+class HttpApi;
+class SocketIoServer;
+}
+namespace afk::nostr {
+class Secp256k1Context;
+}
+
+namespace afk::studio {
+
+class NostrPresence;
+
+class Studio : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Studio(StudioOptions options, QObject *parent = nullptr);
+    ~Studio() override;
+
+    // Unlocks the Nostr key when relays are configured (a terminal prompt, a dialog: the face's).
+    void setKeyPasswordProvider(std::function<QString(QString *error)> provider)
+    {
+        m_keyPasswordProvider = std::move(provider);
+    }
+
+    // Sets up storage, the server (listening), Socket.IO and Nostr; false with a one-line *error
+    // (a set-up error: exit code 2 for the headless face).
+    bool start(QString *error);
+    // Starts the studio's own stream (options().streamKey) from source. liveStarted() follows once
+    // media flows, liveEnded() when it ends. Null with *error when it cannot start.
+    session::Stream *goLive(std::unique_ptr<media::MediaSource> source, QString *error);
+    // Ends the studio's own stream (its segment is finished, its playlists ended).
+    void endLive();
+    session::Stream *liveStream() const { return m_liveStream; }
+    // Ends every stream and waits (briefly) for the relays to confirm the ended events;
+    // stopped(exitCode) follows.
+    void shutDown(int exitCode = 0);
+    bool isShuttingDown() const { return m_isShuttingDown; }
+
+    const StudioOptions &options() const { return m_options; }
+    // http://host:port as people on this machine reach it (a wildcard bind shows as loopback).
+    QString baseUrl() const;
+    // baseUrl()/livestream/<key>
+    QString streamUrl(const QString &streamKey) const;
+    session::StreamRegistry &registry() const { return *m_registry; }
+    server::HttpApi &server() const { return *m_server; }
+    server::SocketIoServer &socketIo() const { return *m_socketIo; }
+    NostrPresence *nostr() const { return m_nostr.get(); } // null without relays
+    int httpViewerCount(const QString &streamKey) const;
+
+signals:
+    void liveStarted(afk::session::Stream *stream);
+    void liveSegmentReady(qint64 segmentCount);
+    // error is empty on a clean end.
+    void liveEnded(const QString &error);
+    void streamAnnounced(const QString &streamKey, const QString &naddr);
+    // Files of streams past --retain-hours were removed (off the event loop).
+    void expiredStreamsRemoved(const QStringList &streamKeys);
+    void stopped(int exitCode);
+
+private:
+    bool startNostr(QString *error);
+    void stopWhenRelaysHaveEverything();
+    void finishShutdown(int exitCode);
+    void removeExpiredStreams();
+
+    StudioOptions m_options;
+    std::function<QString(QString *error)> m_keyPasswordProvider;
+    std::unique_ptr<session::StreamRegistry> m_registry;
+    std::unique_ptr<server::HttpApi> m_server;
+    std::unique_ptr<nostr::Secp256k1Context> m_secp256k1; // NIP-98 checks of publishers
+    std::unique_ptr<server::SocketIoServer> m_socketIo;
+    std::unique_ptr<NostrPresence> m_nostr;
+    QPointer<session::Stream> m_liveStream; // its key may be run again later
+    QTimer m_viewerCountTimer;
+    QTimer m_retentionTimer;
+    QTimer m_shutdownWatchdog;
+    QElapsedTimer m_shutdownClock;
+    int m_exitCode = 0;
+    bool m_isShuttingDown = false;
+    bool m_hasStopped = false;
+};
+
+} // namespace afk::studio

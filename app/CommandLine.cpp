@@ -29,7 +29,12 @@ AFK PWA's routes, at http://<bind>:<port>/livestream/<stream key>/:
   /socket.io/        Socket.IO v4 (WebSocket) for browser hosts and viewers: start-stream,
                      stream-data, join-stream, leave-stream, end-stream (NIP-98 publisher auth)
 
+Without --headless (and with a display) the desktop studio opens: pick a source, Go Live, share
+the links.
+
 Examples:
+  afk-studio                                   (the desktop studio)
+  afk-studio --go-live --source test-pattern   (the desktop studio, live at once)
   afk-studio --headless --source test-pattern
   afk-studio --headless --source file:talk.mp4 --no-realtime --ladder 480p,360p
   afk-studio --headless --bind 0.0.0.0 --port 8080   (serve other machines; open the port)
@@ -84,6 +89,9 @@ ParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption headless(QStringLiteral("headless"),
         QStringLiteral("Run without a GUI until SIGINT/SIGTERM (then finish the current segment, "
                        "end every playlist with #EXT-X-ENDLIST and exit 0)."));
+    const QCommandLineOption goLive(QStringLiteral("go-live"),
+        QStringLiteral("With the GUI: start streaming the chosen source at launch (headless runs "
+                       "always stream their --source)."));
     const QCommandLineOption source(QStringLiteral("source"),
         QStringLiteral("What to stream: test-pattern (moving bars, clock, frame counter and a "
                        "tone, made in-process), file:PATH (anything FFmpeg reads, paced like a "
@@ -218,7 +226,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
         QStringLiteral("HTTP and WebSocket connections open at once (1-1000000); one more is "
                        "answered 503 and closed. Default 4096."),
         QStringLiteral("N"), QStringLiteral("4096"));
-    parser.addOptions({helpOption, versionOption, headless, source, noRealtime, port, bind,
+    parser.addOptions({helpOption, versionOption, headless, goLive, source, noRealtime, port, bind,
                        dataDir, streamKey, ladder, segmentSeconds, liveWindow, corsOrigin, retainHours, preset,
                        x264Threads, statsInterval, openIngest, allowPubkey, maxMessageBytes,
                        maxPublishers, maxViewers, maxConnections, relay, identity,
@@ -249,6 +257,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
     StudioOptions &options = result.options;
     QString &error = result.error;
     options.isHeadless = parser.isSet(headless);
+    options.isGoLiveAtLaunch = parser.isSet(goLive);
     if (!parseSource(parser.value(source), &options, &error))
         return result;
     options.isRealtime = !parser.isSet(noRealtime);

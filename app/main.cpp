@@ -1,34 +1,81 @@
-// afk-studio: the AFK Host Studio executable (headless now; the GUI comes with AFK_BUILD_UI).
+// afk-studio: the AFK Host Studio executable: the desktop studio (built with AFK_BUILD_UI), the
+// headless runner (--headless), and the keys / chat commands.
 #include "ChatCommand.h"
 #include "CommandLine.h"
 #include "HeadlessStudio.h"
 #include "KeysCommand.h"
 #include "SignalWatcher.h"
 
+#ifdef AFK_HAS_GUI
+#include "GuiStudio.h"
+#include <QApplication>
+#endif
+
 #include <QCoreApplication>
 #include <cstdio>
+#include <memory>
 
 extern "C" {
 #include <libavutil/log.h>
 }
 
+namespace {
+
+QStringList argumentsOf(int argc, char **argv)
+{
+    QStringList arguments;
+    for (int index = 0; index < argc; ++index)
+        arguments << QString::fromLocal8Bit(argv[index]);
+    return arguments;
+}
+
+// The GUI needs a display before QApplication exists (without one Qt aborts the process).
+bool hasDisplay()
+{
+    return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY")
+           || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
+}
+
+} // namespace
+
 int main(int argc, char **argv)
 {
+    // libav's own chatter (x264 statistics, muxer notes) is not for operators; errors stay.
+    av_log_set_level(AV_LOG_ERROR);
+    const QStringList arguments = argumentsOf(argc, argv);
+    const afk::app::ParseResult parsed = afk::app::isKeysCommand(arguments) || afk::app::isChatCommand(arguments)
+                                             ? afk::app::ParseResult{}
+                                             : afk::app::parseCommandLine(arguments);
+    const bool isGui = parsed.action == afk::app::ParseResult::Action::Run && !parsed.options.isHeadless;
+
+#ifdef AFK_HAS_GUI
+    if (isGui) {
+        if (!hasDisplay()) {
+            std::fprintf(stderr, "afk-studio: no display (DISPLAY and WAYLAND_DISPLAY are unset): "
+                                 "run the studio on a desktop, or use --headless\n");
+            return 2;
+        }
+        QApplication application(argc, argv);
+        QApplication::setApplicationName(QStringLiteral("afk-studio"));
+        QApplication::setApplicationDisplayName(QStringLiteral("AFK Host Studio"));
+        QApplication::setApplicationVersion(QStringLiteral(AFK_VERSION));
+        QApplication::setDesktopFileName(QStringLiteral("afk-host-studio"));
+        return afk::app::runGuiStudio(application, parsed.options);
+    }
+#endif
+
     QCoreApplication application(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("afk-studio"));
     QCoreApplication::setApplicationVersion(QStringLiteral(AFK_VERSION));
-    // libav's own chatter (x264 statistics, muxer notes) is not for operators; errors stay.
-    av_log_set_level(AV_LOG_ERROR);
+    if (afk::app::isKeysCommand(arguments))
+        return afk::app::runKeysCommand(arguments.mid(2));
+    if (afk::app::isChatCommand(arguments))
+        return afk::app::runChatCommand(arguments.mid(2));
 
-    if (afk::app::isKeysCommand(application.arguments()))
-        return afk::app::runKeysCommand(application.arguments().mid(2));
-    if (afk::app::isChatCommand(application.arguments()))
-        return afk::app::runChatCommand(application.arguments().mid(2));
-
-    const afk::app::ParseResult parsed = afk::app::parseCommandLine(application.arguments());
     switch (parsed.action) {
     case afk::app::ParseResult::Action::ShowHelp:
-        std::fputs(qPrintable(parsed.helpText), stdout);
+        // Parsed again now that the application exists: the usage line names the program.
+        std::fputs(qPrintable(afk::app::parseCommandLine(arguments).helpText), stdout);
         return 0;
     case afk::app::ParseResult::Action::ShowVersion:
         std::printf("afk-studio %s\n", AFK_VERSION);
@@ -39,7 +86,7 @@ int main(int argc, char **argv)
     case afk::app::ParseResult::Action::Run:
         break;
     }
-    if (!parsed.options.isHeadless) {
+    if (isGui) {
         std::fprintf(stderr, "afk-studio: this build has no GUI; run with --headless (see --help)\n");
         return 2;
     }

@@ -37,6 +37,8 @@ public:
 
     const storage::StreamStore &store() const { return m_store; }
     const EncodingDefaults &defaults() const { return m_defaults; }
+    // Settings of the streams created from now on.
+    void setDefaults(const EncodingDefaults &defaults) { m_defaults = defaults; }
     const StreamLimits &limits() const { return m_limits; }
 
     // The stream of a key: active, or the record of an ended one; nullptr when unknown.

@@ -160,14 +160,23 @@ bool Studio::startNostr(QString *error)
     return true;
 }
 
-session::Stream *Studio::goLive(std::unique_ptr<media::MediaSource> source, QString *error)
+void Studio::setLadder(const QList<media::Rendition> &ladder)
+{
+    m_options.ladder = ladder;
+    session::EncodingDefaults defaults = m_registry->defaults();
+    defaults.ladder = ladder;
+    m_registry->setDefaults(defaults);
+}
+
+session::Stream *Studio::goLive(std::unique_ptr<media::MediaSource> source, const QString &title,
+                                QString *error)
 {
     if (m_liveStream && m_liveStream->isActive()) {
         *error = QStringLiteral("already live as %1").arg(m_liveStream->key());
         return nullptr;
     }
     session::Stream *stream =
-        m_registry->startStream(m_options.streamKey, {}, {}, std::move(source), error);
+        m_registry->startStream(m_options.streamKey, {}, title, std::move(source), error);
     if (!stream)
         return nullptr;
     m_liveStream = stream;

@@ -49,7 +49,10 @@ public:
     bool start(QString *error);
     // Starts the studio's own stream (options().streamKey) from source. liveStarted() follows once
     // media flows, liveEnded() when it ends. Null with *error when it cannot start.
-    session::Stream *goLive(std::unique_ptr<media::MediaSource> source, QString *error);
+    session::Stream *goLive(std::unique_ptr<media::MediaSource> source, const QString &title,
+                            QString *error);
+    // The ladder of the streams started from now on (a running one keeps its own).
+    void setLadder(const QList<media::Rendition> &ladder);
     // Ends the studio's own stream (its segment is finished, its playlists ended).
     void endLive();
     session::Stream *liveStream() const { return m_liveStream; }
@@ -57,6 +60,7 @@ public:
     // stopped(exitCode) follows.
     void shutDown(int exitCode = 0);
     bool isShuttingDown() const { return m_isShuttingDown; }
+    bool isStopped() const { return m_hasStopped; }
 
     const StudioOptions &options() const { return m_options; }
     // http://host:port as people on this machine reach it (a wildcard bind shows as loopback).

@@ -12,6 +12,7 @@ namespace afk::studio {
 
 struct StudioOptions {
     bool isHeadless = false;
+    bool isGoLiveAtLaunch = false; // --go-live: the GUI starts streaming at once
     enum class SourceKind { Invalid = 0, TestPattern, File, None };
     SourceKind sourceKind = SourceKind::TestPattern;
     QString sourceFile;

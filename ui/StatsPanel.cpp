@@ -1,0 +1,98 @@
+#include "StatsPanel.h"
+
+#include "NostrPresence.h"
+#include "Stream.h"
+#include "Studio.h"
+
+#include <QFormLayout>
+#include <QHeaderView>
+#include <QJsonObject>
+#include <QLabel>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace afk::ui {
+
+StatsPanel::StatsPanel(QWidget *parent) : QWidget(parent)
+{
+    auto *layout = new QVBoxLayout(this);
+    auto *form = new QFormLayout;
+    m_state = new QLabel(tr("not live"), this);
+    m_state->setObjectName(QStringLiteral("streamState"));
+    m_encoder = new QLabel(QStringLiteral("–"), this);
+    m_encoder->setObjectName(QStringLiteral("encoderStats"));
+    m_viewers = new QLabel(QStringLiteral("–"), this);
+    m_viewers->setObjectName(QStringLiteral("viewerStats"));
+    m_relays = new QLabel(tr("none configured"), this);
+    m_relays->setObjectName(QStringLiteral("relayStats"));
+    m_relays->setWordWrap(true);
+    form->addRow(tr("Stream"), m_state);
+    form->addRow(tr("Encoder"), m_encoder);
+    form->addRow(tr("Viewers"), m_viewers);
+    form->addRow(tr("Relays"), m_relays);
+    layout->addLayout(form);
+    m_renditions = new QTableWidget(0, 4, this);
+    m_renditions->setObjectName(QStringLiteral("renditionTable"));
+    m_renditions->setHorizontalHeaderLabels({tr("Rendition"), tr("Size"), tr("kbps"), tr("Segments")});
+    m_renditions->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_renditions->verticalHeader()->hide();
+    m_renditions->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    layout->addWidget(m_renditions);
+}
+
+void StatsPanel::refresh(const studio::Studio &studio)
+{
+    const session::Stream *stream = studio.liveStream();
+    if (!stream) {
+        m_state->setText(tr("not live"));
+        m_encoder->setText(QStringLiteral("–"));
+        m_viewers->setText(QStringLiteral("–"));
+        m_renditions->setRowCount(0);
+        m_summary = tr("not live");
+    } else {
+        const media::PipelineStats stats = stream->stats();
+        const QString reason = stream->lastError().isEmpty() ? QString()
+                                                             : QStringLiteral(" (%1)").arg(stream->lastError());
+        m_state->setText(stream->stateName() + reason);
+        m_encoder->setText(tr("in %1 fps · out %2 fps · speed %3× · dropped %4 · repeated %5 · "
+                              "queue %6/%7")
+                               .arg(stats.inputFps, 0, 'f', 1)
+                               .arg(stats.outputFps, 0, 'f', 1)
+                               .arg(stats.encoderSpeed, 0, 'f', 2)
+                               .arg(stats.videoFramesDropped)
+                               .arg(stats.videoFramesDuplicated)
+                               .arg(stats.inputQueueDepth)
+                               .arg(stats.inputQueueCapacity));
+        const int httpViewers = studio.httpViewerCount(stream->key());
+        m_viewers->setText(tr("%1 Socket.IO · %2 HLS clients").arg(stream->viewerCount()).arg(httpViewers));
+        m_renditions->setRowCount(int(stats.renditions.size()));
+        double totalKbps = 0;
+        for (int row = 0; row < stats.renditions.size(); ++row) {
+            const media::RenditionStats &rendition = stats.renditions[row];
+            totalKbps += rendition.lastSegmentKbps;
+            const QStringList cells{rendition.name,
+                                    QStringLiteral("%1×%2").arg(rendition.width).arg(rendition.height),
+                                    QString::number(qRound(rendition.lastSegmentKbps)),
+                                    QString::number(rendition.segmentsWritten)};
+            for (int column = 0; column < cells.size(); ++column)
+                m_renditions->setItem(row, column, new QTableWidgetItem(cells[column]));
+        }
+        m_summary = tr("%1 · %2 fps · %3 kbps · %4 viewers · %5 dropped")
+                        .arg(stream->stateName())
+                        .arg(stats.outputFps, 0, 'f', 1)
+                        .arg(qRound(totalKbps))
+                        .arg(std::max(stream->viewerCount(), httpViewers))
+                        .arg(stats.videoFramesDropped);
+    }
+    if (const studio::NostrPresence *nostr = studio.nostr()) {
+        QStringList relays;
+        for (const QJsonValue &value : nostr->relayStatus()) {
+            const QJsonObject relay = value.toObject();
+            relays << QStringLiteral("%1: %2").arg(relay.value(QStringLiteral("url")).toString(),
+                                                   relay.value(QStringLiteral("state")).toString());
+        }
+        m_relays->setText(relays.join(u'\n'));
+    }
+}
+
+} // namespace afk::ui

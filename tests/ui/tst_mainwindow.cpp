@@ -11,6 +11,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QPushButton>
+#include <QTableWidget>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -98,6 +99,12 @@ void TestMainWindow::goLiveAndEndByClicks()
     // The stats panel shows it live once it refreshed (every second).
     QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>(window, "streamState")->text() == u"live", 5000);
     QTRY_VERIFY_WITH_TIMEOUT(!child<QLabel>(window, "encoderStats")->text().startsWith(u'–'), 5000);
+    // Per rendition: its size, and its segments and bitrate once the first segment is done.
+    auto *renditions = child<QTableWidget>(window, "renditionTable");
+    QCOMPARE(renditions->rowCount(), 2);
+    QCOMPARE(renditions->item(0, 1)->text(), QStringLiteral("640×360"));
+    QTRY_VERIFY_WITH_TIMEOUT(renditions->item(0, 3)->text().toInt() >= 1, 10000);
+    QVERIFY(renditions->item(0, 2)->text().toInt() > 0);
     if (const QString screenshot = qEnvironmentVariable("AFK_SCREENSHOT"); !screenshot.isEmpty())
         QVERIFY(window.grab().save(screenshot));
 

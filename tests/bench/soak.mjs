@@ -75,6 +75,22 @@ const viewer = async (index) => {
 };
 const viewers = Array.from({ length: VIEWERS }, (_, i) => viewer(i));
 
+// How long the event loop takes to answer /health while all this goes on.
+const healthMs = [];
+const healthProbe = setInterval(async () => {
+  const t = Date.now();
+  try {
+    await httpGet(`${studio.origin}/health`, { timeoutMs: 30000 });
+    healthMs.push(Date.now() - t);
+  } catch {
+    healthMs.push(30000);
+  }
+}, 5000);
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+};
+
 // Short streams spread over the run.
 const shortWebm = await makeWebm(`${tmp.dir}/short.webm`, { seconds: 4, size: '640x360' });
 const shortBytes = fs.readFileSync(shortWebm);
@@ -92,8 +108,9 @@ for (let index = 0; index < SHORT_STREAMS; index++) {
     await sleep(Math.min(1000, due - Date.now()));
   }
   const key = `soak-short-${index}-${randomKey().slice(0, 6)}`;
-  const c = await connectClient(studio.origin, { query: { streamKey: key } }).connected();
+  const c = connectClient(studio.origin, { query: { streamKey: key } });
   try {
+    await c.connected();
     c.socket.emit('start-stream', { userId: `short-${index}`, streamKey: key });
     await c.next('stream-started');
     const size = Math.ceil(shortBytes.length / 4);
@@ -116,6 +133,7 @@ record('end (before stopping the long stream)');
 
 running = false;
 clearInterval(feeder);
+clearInterval(healthProbe);
 encoder.kill('SIGTERM');
 host.socket.emit('end-stream', { streamKey: longKey });
 await host.next('stream-ended', { timeoutMs: 60000 }).catch(() => {});
@@ -129,7 +147,8 @@ tmp.cleanup();
 
 console.log(`\nsoak: ${SECONDS} s, 1 long browser stream (${segments} segments in its live playlist), ` +
   `${shortDone}/${SHORT_STREAMS} short streams ok (${shortFailed} failed), ${VIEWERS} polling viewers ` +
-  `(${polls} polls, ${pollErrors} errors), exit code ${stopped.code}`);
+  `(${polls} polls, ${pollErrors} errors), /health answered in p50 ${percentile(healthMs, 50)} ms, ` +
+  `p99 ${percentile(healthMs, 99)} ms, exit code ${stopped.code}`);
 console.log('| when | RSS (MiB) | peak RSS (MiB) | open fds |\n|---|---|---|---|');
 for (const s of samples) console.log(`| ${s.label} | ${s.rssMiB.toFixed(0)} | ${s.peakMiB.toFixed(0)} | ${s.fds} |`);
 process.exit(stopped.code === 0 && shortFailed === 0 ? 0 : 1);

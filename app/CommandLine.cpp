@@ -1,5 +1,6 @@
 #include "CommandLine.h"
 
+#include "ScreenSource.h"
 #include "StreamPaths.h"
 
 #include <QCommandLineParser>
@@ -49,11 +50,22 @@ bool parseSource(const QString &text, StudioOptions *options, QString *error)
         options->sourceKind = StudioOptions::SourceKind::TestPattern;
     } else if (text == u"none") {
         options->sourceKind = StudioOptions::SourceKind::None;
+    } else if (text == u"screen" || text.startsWith(u"screen:")) {
+        options->sourceKind = StudioOptions::SourceKind::Screen;
+        options->screenSpec = text.mid(7);
+        media::ScreenRegion region;
+        QString regionError;
+        if (!media::ScreenRegion::parse(options->screenSpec, &region, &regionError)) {
+            *error = QStringLiteral("--source screen: %1").arg(regionError);
+            return false;
+        }
     } else if (text.startsWith(u"file:") && text.size() > 5) {
         options->sourceKind = StudioOptions::SourceKind::File;
         options->sourceFile = text.mid(5);
     } else {
-        *error = QStringLiteral("--source: '%1' is not test-pattern, file:PATH or none").arg(text);
+        *error = QStringLiteral("--source: '%1' is not test-pattern, screen[:DISPLAY[+X,Y,WxH]], "
+                                "file:PATH or none")
+                     .arg(text);
         return false;
     }
     return true;
@@ -94,8 +106,10 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "always stream their --source)."));
     const QCommandLineOption source(QStringLiteral("source"),
         QStringLiteral("What to stream: test-pattern (moving bars, clock, frame counter and a "
-                       "tone, made in-process), file:PATH (anything FFmpeg reads, paced like a "
-                       "live source), or none (serve only; wait for ingest). Default test-pattern."),
+                       "tone, made in-process), screen[:DISPLAY[+X,Y,WxH]] (the X11 screen or a "
+                       "region of it, 30 fps; e.g. screen::0+0,0,1280x720), file:PATH (anything "
+                       "FFmpeg reads, paced like a live source), or none (serve only; wait for "
+                       "ingest). Default test-pattern."),
         QStringLiteral("SOURCE"), QStringLiteral("test-pattern"));
     const QCommandLineOption noRealtime(QStringLiteral("no-realtime"),
         QStringLiteral("With file:, encode as fast as possible, end every playlist and exit 0 "

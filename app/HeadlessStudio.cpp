@@ -4,6 +4,7 @@
 #include "HttpApi.h"
 #include "KeyPassword.h"
 #include "NostrPresence.h"
+#include "ScreenSource.h"
 #include "StreamRegistry.h"
 #include "Studio.h"
 #include "TestPatternSource.h"
@@ -40,6 +41,12 @@ std::unique_ptr<media::MediaSource> HeadlessStudio::makeSource(QString *error) c
             return nullptr;
         }
         return std::make_unique<media::FileSource>(m_options.sourceFile, m_options.isRealtime);
+    case StudioOptions::SourceKind::Screen: {
+        media::ScreenRegion region;
+        if (!media::ScreenRegion::parse(m_options.screenSpec, &region, error))
+            return nullptr;
+        return std::make_unique<media::ScreenSource>(region);
+    }
     case StudioOptions::SourceKind::None:
     case StudioOptions::SourceKind::Invalid:
         break;

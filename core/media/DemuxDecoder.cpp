@@ -4,6 +4,25 @@ namespace afk::media {
 
 bool DemuxDecoder::open(const QString &name, AVIOContext *io, QString *error)
 {
+    return openInput(name, io, nullptr, {}, error);
+}
+
+bool DemuxDecoder::openDevice(const char *formatName, const QString &url,
+                              const QList<std::pair<QByteArray, QByteArray>> &options,
+                              QString *error)
+{
+    const AVInputFormat *format = av_find_input_format(formatName);
+    if (!format) {
+        *error = QStringLiteral("this FFmpeg has no %1 input").arg(QString::fromLatin1(formatName));
+        return false;
+    }
+    return openInput(url, nullptr, format, options, error);
+}
+
+bool DemuxDecoder::openInput(const QString &name, AVIOContext *io, const AVInputFormat *format,
+                             const QList<std::pair<QByteArray, QByteArray>> &options,
+                             QString *error)
+{
     m_name = name;
     AVFormatContext *rawInput = avformat_alloc_context();
     if (!rawInput) {
@@ -14,9 +33,19 @@ bool DemuxDecoder::open(const QString &name, AVIOContext *io, QString *error)
         rawInput->pb = io;
         rawInput->flags |= AVFMT_FLAG_CUSTOM_IO;
     }
+    AVDictionary *rawOptions = nullptr;
+    for (const auto &[key, value] : options) {
+        if (av_dict_set(&rawOptions, key.constData(), value.constData(), 0) < 0) {
+            av_dict_free(&rawOptions);
+            avformat_free_context(rawInput);
+            *error = QStringLiteral("out of memory");
+            return false;
+        }
+    }
     // avformat_open_input frees the context itself on failure.
-    int result = avformat_open_input(&rawInput, io ? nullptr : name.toUtf8().constData(), nullptr,
-                                     nullptr);
+    int result = avformat_open_input(&rawInput, io ? nullptr : name.toUtf8().constData(), format,
+                                     &rawOptions);
+    av_dict_free(&rawOptions); // what the input did not take
     if (result < 0) {
         *error = QStringLiteral("cannot open %1: %2").arg(name, avErrorText(result));
         return false;

@@ -4,6 +4,9 @@
 
 #include "LibavPtr.h"
 
+#include <QByteArray>
+#include <QList>
+
 #include <atomic>
 #include <functional>
 
@@ -25,12 +28,17 @@ public:
 
     // io: null to open `name` as a URL/path; else the caller's AVIOContext (it keeps owning it).
     bool open(const QString &name, AVIOContext *io, QString *error);
+    // A capture device of libavdevice (e.g. "x11grab" on url ":0.0") with its options.
+    bool openDevice(const char *formatName, const QString &url,
+                    const QList<std::pair<QByteArray, QByteArray>> &options, QString *error);
     const StreamFacts &facts() const { return m_facts; }
     // Reads to the end of input (draining the decoders), until stopRequested, or until handler
     // returns false (Stopped).
     RunResult run(const std::atomic<bool> &stopRequested, const FrameHandler &handler, QString *error);
 
 private:
+    bool openInput(const QString &name, AVIOContext *io, const AVInputFormat *format,
+                   const QList<std::pair<QByteArray, QByteArray>> &options, QString *error);
     bool openDecoder(int streamIndex, CodecContextPtr *decoder, QString *error);
     // False when the handler refused a frame; a damaged packet is skipped.
     bool decode(AVCodecContext &decoder, const AVPacket *packet, bool isVideo,

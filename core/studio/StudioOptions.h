@@ -13,9 +13,10 @@ namespace afk::studio {
 struct StudioOptions {
     bool isHeadless = false;
     bool isGoLiveAtLaunch = false; // --go-live: the GUI starts streaming at once
-    enum class SourceKind { Invalid = 0, TestPattern, File, None };
+    enum class SourceKind { Invalid = 0, TestPattern, File, Screen, None };
     SourceKind sourceKind = SourceKind::TestPattern;
     QString sourceFile;
+    QString screenSpec; // after "screen:": [:DISPLAY][+X,Y,WxH] (see media::ScreenRegion)
     bool isRealtime = true;
     quint16 port = 5050;
     QHostAddress bindAddress = QHostAddress::LocalHost;

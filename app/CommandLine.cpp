@@ -131,6 +131,13 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "for the others, as every rendition already runs on its own thread. "
                        "Default 0."),
         QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption scaler(QStringLiteral("scaler"),
+        QStringLiteral("Filter that scales the source to each rung: %1. Default %2 (the quality "
+                       "of the ffmpeg program's ladder; lanczos is sharper and costs twice the "
+                       "scaling CPU; bilinear and area are cheaper and blurrier).")
+            .arg(media::scaleFilterNames().join(u'|'),
+                 media::scaleFilterName(media::defaultScaleFilter)),
+        QStringLiteral("FILTER"), media::scaleFilterName(media::defaultScaleFilter));
     const QCommandLineOption relay(QStringLiteral("relay"),
         QStringLiteral("Nostr relay (ws:// or wss://) to announce streams on as NIP-53 live events "
                        "(kind 30311), signed with the active key of `afk-studio keys`. Repeatable."),
@@ -178,7 +185,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
         QStringLiteral("N"), QStringLiteral("1000"));
     parser.addOptions({helpOption, versionOption, headless, source, noRealtime, port, bind,
                        dataDir, streamKey, ladder, segmentSeconds, corsOrigin, retainHours, preset,
-                       x264Threads, statsInterval, openIngest, allowPubkey, maxMessageBytes,
+                       x264Threads, scaler, statsInterval, openIngest, allowPubkey, maxMessageBytes,
                        maxPublishers, maxViewers, relay, identity, keyPasswordFile, title, summary,
                        image, tag, publicUrl});
 
@@ -263,6 +270,11 @@ ParseResult parseCommandLine(const QStringList &arguments)
     if (!parseInteger(QStringLiteral("x264-threads"), parser.value(x264Threads), 0, 16,
                       &options.x264Threads, &error))
         return result;
+    if (!media::parseScaleFilter(parser.value(scaler), &options.scaleFilter)) {
+        error = QStringLiteral("--scaler: '%1' is not one of %2")
+                    .arg(parser.value(scaler).left(80), media::scaleFilterNames().join(u' '));
+        return result;
+    }
     if (!parseInteger(QStringLiteral("stats-interval"), parser.value(statsInterval), 0, 3600,
                       &options.statsIntervalSeconds, &error))
         return result;

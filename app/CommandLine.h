@@ -4,6 +4,7 @@
 
 #include "Ladder.h"
 #include "NostrPresence.h"
+#include "ScaleFilter.h"
 
 #include <QHostAddress>
 #include <QStringList>
@@ -35,6 +36,7 @@ struct StudioOptions {
     qint64 maxMessageBytes = 1048576;
     int maxPublishers = 16;
     int maxViewersPerStream = 1000;
+    media::ScaleFilter scaleFilter = media::defaultScaleFilter;
 };
 
 struct ParseResult {

@@ -60,6 +60,7 @@ bool HeadlessStudio::start(QString *error)
     defaults.segmentSeconds = m_options.segmentSeconds;
     defaults.x264Preset = m_options.x264Preset;
     defaults.x264Threads = m_options.x264Threads;
+    defaults.scaleFilter = m_options.scaleFilter;
     m_registry = std::make_unique<session::StreamRegistry>(std::move(store), defaults);
 
     server::HttpApiOptions serverOptions;

@@ -89,6 +89,7 @@ media::PipelineConfig StreamRegistry::pipelineConfig() const
     config.x264Preset = m_defaults.x264Preset;
     config.audioBitrateKbps = m_defaults.audioBitrateKbps;
     config.x264Threads = m_defaults.x264Threads;
+    config.scaleFilter = m_defaults.scaleFilter;
     return config;
 }
 

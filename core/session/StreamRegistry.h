@@ -15,6 +15,7 @@ struct EncodingDefaults {
     QString x264Preset = QStringLiteral("veryfast");
     int audioBitrateKbps = 128;
     int x264Threads = 0;
+    media::ScaleFilter scaleFilter = media::defaultScaleFilter;
 };
 
 class StreamRegistry : public QObject

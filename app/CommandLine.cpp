@@ -132,9 +132,9 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "Default 0."),
         QStringLiteral("N"), QStringLiteral("0"));
     const QCommandLineOption scaler(QStringLiteral("scaler"),
-        QStringLiteral("Filter that scales the source to each rung: %1. Default %2 (the quality "
-                       "of the ffmpeg program's ladder; lanczos is sharper and costs twice the "
-                       "scaling CPU; bilinear and area are cheaper and blurrier).")
+        QStringLiteral("Filter that scales the source to each rung: %1. Default %2 (sharpest; "
+                       "bicubic is the ffmpeg program's, with half the scaling CPU; bilinear and "
+                       "area are cheaper still and blurrier).")
             .arg(media::scaleFilterNames().join(u'|'),
                  media::scaleFilterName(media::defaultScaleFilter)),
         QStringLiteral("FILTER"), media::scaleFilterName(media::defaultScaleFilter));

@@ -6,20 +6,23 @@
 
 namespace afk::media {
 
-// Chosen by measurement (tests/bench/ladder-bench.sh; 720p source, 30 frames of testsrc2 with
-// noise, scaled by swscale, single thread, PSNR of all planes against swscale lanczos):
-//   filter, from         480p dB  360p dB  CPU ms/frame for both rungs
-//   bilinear cascade      44.1     39.6     1.13   (what the ladder did before)
-//   bilinear direct       44.1     42.7     0.96
-//   area     direct       45.4     44.6     0.93
-//   bicubic  cascade      53.7     48.7     1.18
-//   bicubic  direct       53.7     53.9     1.33   (what the ffmpeg program does)
-//   lanczos  direct        ref      ref     2.82
-// Each rung is scaled straight from the source: a cascade step compounds the blur of the step
-// above it and is not cheaper for bicubic. Bicubic direct is the default; see README's benchmark.
+// Chosen by measurement. swscale alone, 720p source (30 frames of testsrc2 with noise), one
+// thread; PSNR of Y, U and V against swscale's lanczos and, as a reference that is none of the
+// candidates, its windowed sinc (the ideal low-pass); CPU for both rungs:
+//   filter, made from      vs lanczos 480p/360p   vs sinc 480p/360p   ms/frame
+//   bilinear, rung above       44.1 / 39.6           40.6 / 38.0         1.13  (the old ladder)
+//   area, source               45.4 / 44.6           41.4 / 42.4         0.93
+//   bicubic, rung above        53.7 / 48.7           43.9 / 43.9         1.18
+//   bicubic, source            53.7 / 53.9           43.9 / 45.4         1.33  (ffmpeg program)
+//   lanczos, rung above         ref / 55.6           45.5 / 47.0         1.87
+//   lanczos, source             ref / ref            45.5 / 47.5         2.82
+// After x264 (tests/bench/ladder-bench.sh, README) lanczos from the source is 0.05 dB above the
+// ffmpeg program at 480p and 360p and bicubic equal to it; the extra 1.5 ms a frame is under 1 %
+// of the ladder's CPU (0.95x the ffmpeg program's). So every rung is scaled from the source (a
+// cascade adds each step's error to save under 1 ms), with lanczos by default.
 enum class ScaleFilter { Bicubic, Lanczos, Bilinear, Area };
 
-constexpr ScaleFilter defaultScaleFilter = ScaleFilter::Bicubic;
+constexpr ScaleFilter defaultScaleFilter = ScaleFilter::Lanczos;
 
 // "bicubic", "lanczos", "bilinear", "area".
 QString scaleFilterName(ScaleFilter filter);

@@ -96,7 +96,10 @@ public:
     ~ChannelLayout() { av_channel_layout_uninit(&m_layout); }
 
     // Negative AVERROR when out of memory (the layout is then empty).
-    int copyFrom(const AVChannelLayout &source) { return av_channel_layout_copy(&m_layout, &source); }
+    int copyFrom(const AVChannelLayout &source)
+    {
+        return av_channel_layout_copy(&m_layout, &source);
+    }
     void setDefault(int channels)
     {
         av_channel_layout_uninit(&m_layout);

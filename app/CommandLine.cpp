@@ -158,6 +158,13 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "for the others, as every rendition already runs on its own thread. "
                        "Default 0."),
         QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption scaler(QStringLiteral("scaler"),
+        QStringLiteral("Filter that scales the source to each rung: %1. Default %2 (sharpest; "
+                       "bicubic is the ffmpeg program's, with half the scaling CPU; bilinear and "
+                       "area are cheaper still and blurrier).")
+            .arg(media::scaleFilterNames().join(u'|'),
+                 media::scaleFilterName(media::defaultScaleFilter)),
+        QStringLiteral("FILTER"), media::scaleFilterName(media::defaultScaleFilter));
     const QCommandLineOption relay(QStringLiteral("relay"),
         QStringLiteral("Nostr relay (ws:// or wss://) to announce streams on as NIP-53 live events "
                        "(kind 30311), signed with the active key of `afk-studio keys`. Repeatable."),
@@ -242,7 +249,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
         QStringLiteral("N"), QStringLiteral("4096"));
     parser.addOptions({helpOption, versionOption, headless, goLive, source, noRealtime, port, bind,
                        dataDir, streamKey, ladder, segmentSeconds, liveWindow, corsOrigin, retainHours, preset,
-                       x264Threads, statsInterval, openIngest, allowPubkey, maxMessageBytes,
+                       x264Threads, scaler, statsInterval, openIngest, allowPubkey, maxMessageBytes,
                        maxPublishers, maxViewers, maxConnections, relay, identity,
                        keyPasswordFile, title, summary, image, tag, publicUrl});
     parser.addOptions({maxStreams, mediaTimeout, idleTimeout, reconnectGrace, recordRetention,
@@ -333,6 +340,11 @@ ParseResult parseCommandLine(const QStringList &arguments)
     if (!parseInteger(QStringLiteral("x264-threads"), parser.value(x264Threads), 0, 16,
                       &options.x264Threads, &error))
         return result;
+    if (!media::parseScaleFilter(parser.value(scaler), &options.scaleFilter)) {
+        error = QStringLiteral("--scaler: '%1' is not one of %2")
+                    .arg(parser.value(scaler).left(80), media::scaleFilterNames().join(u' '));
+        return result;
+    }
     if (!parseInteger(QStringLiteral("stats-interval"), parser.value(statsInterval), 0, 3600,
                       &options.statsIntervalSeconds, &error))
         return result;

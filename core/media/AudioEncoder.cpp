@@ -2,7 +2,6 @@
 
 extern "C" {
 #include <libavutil/channel_layout.h>
-#include <libavutil/opt.h>
 }
 
 namespace afk::media {
@@ -41,33 +40,33 @@ bool AudioEncoder::open(int bitrateKbps, QString *error)
 bool AudioEncoder::ensureResampler(const AVFrame &frame, QString *error)
 {
     if (m_resampler && frame.sample_rate == m_inputRate && frame.format == m_inputFormat
-        && av_channel_layout_compare(&frame.ch_layout, &m_inputLayout) == 0)
+        && av_channel_layout_compare(&frame.ch_layout, &m_inputLayout.get()) == 0)
         return true;
     // First frame, or the source changed its audio format mid-stream: convert from the new one.
-    SwrContext *resampler = nullptr;
-    AVChannelLayout inputLayout{};
+    ChannelLayout inputLayout;
+    int result = 0;
     if (frame.ch_layout.nb_channels > 0)
-        av_channel_layout_copy(&inputLayout, &frame.ch_layout);
+        result = inputLayout.copyFrom(frame.ch_layout);
     else
-        av_channel_layout_default(&inputLayout, 2);
-    int result = swr_alloc_set_opts2(&resampler, &m_encoder->ch_layout, AV_SAMPLE_FMT_FLTP,
-                                     sampleRate, &inputLayout, AVSampleFormat(frame.format),
-                                     frame.sample_rate, 0, nullptr);
+        inputLayout.setDefault(2);
+    SwrContext *newResampler = nullptr;
     if (result >= 0)
-        result = swr_init(resampler);
+        result = swr_alloc_set_opts2(&newResampler, &m_encoder->ch_layout, AV_SAMPLE_FMT_FLTP,
+                                     sampleRate, &inputLayout.get(), AVSampleFormat(frame.format),
+                                     frame.sample_rate, 0, nullptr);
+    SwrPtr resampler(newResampler);
+    if (result >= 0)
+        result = swr_init(resampler.get());
     if (result < 0) {
-        swr_free(&resampler);
-        av_channel_layout_uninit(&inputLayout);
         *error = QStringLiteral("cannot convert %1 Hz audio: %2")
                      .arg(frame.sample_rate)
                      .arg(avErrorText(result));
         return false;
     }
-    m_resampler.reset(resampler);
+    m_resampler = std::move(resampler);
     m_inputRate = frame.sample_rate;
     m_inputFormat = frame.format;
-    av_channel_layout_uninit(&m_inputLayout);
-    m_inputLayout = inputLayout;
+    m_inputLayout.swap(inputLayout);
     return true;
 }
 
@@ -86,8 +85,12 @@ bool AudioEncoder::encode(const AVFrame &frame, std::vector<PacketPtr> *packets,
     FramePtr converted = allocFrame();
     converted->format = AV_SAMPLE_FMT_FLTP;
     converted->sample_rate = sampleRate;
-    av_channel_layout_copy(&converted->ch_layout, &m_encoder->ch_layout);
-    int result = swr_convert_frame(m_resampler.get(), converted.get(), &frame);
+    int result = av_channel_layout_copy(&converted->ch_layout, &m_encoder->ch_layout);
+    if (result < 0) {
+        *error = QStringLiteral("out of memory for audio");
+        return false;
+    }
+    result = swr_convert_frame(m_resampler.get(), converted.get(), &frame);
     if (result < 0) {
         *error = QStringLiteral("audio conversion failed: %1").arg(avErrorText(result));
         return false;
@@ -110,8 +113,9 @@ bool AudioEncoder::encodeFromFifo(int sampleCount, std::vector<PacketPtr> *packe
     frame->format = AV_SAMPLE_FMT_FLTP;
     frame->sample_rate = sampleRate;
     frame->nb_samples = sampleCount;
-    av_channel_layout_copy(&frame->ch_layout, &m_encoder->ch_layout);
-    int result = av_frame_get_buffer(frame.get(), 0);
+    int result = av_channel_layout_copy(&frame->ch_layout, &m_encoder->ch_layout);
+    if (result >= 0)
+        result = av_frame_get_buffer(frame.get(), 0);
     if (result < 0) {
         *error = QStringLiteral("out of memory for audio");
         return false;

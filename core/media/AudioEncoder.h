@@ -14,7 +14,6 @@ public:
     static constexpr int sampleRate = 48000;
 
     AudioEncoder() = default;
-    ~AudioEncoder() { av_channel_layout_uninit(&m_inputLayout); }
     AudioEncoder(const AudioEncoder &) = delete;
     AudioEncoder &operator=(const AudioEncoder &) = delete;
 
@@ -37,7 +36,7 @@ private:
     AudioFifoPtr m_fifo;
     int m_inputRate = 0;
     int m_inputFormat = -1;
-    AVChannelLayout m_inputLayout{};
+    ChannelLayout m_inputLayout;
     qint64 m_nextPts = AV_NOPTS_VALUE;
 };
 

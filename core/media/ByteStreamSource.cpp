@@ -21,14 +21,6 @@ constexpr int stillFramesPerSecond = 10;
 
 } // namespace
 
-void ByteStreamSource::AvioDeleter::operator()(AVIOContext *io) const
-{
-    if (!io)
-        return;
-    av_freep(&io->buffer);
-    avio_context_free(&io);
-}
-
 ByteStreamSource::ByteStreamSource(QString description, qsizetype maxBufferedBytes)
     : m_description(std::move(description)), m_maxBufferedBytes(maxBufferedBytes)
 {
@@ -187,15 +179,15 @@ bool ByteStreamSource::openDemuxer(QString *error)
         std::lock_guard lock(m_mutex);
         m_hasReadSinceOpen = false;
     }
-    auto *buffer = static_cast<unsigned char *>(av_malloc(avioBufferBytes));
-    m_io.reset(buffer ? avio_alloc_context(buffer, avioBufferBytes, 0, this,
-                                           &ByteStreamSource::readPacket, nullptr, nullptr)
-                      : nullptr);
+    AvMemoryPtr buffer(static_cast<unsigned char *>(av_malloc(avioBufferBytes)));
+    if (buffer)
+        m_io.reset(avio_alloc_context(buffer.get(), avioBufferBytes, 0, this,
+                                      &ByteStreamSource::readPacket, nullptr, nullptr));
     if (!m_io) {
-        av_free(buffer);
         *error = QStringLiteral("out of memory");
         return false;
     }
+    buffer.release(); // m_io owns it now
     m_io->seekable = 0;
     m_decoder = std::make_unique<DemuxDecoder>();
     {

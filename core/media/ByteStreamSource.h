@@ -55,10 +55,6 @@ private:
         bool isRestart = false;
         qint64 receivedWallMs = 0;
     };
-    struct AvioDeleter {
-        void operator()(AVIOContext *io) const;
-    };
-
     static int readPacket(void *opaque, uint8_t *buffer, int size);
     // Audio-only input: black frames up to untilUs (microseconds, stream time).
     bool pushStillFramesUntil(qint64 untilUs, qint64 wallMs, FrameSink &sink);
@@ -85,7 +81,7 @@ private:
     std::chrono::steady_clock::time_point m_openingDeadline;
     qint64 m_sessionWallMs = 0; // when the current demuxer's first chunk arrived
 
-    std::unique_ptr<AVIOContext, AvioDeleter> m_io;
+    IoContextPtr m_io;
     std::unique_ptr<DemuxDecoder> m_decoder;
     bool m_isAudioOnly = false;
     bool m_isNextVideoDiscontinuity = false; // the first video frame after a restart

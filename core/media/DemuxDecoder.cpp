@@ -33,10 +33,9 @@ bool DemuxDecoder::openInput(const QString &name, AVIOContext *io, const AVInput
         rawInput->pb = io;
         rawInput->flags |= AVFMT_FLAG_CUSTOM_IO;
     }
-    AVDictionary *rawOptions = nullptr;
+    Dictionary deviceOptions; // what the input does not take is freed with it
     for (const auto &[key, value] : options) {
-        if (av_dict_set(&rawOptions, key.constData(), value.constData(), 0) < 0) {
-            av_dict_free(&rawOptions);
+        if (av_dict_set(deviceOptions.address(), key.constData(), value.constData(), 0) < 0) {
             avformat_free_context(rawInput);
             *error = QStringLiteral("out of memory");
             return false;
@@ -44,8 +43,7 @@ bool DemuxDecoder::openInput(const QString &name, AVIOContext *io, const AVInput
     }
     // avformat_open_input frees the context itself on failure.
     int result = avformat_open_input(&rawInput, io ? nullptr : name.toUtf8().constData(), format,
-                                     &rawOptions);
-    av_dict_free(&rawOptions); // what the input did not take
+                                     deviceOptions.address());
     if (result < 0) {
         *error = QStringLiteral("cannot open %1: %2").arg(name, avErrorText(result));
         return false;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <QtGlobal>
+#include <optional>
 
 namespace afk::media {
 
@@ -15,9 +16,14 @@ public:
         int duplicateCount() const { return slotCount > 1 ? slotCount - 1 : 0; }
     };
 
-    // framesPerSecond as a rational (num/den); maxGapSeconds: a jump larger than this is a
-    // discontinuity of the source and is closed up instead of filled with repeated frames.
-    FrameRateConverter(int fpsNumerator, int fpsDenominator, int maxGapSeconds = 10);
+    // framesPerSecond as a rational (num/den). A timestamp more than maxGapSeconds ahead of the
+    // grid, or more than maxLagSeconds behind it, is a discontinuity of the source (a reset, a
+    // wrap, a single bad timestamp): the grid is rebased so that frame takes the next slot and
+    // the frames after it follow from there. Smaller gaps are filled with repeated frames;
+    // frames less far behind are late and skipped. A frame that returns to the timeline from
+    // before the discontinuity right after it undoes the rebase (a single outlier).
+    FrameRateConverter(int fpsNumerator, int fpsDenominator, int maxGapSeconds = 10,
+                       int maxLagSeconds = 1);
 
     // ptsUs: microseconds since the stream's origin.
     Placement place(qint64 ptsUs);
@@ -26,13 +32,16 @@ public:
     qint64 slotTimeUs(qint64 slot) const;
 
 private:
-    qint64 slotOf(qint64 ptsUs) const;
+    qint64 sourceSlotOf(qint64 ptsUs) const; // before any rebase
+    bool isContinuous(qint64 jumpSlots) const;
 
     int m_fpsNumerator;
     int m_fpsDenominator;
     qint64 m_maxGapSlots;
+    qint64 m_maxLagSlots;
     qint64 m_nextSlot = 0;
-    qint64 m_slotOffset = 0; // slots removed by closed-up discontinuities
+    qint64 m_slotOffset = 0; // source slots minus grid slots, moved by each discontinuity
+    std::optional<qint64> m_offsetBeforeDiscontinuity; // set for the frame after one
 };
 
 } // namespace afk::media

@@ -15,6 +15,14 @@ void OutputFormatDeleter::operator()(AVFormatContext *context) const
     avformat_free_context(context);
 }
 
+void IoContextDeleter::operator()(AVIOContext *io) const
+{
+    if (!io)
+        return;
+    av_freep(&io->buffer);
+    avio_context_free(&io);
+}
+
 FramePtr allocFrame()
 {
     FramePtr frame(av_frame_alloc());

@@ -1,10 +1,11 @@
 // One stream's media pipeline: source thread → bounded queues → encode thread (decode once,
-// cascade scale, one x264 per rung, one shared AAC) → HLS packagers writing to disk.
+// scale to each rung, one x264 per rung, one shared AAC) → HLS packagers writing to disk.
 #pragma once
 
 #include "Ladder.h"
 #include "MediaSource.h"
 #include "PipelineStats.h"
+#include "ScaleFilter.h"
 
 #include <QObject>
 #include <atomic>
@@ -21,6 +22,7 @@ struct PipelineConfig {
     int audioBitrateKbps = 128;
     int x264Threads = 0;            // per rendition; 0: two for the top rung, one for the rest
     int liveWindowSeconds = 60;     // of the live media playlists; 0: they list every segment
+    ScaleFilter scaleFilter = defaultScaleFilter; // for every rung, from the source
 };
 
 class PipelineWorker;

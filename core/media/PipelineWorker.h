@@ -1,5 +1,5 @@
 // The threads of one pipeline: the source thread, the ladder thread (constant frame rate,
-// cascade scaling, the one AAC encoder) and one RenditionWorker per rung; plus the segment
+// scaling to each rung, the one AAC encoder) and one RenditionWorker per rung; plus the segment
 // bookkeeping that announces a segment once every rendition has it.
 #pragma once
 

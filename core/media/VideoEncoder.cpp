@@ -1,9 +1,5 @@
 #include "VideoEncoder.h"
 
-extern "C" {
-#include <libavutil/opt.h>
-}
-
 namespace afk::media {
 
 bool VideoEncoder::open(const Rendition &rendition, const VideoEncoderSettings &settings,
@@ -34,17 +30,18 @@ bool VideoEncoder::open(const Rendition &rendition, const VideoEncoderSettings &
     encoder.thread_count = settings.threadCount;
     encoder.color_range = AVCOL_RANGE_MPEG;
 
-    AVDictionary *options = nullptr;
-    av_dict_set(&options, "preset", settings.preset.toUtf8().constData(), 0);
-    av_dict_set(&options, "forced-idr", "1", 0);
     // No scene-cut keyframes and closed GOPs: every segment starts with an IDR frame on the
     // same frame index in every rendition.
     const QByteArray x264Params = QStringLiteral("keyint=%1:min-keyint=%1:scenecut=0:open-gop=0")
                                       .arg(settings.gopFrames)
                                       .toUtf8();
-    av_dict_set(&options, "x264-params", x264Params.constData(), 0);
-    const int result = avcodec_open2(m_encoder.get(), codec, &options);
-    av_dict_free(&options);
+    Dictionary options;
+    if (!options.set("preset", settings.preset.toUtf8().constData())
+        || !options.set("forced-idr", "1") || !options.set("x264-params", x264Params.constData())) {
+        *error = QStringLiteral("out of memory");
+        return false;
+    }
+    const int result = avcodec_open2(m_encoder.get(), codec, options.address());
     if (result < 0) {
         *error = QStringLiteral("cannot open libx264 for %1: %2").arg(rendition.name, avErrorText(result));
         return false;

@@ -6,11 +6,6 @@
 
 namespace afk::media {
 
-struct BufferPoolDeleter {
-    // The pool is freed once every buffer it lent out has come back.
-    void operator()(AVBufferPool *pool) const { av_buffer_pool_uninit(&pool); }
-};
-
 class VideoFramePool
 {
 public:
@@ -23,7 +18,7 @@ private:
     AVPixelFormat m_format;
     int m_width;
     int m_height;
-    std::unique_ptr<AVBufferPool, BufferPoolDeleter> m_pool;
+    BufferPoolPtr m_pool;
 };
 
 } // namespace afk::media

@@ -5,18 +5,34 @@ extern "C" {
 }
 
 namespace afk::media {
+namespace {
+
+int swsFlags(ScaleFilter filter)
+{
+    switch (filter) {
+    case ScaleFilter::Bicubic:
+        return SWS_BICUBIC;
+    case ScaleFilter::Lanczos:
+        return SWS_LANCZOS;
+    case ScaleFilter::Bilinear:
+        return SWS_BILINEAR;
+    case ScaleFilter::Area:
+        return SWS_AREA;
+    }
+    return SWS_BICUBIC;
+}
+
+} // namespace
 
 FramePtr VideoScaler::scale(const AVFrame &input, QString *error)
 {
     if (input.width == m_width && input.height == m_height && input.format == AV_PIX_FMT_YUV420P)
         return cloneFrame(input);
 
-    // Bilinear is enough for the cascade's small steps (each rung is at most ~1.5x below the one
-    // it is made from) and costs a fraction of bicubic.
     m_context.reset(sws_getCachedContext(m_context.release(), input.width, input.height,
                                          AVPixelFormat(input.format), m_width, m_height,
-                                         AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr,
-                                         nullptr));
+                                         AV_PIX_FMT_YUV420P, swsFlags(m_filter), nullptr,
+                                         nullptr, nullptr));
     if (!m_context) {
         *error = QStringLiteral("cannot scale %1x%2 (%3) to %4x%5")
                      .arg(input.width)
@@ -36,7 +52,11 @@ FramePtr VideoScaler::scale(const AVFrame &input, QString *error)
         *error = QStringLiteral("scaling failed: %1").arg(avErrorText(result));
         return nullptr;
     }
-    av_frame_copy_props(output.get(), &input);
+    const int copied = av_frame_copy_props(output.get(), &input);
+    if (copied < 0) {
+        *error = QStringLiteral("cannot copy frame properties: %1").arg(avErrorText(copied));
+        return nullptr;
+    }
     return output;
 }
 

@@ -105,6 +105,7 @@ media::PipelineConfig StreamRegistry::pipelineConfig() const
     config.audioBitrateKbps = m_defaults.audioBitrateKbps;
     config.x264Threads = m_defaults.x264Threads;
     config.liveWindowSeconds = m_defaults.liveWindowSeconds;
+    config.scaleFilter = m_defaults.scaleFilter;
     return config;
 }
 

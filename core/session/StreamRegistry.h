@@ -17,6 +17,7 @@ struct EncodingDefaults {
     int audioBitrateKbps = 128;
     int x264Threads = 0;
     int liveWindowSeconds = 60;
+    media::ScaleFilter scaleFilter = media::defaultScaleFilter;
 };
 
 // Caps and timeouts of the registry (flags of the same names).

@@ -4,6 +4,7 @@
 
 #include "Ladder.h"
 #include "NostrPresence.h"
+#include "ScaleFilter.h"
 
 #include <QHostAddress>
 #include <QStringList>
@@ -30,6 +31,7 @@ struct StudioOptions {
     int retainHours = 24;
     QString x264Preset = QStringLiteral("veryfast");
     int x264Threads = 0;
+    media::ScaleFilter scaleFilter = media::defaultScaleFilter; // --scaler
     int statsIntervalSeconds = 10;
     NostrOptions nostr; // relays empty: no NIP-53 announcements
     // Socket.IO ingest (browser hosts): see server/IngestAuth.h.

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark (not a test; ctest does not run it): afk-studio's in-process 720p/480p/360p ladder vs
-# the ffmpeg program's on the same 20 s 720p30 VP8/Opus WebM, then live start-up and hls.js
-# latency. Heavy: runs one encode at a time; takes ~3 minutes on 2 cores.
+# the ffmpeg program's on the same 20 s 720p30 VP8/Opus WebM — CPU, and per rung PSNR and SSIM of
+# both against the source scaled with lanczos — then live start-up and hls.js latency. Heavy: runs
+# one encode at a time; takes ~5 minutes on 2 cores.
 #   bash tests/bench/ladder-bench.sh            (AFK_STUDIO_BIN=<path> or build/app/afk-studio)
+#   AFK_BENCH_SCALERS="lanczos area"             also encode with these --scaler values (CPU, PSNR)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 REPO="$PWD"
@@ -36,6 +38,7 @@ wait_quiet() {
   while b="$(busy)"; [ -n "$b" ]; do
     if [ "$waited" -ge "$limit" ]; then
       echo "ladder-bench: machine still busy after ${limit}s ($b); measuring anyway" >&2
+      SHARED_NOTE="measured while busy ($b)"
       return 0
     fi
     [ "$waited" -eq 0 ] && echo "ladder-bench: waiting for other work to finish ($b)..." >&2
@@ -43,6 +46,7 @@ wait_quiet() {
   done
 }
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+SHARED_NOTE="quiet machine"
 
 wait_quiet
 echo "== input: 20 s 1280x720 30 fps VP8 + Opus WebM (shared/docs/testing.md)"
@@ -59,6 +63,18 @@ set +e
 ours_rc=$?
 set -e
 if [ "$ours_rc" -ne 0 ]; then echo "afk-studio exited $ours_rc:"; tail -20 "$T/ours.log"; fi
+
+# Extra runs of ours with other scalers, for the choice of the default (ScaleFilter.h).
+declare -A scaler_cpu
+for scaler in ${AFK_BENCH_SCALERS:-}; do
+  wait_quiet
+  echo "== (a') afk-studio --scaler $scaler"
+  /usr/bin/time -v -o "$T/ours-$scaler.time" "$BIN" --headless --source "file:$T/in.webm" --no-realtime \
+    --ladder 720p,480p,360p --segment-seconds 2 --data-dir "$T/S-$scaler" --stream-key bench \
+    --scaler "$scaler" --port "$(free_port)" --bind 127.0.0.1 >"$T/ours-$scaler.log" 2>&1 ||
+    { echo "afk-studio --scaler $scaler failed:"; tail -5 "$T/ours-$scaler.log"; }
+  scaler_cpu[$scaler]=$(cpu "$T/ours-$scaler.time")
+done
 
 wait_quiet
 echo "== (b) ffmpeg program, same ladder"
@@ -80,6 +96,31 @@ o_cpu=$(cpu "$T/ours.time"); f_cpu=$(cpu "$T/ffmpeg.time")
 o_wall=$(wall "$T/ours.time"); f_wall=$(wall "$T/ffmpeg.time")
 o_rss=$(rss_mb "$T/ours.time"); f_rss=$(rss_mb "$T/ffmpeg.time")
 
+# quality <playlist>: "PSNR SSIM" of its video against the source scaled with lanczos to its size
+# (ffmpeg's psnr "average" over all planes, ssim "All"). Frames are paired by index: both
+# ladders put every one of the 600 source frames out once, at 30 fps.
+quality() {
+  local size w h
+  size=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$1" | head -1)
+  w=${size%,*}; h=${size#*,}
+  nice ffmpeg -hide_banner -nostats -i "$1" -i "$T/in.webm" -lavfi \
+    "[0:v]setpts=N/30/TB,split[m1][m2];[1:v]scale=$w:$h:flags=lanczos,setpts=N/30/TB,split[r1][r2];[m1][r1]psnr;[m2][r2]ssim" \
+    -f null - 2>&1 | awk '/PSNR y:/ { for (i = 1; i <= NF; i++) if ($i ~ /^average:/) { sub("average:", "", $i); p = $i } }
+                          /SSIM Y:/ { for (i = 1; i <= NF; i++) if ($i ~ /^All:/) { sub("All:", "", $i); s = $i } }
+                          END { printf "%s %s\n", (p == "" ? "n/a" : p), (s == "" ? "n/a" : s) }'
+}
+wait_quiet
+echo "== quality per rung against the source scaled with lanczos"
+RUNGS=(720p 480p 360p)
+declare -A q_ours q_ff q_scaler
+for i in 0 1 2; do
+  q_ours[$i]=$(quality "$T/T1/bench/${RUNGS[$i]}/index.m3u8")
+  q_ff[$i]=$(quality "$T/T2/stream_$i.m3u8")
+  for scaler in ${AFK_BENCH_SCALERS:-}; do
+    q_scaler[$scaler,$i]=$(quality "$T/S-$scaler/bench/${RUNGS[$i]}/index.m3u8")
+  done
+done
+
 wait_quiet
 echo "== live: first servable segment (test pattern)"
 fs_ours=$(node tests/bench/latency.mjs first-segment studio || echo '{}')
@@ -91,7 +132,7 @@ lat_ff=$(node tests/bench/latency.mjs latency ffmpeg || echo '{}')
 j() { node -e 'const o=JSON.parse(process.argv[1]||"{}");const v=o[process.argv[2]];console.log(v===undefined?"n/a":v)' "$1" "$2"; }
 
 echo
-echo "== results (20 s 720p30 input, ladder 720p,480p,360p; $(nproc) cores; load avg at start $LOAD_BEFORE)"
+echo "== results (20 s 720p30 input, ladder 720p,480p,360p; $(nproc) cores; load avg at start $LOAD_BEFORE; $SHARED_NOTE)"
 awk -v oc="$o_cpu" -v fc="$f_cpu" -v ow="$o_wall" -v fw="$f_wall" -v orss="$o_rss" -v frss="$f_rss" \
     -v osegs="$(seg_count "$T/T1")" -v fsegs="$(seg_count "$T/T2")" -v orc="$ours_rc" 'BEGIN {
   printf "%-34s %14s %14s %10s\n", "", "afk-studio", "ffmpeg", "ours/ff";
@@ -102,6 +143,25 @@ awk -v oc="$o_cpu" -v fc="$f_cpu" -v ow="$o_wall" -v fw="$f_wall" -v orss="$o_rs
   printf "%-34s %14d %14d\n", "segments written (.ts)", osegs, fsegs;
   printf "%-34s %14d %14s\n", "afk-studio exit code", orc, "";
 }'
+echo
+printf "%-6s %12s %12s %10s %12s %12s\n" "rung" "PSNR ours" "PSNR ffmpeg" "ours-ff" "SSIM ours" "SSIM ffmpeg"
+worst_delta=1000
+for i in 0 1 2; do
+  read -r op os <<<"${q_ours[$i]}"; read -r fp fs <<<"${q_ff[$i]}"
+  delta=$(awk -v a="$op" -v b="$fp" 'BEGIN { printf "%+.2f", a - b }')
+  worst_delta=$(awk -v w="$worst_delta" -v d="$delta" 'BEGIN { print (d < w ? d : w) }')
+  printf "%-6s %12s %12s %10s %12s %12s\n" "${RUNGS[$i]}" "$op" "$fp" "$delta" "$os" "$fs"
+done
+for scaler in ${AFK_BENCH_SCALERS:-}; do
+  line=""
+  for i in 0 1 2; do read -r sp ss <<<"${q_scaler[$scaler,$i]}"; line="$line ${RUNGS[$i]} $sp dB/$ss"; done
+  printf "%-34s CPU %s s (%.2fx ffmpeg);%s\n" "ours with --scaler $scaler" "${scaler_cpu[$scaler]}" \
+    "$(awk -v a="${scaler_cpu[$scaler]}" -v b="$f_cpu" 'BEGIN { print (b > 0 ? a / b : 0) }')" "$line"
+done
+awk -v d="$worst_delta" -v oc="$o_cpu" -v fc="$f_cpu" 'BEGIN {
+  printf "goal: every rung within 0.1 dB of ffmpeg or better: %s (worst %+.2f dB); CPU <= 1.0x: %s (%.2fx)\n",
+    (d >= -0.1 ? "yes" : "NO"), d, (fc > 0 && oc / fc <= 1.0 ? "yes" : "NO"), (fc > 0 ? oc / fc : 0) }'
+echo
 printf "%-34s %14s %14s\n" "first servable segment (ms)" "$(j "$fs_ours" firstSegmentMs)" "$(j "$fs_ff" firstSegmentMs)"
 printf "%-34s %14s %14s\n" "hls.js playback start (ms)" "$(j "$lat_ours" playbackStartMs)" "$(j "$lat_ff" playbackStartMs)"
 printf "%-34s %14s %14s\n" "live latency now-playingDate (ms)" "$(j "$lat_ours" latencyMs)" "$(j "$lat_ff" latencyMs)"

@@ -2,13 +2,13 @@
 // generate and export decodes there, what it makes imports here, and no secret reaches the disk.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateSecretKey, getPublicKey, nip19 } from 'nostr-tools';
 import * as nip49 from 'nostr-tools/nip49';
 const bytesToHex = (bytes) => Buffer.from(bytes).toString('hex');
-import { tempDir, REPO_ROOT } from './lib/util.mjs';
+import { tempDir, trackChild, waitFor, REPO_ROOT } from './lib/util.mjs';
 
 const BIN = process.env.AFK_STUDIO_BIN || path.join(REPO_ROOT, 'build/app/afk-studio');
 const PASSWORD = 'correct horse ☃ battery';
@@ -112,3 +112,44 @@ test('wrong password, missing password and bad usage are clear errors', () => {
     cleanup();
   }
 });
+
+// Ctrl-C at the password prompt, on a terminal (`script` gives the program a pty), ends the
+// program at once with the terminal's echo back on. The shell ignores SIGINT itself so that it
+// lives on to report the exit status and the terminal modes; the program sets its own handler.
+const hasScript = spawnSync('script', ['--version']).status === 0;
+for (const [what, argsFor] of [
+  ['keys generate', () => ['keys', 'generate', '--name', 'studio']],
+  ['--relay start-up', (dir) => ['--headless', '--source', 'none', '--port', '0', '--stats-interval', '0',
+    '--data-dir', path.join(dir, 'streams'), '--relay', 'ws://127.0.0.1:9']],
+]) {
+  test(`Ctrl-C at the password prompt of ${what} ends the program at once, echo restored`,
+    { skip: !hasScript && 'no script(1)', timeout: 90000 }, async () => {
+      const { dir, cleanup } = tempDir('afk-keys-');
+      let child;
+      try {
+        if (what !== 'keys generate') assert.equal(keys(dir, ['generate']).code, 0);
+        const env = { ...process.env, XDG_CONFIG_HOME: dir, AFK_KEY_SCRYPT_LOG_N: '12' };
+        delete env.AFK_KEY_PASSWORD;
+        const quote = (word) => `'${word.replaceAll("'", "'\\''")}'`;
+        const command = `trap '' INT; ${[BIN, ...argsFor(dir)].map(quote).join(' ')}; echo "exit=$?"; stty -a`;
+        child = trackChild(spawn('script', ['-qec', `sh -c ${quote(command)}`, '/dev/null'], { env }));
+        let output = '';
+        child.stdout.on('data', (data) => { output += data; });
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        await waitFor(() => output.includes('Key password:'), { timeoutMs: 30000, what: 'the prompt' });
+        const promptAt = output.length;
+        child.stdin.write('\x03');
+        await waitFor(() => /exit=\d+[\s\S]*speed/.test(output.slice(promptAt)),
+          { timeoutMs: 15000, what: `the program to end after Ctrl-C (output: ${JSON.stringify(output)})` });
+        const after = output.slice(promptAt);
+        assert.match(after, /exit=130\b/, 'did not die of SIGINT');
+        assert.match(after, /(^|\s)echo(\s|$)/m, `echo is still off:\n${after}`);
+        if (what === 'keys generate')
+          assert.ok(!fs.existsSync(path.join(dir, 'afk-host-studio', 'nostr-keys.json')), 'a key was stored');
+        await exited;
+      } finally {
+        if (child && child.exitCode === null) child.kill('SIGKILL');
+        cleanup();
+      }
+    });
+}

@@ -39,7 +39,7 @@ describe('command line', () => {
     assert.equal(r.code, 0, `--help exit code ${r.code}; stderr: ${r.stderr}`);
     const text = r.stdout + r.stderr;
     const missing = ['--headless', '--source', '--no-realtime', '--port', '--bind', '--data-dir', '--stream-key',
-      '--ladder', '--segment-seconds', '--live-window', '--cors-origin', '--retain-hours'].filter((f) => !text.includes(f));
+      '--ladder', '--segment-seconds', '--live-window', '--cors-origin', '--retain-hours', '--scaler'].filter((f) => !text.includes(f));
     assert.deepEqual(missing, [], `--help does not mention ${missing.join(', ')}\n${text}`);
     for (const s of ['test-pattern', 'file:']) assert.ok(text.includes(s), `--help does not mention source ${s}`);
   });
@@ -56,6 +56,12 @@ describe('command line', () => {
   test('--source file:/nonexistent → exit 2 with a one-line error', async () => {
     const r = await runStudio([...(await base()), '--source', 'file:/nonexistent/in.webm', '--stream-key', randomKey()]);
     assertOneLineError(r, '--source file:/nonexistent');
+  });
+
+  test("--scaler nearest → exit 2 with a one-line error naming the filters", async () => {
+    const r = await runStudio([...(await base()), '--source', 'test-pattern', '--stream-key', randomKey(), '--scaler', 'nearest']);
+    assertOneLineError(r, '--scaler nearest');
+    for (const name of ['bicubic', 'lanczos', 'bilinear', 'area']) assert.ok(r.stderr.includes(name), `the error does not name ${name}: ${r.stderr}`);
   });
 
   test('an unknown flag → exit 2 with a one-line error', async () => {

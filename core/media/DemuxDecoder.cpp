@@ -35,7 +35,7 @@ bool DemuxDecoder::openInput(const QString &name, AVIOContext *io, const AVInput
     }
     Dictionary deviceOptions; // what the input does not take is freed with it
     for (const auto &[key, value] : options) {
-        if (av_dict_set(deviceOptions.address(), key.constData(), value.constData(), 0) < 0) {
+        if (!deviceOptions.set(key.constData(), value.constData())) {
             avformat_free_context(rawInput);
             *error = QStringLiteral("out of memory");
             return false;

@@ -114,6 +114,7 @@ bool HeadlessStudio::start(QString *error)
     } else {
         printLine(QStringLiteral("no source: waiting for ingest; streams appear under %1/livestream/<key>/")
                       .arg(m_studio->baseUrl()));
+        printLine(QStringLiteral("live streams: %1/ (each at %1/watch/<key>)").arg(m_studio->baseUrl()));
     }
 
     if (m_options.statsIntervalSeconds > 0) {
@@ -127,6 +128,8 @@ void HeadlessStudio::printPlaybackUrls(const session::Stream &stream) const
 {
     const QString streamUrl = m_studio->streamUrl(stream.key());
     printLine(QStringLiteral("stream key: %1").arg(stream.key()));
+    printLine(QStringLiteral("watch page (any browser):      %1/watch/%2")
+                  .arg(m_studio->baseUrl(), stream.key()));
     printLine(QStringLiteral("watch (ABR, hls.js / AFK PWA): %1/master.m3u8").arg(streamUrl));
     printLine(QStringLiteral("watch (single rendition):      %1/stream.m3u8").arg(streamUrl));
     printLine(QStringLiteral("status:                        %1/status").arg(streamUrl));

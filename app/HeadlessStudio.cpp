@@ -87,7 +87,7 @@ bool HeadlessStudio::start(QString *error)
                   .arg(QStringLiteral(AFK_VERSION), m_studio->baseUrl(), m_options.dataDir));
 
     if (source) {
-        session::Stream *stream = m_studio->goLive(std::move(source), {}, error);
+        session::Stream *stream = m_studio->goLive(std::move(source), m_options.nostr.title, error);
         if (!stream)
             return false;
         connect(m_studio.get(), &studio::Studio::liveStarted, this, [](session::Stream *live) {

@@ -24,7 +24,7 @@
   let playing = null; // what the player has: null, 'live' or 'recording'
   let playingRun = null; // startedAt of the run being played: a new run gets a fresh player
   let isPlayerBroken = false;
-  let recordingUrl = null;
+  let recordingUrl; // undefined: not looked for since the stream was last live
   let lastStatus = null;
 
   async function request(url, method = 'GET') {
@@ -111,13 +111,11 @@
     return overall.isEnded ? 'ended' : 'not-live';
   }
 
+  // The recording of the stream's latest run, or null when the studio kept none.
   async function findRecording() {
-    // recording.m3u8 where the studio keeps one; else the ended master playlist itself.
-    for (const name of ['recording.m3u8', 'master.m3u8']) {
-      try {
-        if ((await request(base + name, 'HEAD')).ok) return base + name;
-      } catch { /* try the next */ }
-    }
+    try {
+      if ((await request(base + 'recording.m3u8', 'HEAD')).ok) return base + 'recording.m3u8';
+    } catch { /* none reachable */ }
     return null;
   }
 
@@ -127,10 +125,11 @@
     const title = (data && data.title) || 'Stream ' + streamKey;
     $('title').textContent = title;
     document.title = title + ' · AFK Host Studio';
-    const next = phaseOf(status);
     $('viewers').textContent = data ? Math.max(data.viewers || 0, data.httpViewers || 0) + ' watching' : '';
+    let next = phaseOf(status);
 
     if (next === 'live') {
+      recordingUrl = undefined;
       const run = data && data.startedAt;
       if (playing !== 'live' || run !== playingRun) {
         const choice = choosePlaylist(status);
@@ -140,16 +139,16 @@
       setPhase(isPlayerBroken ? 'reconnecting' : 'live');
       return;
     }
-    if (next === 'ended') {
-      if (playing === 'live') stopPlayer();
-      if (phase !== 'ended') {
-        setPhase('ended');
-        recordingUrl = await findRecording();
-        $('play-recording').hidden = !recordingUrl;
-      }
+    if (next === 'reconnecting') {
+      setPhase(next);
       return;
     }
-    if (next === 'not-live' && playing === 'live') stopPlayer();
+    if (playing === 'live') stopPlayer();
+    // Looked for once after each live run: a studio started since knows nothing of an earlier
+    // run but still serves its recording, so a key with one has ended rather than not started.
+    if (recordingUrl === undefined) recordingUrl = await findRecording();
+    if (recordingUrl) next = 'ended';
+    $('play-recording').hidden = !recordingUrl;
     setPhase(next);
   }
 
@@ -209,10 +208,8 @@
   function updateChatForm(hasChat) {
     const canSend = hasChat && !!window.nostr && relayUrls().length > 0 && !!chatAddress();
     $('chat-form').hidden = !canSend;
-    if (!hasChat) $('chat-note').textContent = 'No chat: the studio does not announce this stream on Nostr.';
-    else if (!canSend && !$('chat-note').dataset.sent)
-      $('chat-note').textContent = 'Read-only: a Nostr signer extension (NIP-07) lets you write.';
-    else if (canSend && !$('chat-note').dataset.sent) $('chat-note').textContent = '';
+    $('chat-note').textContent = !hasChat ? 'No chat: the studio does not announce this stream on Nostr.'
+      : canSend ? '' : 'Read-only: a Nostr signer extension (NIP-07) lets you write.';
   }
 
   async function followChat() {
@@ -265,8 +262,7 @@
     const address = chatAddress();
     const relays = relayUrls();
     if (!content || !address || !window.nostr || !relays.length) return;
-    const note = $('chat-note');
-    note.dataset.sent = '1';
+    const note = $('chat-result');
     try {
       // NIP-53 live chat message: kind 1311 tagged with the live event's address.
       const signed = await window.nostr.signEvent({

@@ -286,8 +286,8 @@ HttpApi::Routed HttpApi::invalidStreamKey()
 {
     Routed routed;
     routed.route = HttpRoute::BadPath;
-    routed.reply =
-        HttpReply::error(400, QStringLiteral("invalid stream id (allowed: 1-64 of A-Z a-z 0-9 _ -)"));
+    routed.reply = HttpReply::error(
+        400, QStringLiteral("invalid stream id (allowed: 1-64 of A-Z a-z 0-9 _ -)"));
     return routed;
 }
 

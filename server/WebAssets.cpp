@@ -4,10 +4,8 @@
 #include <QDirIterator>
 #include <QResource>
 
-namespace afk::server
-{
-namespace
-{
+namespace afk::server {
+namespace {
 
 QByteArray contentTypeOf(const QString &name)
 {
@@ -43,6 +41,8 @@ const QByteArray WebAssets::contentSecurityPolicy = QByteArrayLiteral(
 
 bool acceptsEncoding(const QByteArray &acceptEncoding, const QByteArray &coding)
 {
+    // The coding named outright decides; else "*" does (RFC 9110 12.5.3).
+    bool isWildcardAccepted = false;
     for (const QByteArray &item : acceptEncoding.split(',')) {
         const QList<QByteArray> parts = item.split(';');
         const QByteArray name = parts.first().trimmed().toLower();
@@ -54,9 +54,11 @@ bool acceptsEncoding(const QByteArray &acceptEncoding, const QByteArray &coding)
             if (parameter.startsWith("q=") && parameter.mid(2).toDouble() <= 0.0)
                 isRefused = true;
         }
-        return !isRefused;
+        if (name == coding)
+            return !isRefused;
+        isWildcardAccepted = !isRefused;
     }
-    return false;
+    return isWildcardAccepted;
 }
 
 WebAssets::WebAssets()
@@ -73,9 +75,9 @@ WebAssets::WebAssets()
         if (resource.compressionAlgorithm() == QResource::ZlibCompression && resource.size() > 4)
             file.deflated = QByteArray(reinterpret_cast<const char *>(resource.data()) + 4,
                                        resource.size() - 4);
-        file.etag = '"' +
-                    QCryptographicHash::hash(file.body, QCryptographicHash::Sha256).toHex().left(20) +
-                    '"';
+        file.etag =
+            '"' + QCryptographicHash::hash(file.body, QCryptographicHash::Sha256).toHex().left(20) +
+            '"';
         m_files.insert(it.fileName(), std::move(file));
     }
 }
@@ -101,15 +103,19 @@ std::optional<HttpReply> WebAssets::reply(const QString &name, const QByteArray 
         reply.body.clear();
         reply.contentType.clear();
     } else if (isDeflated) {
-        reply.extraHeaders.append({QByteArrayLiteral("Content-Encoding"), QByteArrayLiteral("deflate")});
+        reply.extraHeaders.append(
+            {QByteArrayLiteral("Content-Encoding"), QByteArrayLiteral("deflate")});
     }
     reply.extraHeaders.append({QByteArrayLiteral("ETag"), etag});
     if (!file.deflated.isEmpty())
-        reply.extraHeaders.append({QByteArrayLiteral("Vary"), QByteArrayLiteral("Accept-Encoding")});
+        reply.extraHeaders.append(
+            {QByteArrayLiteral("Vary"), QByteArrayLiteral("Accept-Encoding")});
     if (isPage(name)) {
-        reply.extraHeaders.append({QByteArrayLiteral("Content-Security-Policy"), contentSecurityPolicy});
+        reply.extraHeaders.append(
+            {QByteArrayLiteral("Content-Security-Policy"), contentSecurityPolicy});
         // The watch page's URL holds the stream key: keep it out of other sites' logs.
-        reply.extraHeaders.append({QByteArrayLiteral("Referrer-Policy"), QByteArrayLiteral("no-referrer")});
+        reply.extraHeaders.append(
+            {QByteArrayLiteral("Referrer-Policy"), QByteArrayLiteral("no-referrer")});
     }
     return reply;
 }

@@ -12,8 +12,7 @@
 #include <QString>
 #include <optional>
 
-namespace afk::server
-{
+namespace afk::server {
 
 class WebAssets
 {

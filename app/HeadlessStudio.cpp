@@ -114,7 +114,8 @@ bool HeadlessStudio::start(QString *error)
     } else {
         printLine(QStringLiteral("no source: waiting for ingest; streams appear under %1/livestream/<key>/")
                       .arg(m_studio->baseUrl()));
-        printLine(QStringLiteral("live streams: %1/ (each at %1/watch/<key>)").arg(m_studio->baseUrl()));
+        printLine(QStringLiteral("live streams: %1/ (each at %1/watch/<key>)")
+                      .arg(m_studio->baseUrl()));
     }
 
     if (m_options.statsIntervalSeconds > 0) {

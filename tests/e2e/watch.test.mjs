@@ -17,8 +17,8 @@ import { freePort, httpGet, randomKey, tempDir, trackChild, waitFor } from './li
 const TITLE = 'Test <img src=x onerror="window.__xss=1"> & <b>pattern</b>';
 
 /** Opens a page of the studio; snapshot() reads what a viewer sees. */
-async function openPage(browser, url, { signerSecret } = {}) {
-  const context = await browser.newContext();
+async function openPage(browser, url, { signerSecret, contextOptions } = {}) {
+  const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -59,6 +59,8 @@ async function openPage(browser, url, { signerSecret } = {}) {
       isChatFormShown: $('chat-form') ? !$('chat-form').hidden : false,
       links: [...document.querySelectorAll('#streams a')].map((a) => ({ href: a.getAttribute('href'), text: a.textContent })),
       csp: window.__csp, xss: window.__xss,
+      pageWidth: document.documentElement.scrollWidth, viewportWidth: window.innerWidth,
+      videoWidth: video?.getBoundingClientRect().width,
     };
   });
   const waitUntil = async (pred, what, timeoutMs = 60000) => {
@@ -144,8 +146,13 @@ test('the watch page and the list of live streams, served by the studio itself',
     const stored = await query(relay.url, { kinds: [1311] });
     assert.equal(stored.length, 1);
     assert.deepEqual(stored[0].tags[0].slice(0, 2), ['a', `30311:${identity.pubkey}:${key}`]);
-    const reader = await openPage(browser, watchUrl);
+    // The read-only viewer is on a phone: nothing wider than its screen.
+    const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+    const reader = await openPage(browser, watchUrl, { contextOptions: phone });
     const read = await reader.waitUntil((s) => s.messages.length === 1, 'the message in a read-only viewer\'s chat', 30000);
+    assert.equal(read.viewportWidth, 375);
+    assert.ok(read.pageWidth <= 375 && read.videoWidth <= 375 && read.videoWidth > 300, JSON.stringify(read));
+    await reader.waitPlaying(1, 'on the phone');
     assert.deepEqual(read.messages, [{ text: chatText, elements: 0 }]);
     assert.equal(read.isChatFormShown, false);
     assert.match(read.chatNote, /^Read-only/);

@@ -31,7 +31,13 @@ echo "$DEB: $(du -h "$DEB" | cut -f1)"
 dpkg-deb --field "$DEB"
 DEPENDS="$(dpkg-deb --field "$DEB" Depends)"
 # shlibdeps found the libraries the binary links (Qt, libav, secp256k1, sodium).
-for lib in libqt6core6 libqt6httpserver6 libqt6websockets6 libavcodec59 libavformat59 libsecp256k1 libsodium23; do
+LIBS=(libqt6core6 libqt6httpserver6 libqt6websockets6 libavcodec59 libavformat59 libsecp256k1 libsodium23)
+HAS_GUI=0
+if grep -q '^AFK_BUILD_UI:BOOL=ON$' "$BUILD_DIR/CMakeCache.txt"; then
+  HAS_GUI=1
+  LIBS+=(libqt6widgets6)
+fi
+for lib in "${LIBS[@]}"; do
   grep -q "$lib" <<<"$DEPENDS" || fail "Depends lacks $lib: $DEPENDS"
 done
 
@@ -52,6 +58,9 @@ dpkg-query -W -f='${Package} ${Version} ${Status}\n' afk-host-studio
 
 step "validators"
 desktop-file-validate /usr/share/applications/org.afkhost.Studio.desktop || fail "desktop-file-validate"
+# The entry starts the desktop studio when the package has it.
+EXEC="$(sed -n 's/^Exec=//p' /usr/share/applications/org.afkhost.Studio.desktop)"
+if [ "$HAS_GUI" = 1 ]; then [ "$EXEC" = afk-studio ] || fail "Exec=$EXEC in a GUI build"; fi
 appstreamcli validate --no-net /usr/share/metainfo/org.afkhost.Studio.metainfo.xml || fail "appstreamcli validate"
 test -f /usr/share/icons/hicolor/scalable/apps/org.afkhost.Studio.svg || fail "icon missing"
 if command -v systemd-analyze >/dev/null; then

@@ -2,7 +2,7 @@
 # The Debian package end to end, from an existing build: cpack, lintian, `apt-get install` on this
 # machine, the validators of the installed desktop entry, AppStream file and systemd unit, and the
 # installed afk-studio serving a playable stream (ffprobe of a segment) and its watch page; then
-# `apt-get remove`. Installing needs root (CI runs as root): otherwise it exits 77 (skipped).
+# `apt-get purge`. Installing needs root (CI runs as root): otherwise it exits 77 (skipped).
 #   bash packaging/test-deb.sh BUILD_DIR
 set -euo pipefail
 BUILD_DIR="$(cd "${1:?usage: test-deb.sh BUILD_DIR}" && pwd)"
@@ -98,8 +98,9 @@ kill -TERM "$STUDIO_PID"
 wait "$STUDIO_PID" || fail "afk-studio exited $? after SIGTERM"
 STUDIO_PID=
 
-step "apt-get remove"
-DEBIAN_FRONTEND=noninteractive apt-get remove -y afk-host-studio </dev/null >"$WORK/apt.log" 2>&1 ||
-  { cat "$WORK/apt.log"; fail "apt-get remove"; }
-test ! -e /usr/bin/afk-studio || fail "/usr/bin/afk-studio left after remove"
+step "apt-get purge"
+DEBIAN_FRONTEND=noninteractive apt-get purge -y afk-host-studio </dev/null >"$WORK/apt.log" 2>&1 ||
+  { cat "$WORK/apt.log"; fail "apt-get purge"; }
+test ! -e /usr/bin/afk-studio || fail "/usr/bin/afk-studio left after purge"
+test ! -e /etc/afk-host-studio/secrets.env || fail "secrets.env left after purge"
 echo "test-deb.sh: ok"

@@ -177,7 +177,8 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "prompt)."),
         QStringLiteral("F"));
     const QCommandLineOption title(QStringLiteral("title"),
-        QStringLiteral("Title of the live event."), QStringLiteral("TEXT"));
+        QStringLiteral("Title of the stream (watch page, /status) and of its live event."),
+        QStringLiteral("TEXT"));
     const QCommandLineOption summary(QStringLiteral("summary"),
         QStringLiteral("Summary of the live event."), QStringLiteral("TEXT"));
     const QCommandLineOption image(QStringLiteral("image"),

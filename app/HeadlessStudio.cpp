@@ -94,7 +94,7 @@ bool HeadlessStudio::start(QString *error)
                   .arg(QStringLiteral(AFK_VERSION), m_studio->baseUrl(), m_options.dataDir));
 
     if (source) {
-        session::Stream *stream = m_studio->goLive(std::move(source), {}, error);
+        session::Stream *stream = m_studio->goLive(std::move(source), m_options.nostr.title, error);
         if (!stream)
             return false;
         connect(m_studio.get(), &studio::Studio::liveStarted, this, [](session::Stream *live) {
@@ -121,6 +121,8 @@ bool HeadlessStudio::start(QString *error)
     } else {
         printLine(QStringLiteral("no source: waiting for ingest; streams appear under %1/livestream/<key>/")
                       .arg(m_studio->baseUrl()));
+        printLine(QStringLiteral("live streams: %1/ (each at %1/watch/<key>)")
+                      .arg(m_studio->baseUrl()));
     }
 
     if (m_options.statsIntervalSeconds > 0) {
@@ -134,6 +136,8 @@ void HeadlessStudio::printPlaybackUrls(const session::Stream &stream) const
 {
     const QString streamUrl = m_studio->streamUrl(stream.key());
     printLine(QStringLiteral("stream key: %1").arg(stream.key()));
+    printLine(QStringLiteral("watch page (any browser):      %1/watch/%2")
+                  .arg(m_studio->baseUrl(), stream.key()));
     printLine(QStringLiteral("watch (ABR, hls.js / AFK PWA): %1/master.m3u8").arg(streamUrl));
     printLine(QStringLiteral("watch (single rendition):      %1/stream.m3u8").arg(streamUrl));
     printLine(QStringLiteral("status:                        %1/status").arg(streamUrl));

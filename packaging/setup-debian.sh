@@ -20,7 +20,9 @@ PACKAGES=(
   libsecp256k1-dev libsodium-dev
   # tests and benchmarks: ffmpeg/ffprobe (inputs, checks, reference), headless Chromium for
   # hls.js, GNU time for the benchmark, Xvfb for the desktop UI, TLS roots for npm
-  ffmpeg chromium time xvfb ca-certificates
+  ffmpeg chromium time xvfb ca-certificates curl
+  # the .deb test (packaging/test-deb.sh): dpkg-shlibdeps for CPack, and the validators
+  dpkg-dev desktop-file-utils appstream lintian systemd
 )
 
 SUDO=()
@@ -63,6 +65,9 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
+# hls.js for the watch page, compiled into afk-studio: the build needs it (exactly as locked).
+echo "setup-debian.sh: npm ci in resources/web"
+(cd "$REPO_ROOT/resources/web" && npm ci --no-audit --no-fund </dev/null)
 # e2e test dependencies (playwright-core, hls.js) exactly as locked.
 echo "setup-debian.sh: npm ci in tests/e2e"
 (cd "$REPO_ROOT/tests/e2e" && npm ci --no-audit --no-fund </dev/null)

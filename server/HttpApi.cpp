@@ -260,20 +260,45 @@ HttpApi::Routed HttpApi::route(const Incoming &incoming, const RequestPath &path
     if (segments == QStringList{QStringLiteral("livestream"), QStringLiteral("active")})
         return dispatch(incoming, HttpRoute::ActiveList, Access::Read,
                         [&] { return activeReply(incoming); });
+    if (segments.isEmpty())
+        return routeWebFile(incoming, QStringLiteral("index.html"));
+    if (segments.size() == 2 && segments.first() == u"watch") {
+        // The page reads its key from the URL: only a valid key gets one.
+        if (!storage::isValidStreamKey(segments.at(1)))
+            return invalidStreamKey();
+        return routeWebFile(incoming, QStringLiteral("watch.html"));
+    }
+    if (segments.size() == 2 && segments.first() == u"assets" &&
+        m_webAssets.isAsset(segments.at(1)))
+        return routeWebFile(incoming, segments.at(1));
     if (segments.size() >= 3 && segments.first() == u"livestream") {
         const QString &streamKey = segments.at(1);
-        if (!storage::isValidStreamKey(streamKey)) {
-            Routed routed;
-            routed.route = HttpRoute::BadPath;
-            routed.reply = HttpReply::error(
-                400, QStringLiteral("invalid stream id (allowed: 1-64 of A-Z a-z 0-9 _ -)"));
-            return routed;
-        }
+        if (!storage::isValidStreamKey(streamKey))
+            return invalidStreamKey();
         return routeStream(incoming, streamKey, segments.mid(2));
     }
     Routed routed;
     routed.reply = HttpReply::error(404, QStringLiteral("not found"));
     return routed;
+}
+
+HttpApi::Routed HttpApi::invalidStreamKey()
+{
+    Routed routed;
+    routed.route = HttpRoute::BadPath;
+    routed.reply = HttpReply::error(
+        400, QStringLiteral("invalid stream id (allowed: 1-64 of A-Z a-z 0-9 _ -)"));
+    return routed;
+}
+
+HttpApi::Routed HttpApi::routeWebFile(const Incoming &incoming, const QString &name)
+{
+    return dispatch(incoming, HttpRoute::WebPage, Access::Read, [&] {
+        const std::optional<HttpReply> reply =
+            m_webAssets.reply(name, incoming.request.value(QByteArrayLiteral("If-None-Match")),
+                              incoming.request.value(QByteArrayLiteral("Accept-Encoding")));
+        return reply ? *reply : HttpReply::error(404, QStringLiteral("not found"));
+    });
 }
 
 HttpApi::Routed HttpApi::routeStream(const Incoming &incoming, const QString &streamKey,
@@ -440,6 +465,11 @@ HttpReply HttpApi::statusReply(const QString &streamKey)
         buildStreamStatus(streamKey, m_registry.find(streamKey), httpViewerCount(streamKey));
     if (m_relayStatusProvider)
         status.insert(QStringLiteral("relays"), m_relayStatusProvider());
+    // The NIP-53 address viewers tag their chat messages with (the watch page sends through the
+    // relays above).
+    if (const nostr::LiveChat *chat = m_chatProvider ? m_chatProvider(streamKey) : nullptr)
+        status.insert(QStringLiteral("chat"),
+                      QJsonObject{{QStringLiteral("address"), chat->address()}});
     return HttpReply::json(status);
 }
 
@@ -772,12 +802,13 @@ qint64 HttpApi::writeReply(const QHttpServerRequest &request, QTcpSocket *socket
                               QByteArrayLiteral("600"));
     responder.writeHeader(QByteArrayLiteral("X-Content-Type-Options"),
                           QByteArrayLiteral("nosniff"));
-    if (reply.statusCode != 204)
+    // A 304 names no length: its Content-Length would have to be the full answer's.
+    if (reply.statusCode != 204 && reply.statusCode != 304)
         responder.writeHeader(QByteArrayLiteral("Content-Length"),
                               QByteArray::number(reply.body.size()));
 
-    const bool hasBody =
-        reply.statusCode != 204 && request.method() != QHttpServerRequest::Method::Head;
+    const bool hasBody = reply.statusCode != 204 && reply.statusCode != 304 &&
+                         request.method() != QHttpServerRequest::Method::Head;
     // writeBody also ends the header block, so it is called even without a body.
     responder.writeBody(hasBody ? reply.body : QByteArray());
     return hasBody ? reply.body.size() : 0;

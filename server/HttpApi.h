@@ -1,7 +1,8 @@
 // The embedded HTTP server: HLS playlists and segments of every stream, the /livestream control
-// and status routes of afk-protocol.md, health and Prometheus metrics. WebSocket upgrades on
-// /socket.io/ are handed to whoever listens to newWebSocketConnection() (the Socket.IO server
-// takes them with nextPendingWebSocketConnection()); with no listener they are answered 503.
+// and status routes of afk-protocol.md, health, Prometheus metrics and the studio's own pages
+// (WebAssets: "/" and /watch/<key>). WebSocket upgrades on /socket.io/ are handed to whoever
+// listens to newWebSocketConnection() (the Socket.IO server takes them with
+// nextPendingWebSocketConnection()); with no listener they are answered 503.
 // Every connection passes a ConnectionGate first (see GatedTcpServer): request size limits,
 // timeouts and the connection cap are enforced before Qt reads a request.
 #pragma once
@@ -11,6 +12,7 @@
 #include "HttpReply.h"
 #include "IngestAuth.h"
 #include "PlaybackViewerTracker.h"
+#include "WebAssets.h"
 
 #include <QAbstractHttpServer>
 #include <QElapsedTimer>
@@ -120,6 +122,9 @@ private:
 
     Routed route(const Incoming &incoming, const RequestPath &path);
     Routed routeStream(const Incoming &incoming, const QString &streamKey, const QStringList &rest);
+    // "/", /watch/<key> and /assets/<name>: the embedded pages (WebAssets).
+    Routed routeWebFile(const Incoming &incoming, const QString &name);
+    static Routed invalidStreamKey();
     Routed dispatch(const Incoming &incoming, HttpRoute route, Access access,
                     const std::function<HttpReply()> &handler);
 
@@ -160,6 +165,7 @@ private:
     std::function<QByteArray()> m_extraMetricsProvider;
     std::function<nostr::LiveChat *(const QString &)> m_chatProvider;
     PlaybackViewerTracker m_viewers;
+    WebAssets m_webAssets;
     std::optional<IngestAuth> m_controlAuth;
     QString m_studioPubkey;
 };

@@ -121,6 +121,8 @@ QByteArray routeLabel(HttpRoute route)
         return QByteArrayLiteral("metrics");
     case HttpRoute::SocketIo:
         return QByteArrayLiteral("socket_io");
+    case HttpRoute::WebPage:
+        return QByteArrayLiteral("web_page");
     case HttpRoute::BadPath:
         return QByteArrayLiteral("bad_path");
     case HttpRoute::NotFound:

@@ -27,6 +27,7 @@ enum class HttpRoute {
     Health,         // /health, /livestream/health
     Metrics,        // /metrics
     SocketIo,       // /socket.io/ requests that are not a WebSocket upgrade
+    WebPage,        // /, /watch/:id, /assets/<name> (the embedded pages)
     BadPath,        // refused by RequestPath or an invalid stream key
     NotFound,       // no such route
 };

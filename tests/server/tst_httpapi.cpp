@@ -20,11 +20,13 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QRegularExpression>
+#include <QResource>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
+#include <QtEndian>
 #include <memory>
 
 using afk::server::HttpApi;
@@ -141,6 +143,10 @@ private slots:
     void webSocketUpgradeIsHandedOver();
     void listenErrors();
     void chatRoutes();
+    void webPages();
+    void webAssetsRevalidateAndCompress();
+    void acceptEncoding_data();
+    void acceptEncoding();
     void secretNeverServed();
 
 private:
@@ -994,6 +1000,100 @@ void TestHttpApi::chatRoutes()
     QCOMPARE(preflight.status, 204);
     QVERIFY(preflight.header("Access-Control-Allow-Methods").contains("POST"));
     m_api->setChatProvider({});
+}
+
+void TestHttpApi::webPages()
+{
+    const quint64 servedBefore = m_api->metrics().requestCount(afk::server::HttpRoute::WebPage, 200);
+    const HttpResult list = send("GET", "/");
+    QCOMPARE(list.status, 200);
+    QCOMPARE(list.header("Content-Type"), QByteArray("text/html; charset=utf-8"));
+    QVERIFY(list.body.contains("src=\"/assets/index.js\""));
+    const QByteArray csp = list.header("Content-Security-Policy");
+    QVERIFY2(csp.contains("script-src 'self';") && csp.contains("default-src 'none';") &&
+                 csp.contains("connect-src 'self' ws: wss:;"),
+             csp.constData());
+
+    const HttpResult watch = send("GET", "/watch/some-key_1");
+    QCOMPARE(watch.status, 200);
+    QVERIFY(watch.body.contains("src=\"/assets/watch.js\""));
+    QCOMPARE(watch.header("Content-Security-Policy"), csp);
+    QCOMPARE(watch.header("Referrer-Policy"), QByteArray("no-referrer"));
+    QCOMPARE(m_api->metrics().requestCount(afk::server::HttpRoute::WebPage, 200), servedBefore + 2);
+
+    // Only a valid key gets a page; only assets are under /assets/; pages are read-only.
+    QCOMPARE(send("GET", "/watch/bad$key").status, 400);
+    QCOMPARE(send("GET", "/watch/" + QString(65, u'k')).status, 400);
+    QCOMPARE(send("GET", "/watch/key/more").status, 404);
+    QCOMPARE(send("GET", "/watch").status, 404);
+    QCOMPARE(send("GET", "/assets/watch.html").status, 404);
+    QCOMPARE(send("GET", "/assets/nothing.js").status, 404);
+    QCOMPARE(send("POST", "/watch/some-key").status, 405);
+    const HttpResult head = send("HEAD", "/assets/watch.js");
+    QCOMPARE(head.status, 200);
+    QVERIFY(head.body.isEmpty());
+}
+
+void TestHttpApi::webAssetsRevalidateAndCompress()
+{
+    QResource resource(QStringLiteral(":/afk/web/hls.light.min.js"));
+    const QByteArray original = resource.uncompressedData();
+    QVERIFY(original.size() > 100000);
+
+    const HttpResult plain =
+        send("GET", "/assets/hls.light.min.js", {}, {{"Accept-Encoding", "identity"}});
+    QCOMPARE(plain.status, 200);
+    QCOMPARE(plain.header("Content-Type"), QByteArray("text/javascript; charset=utf-8"));
+    QVERIFY(!plain.hasHeader("Content-Encoding"));
+    QCOMPARE(plain.body, original);
+
+    // The zlib stream rcc made at build time (a header set by hand: QNetworkAccessManager hands
+    // the body over as it came). qUncompress wants qCompress's 4-byte length in front.
+    const HttpResult deflated =
+        send("GET", "/assets/hls.light.min.js", {}, {{"Accept-Encoding", "deflate"}});
+    QCOMPARE(deflated.status, 200);
+    QCOMPARE(deflated.header("Content-Encoding"), QByteArray("deflate"));
+    QCOMPARE(deflated.header("Vary"), QByteArray("Accept-Encoding"));
+    QVERIFY(deflated.body.size() < original.size() / 2);
+    QByteArray withLength(4, '\0');
+    qToBigEndian(quint32(original.size()), withLength.data());
+    QCOMPARE(qUncompress(withLength + deflated.body), original);
+    QVERIFY(deflated.header("ETag") != plain.header("ETag"));
+
+    const HttpResult revalidated = send("GET", "/assets/hls.light.min.js", {},
+                                        {{"Accept-Encoding", "identity"},
+                                         {"If-None-Match", "\"other\", " + plain.header("ETag")}});
+    QCOMPARE(revalidated.status, 304);
+    QVERIFY(revalidated.body.isEmpty());
+    QVERIFY(!revalidated.hasHeader("Content-Length"));
+    QCOMPARE(revalidated.header("ETag"), plain.header("ETag"));
+    const HttpResult changed = send("GET", "/assets/hls.light.min.js", {},
+                                    {{"Accept-Encoding", "identity"}, {"If-None-Match", "\"old\""}});
+    QCOMPARE(changed.status, 200);
+}
+
+void TestHttpApi::acceptEncoding_data()
+{
+    QTest::addColumn<QByteArray>("header");
+    QTest::addColumn<bool>("isAccepted");
+    QTest::newRow("browser") << QByteArray("gzip, deflate, br, zstd") << true;
+    QTest::newRow("only") << QByteArray("deflate") << true;
+    QTest::newRow("case and q") << QByteArray("gzip;q=1.0, DEFLATE;q=0.5") << true;
+    QTest::newRow("refused") << QByteArray("gzip, deflate;q=0") << false;
+    QTest::newRow("refused with spaces") << QByteArray("deflate ; q=0.0") << false;
+    QTest::newRow("wildcard") << QByteArray("*") << true;
+    QTest::newRow("named beats wildcard") << QByteArray("*;q=0, deflate") << true;
+    QTest::newRow("wildcard but refused") << QByteArray("*, deflate;q=0") << false;
+    QTest::newRow("other codings") << QByteArray("gzip, br") << false;
+    QTest::newRow("identity") << QByteArray("identity") << false;
+    QTest::newRow("empty") << QByteArray() << false;
+}
+
+void TestHttpApi::acceptEncoding()
+{
+    QFETCH(QByteArray, header);
+    QFETCH(bool, isAccepted);
+    QCOMPARE(afk::server::acceptsEncoding(header, "deflate"), isAccepted);
 }
 
 void TestHttpApi::secretNeverServed()

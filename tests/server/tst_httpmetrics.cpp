@@ -32,6 +32,7 @@ void TestHttpMetrics::routeLabels_data()
     QTest::newRow("control") << HttpRoute::Control << QByteArray("control");
     QTest::newRow("health") << HttpRoute::Health << QByteArray("health");
     QTest::newRow("metrics") << HttpRoute::Metrics << QByteArray("metrics");
+    QTest::newRow("web page") << HttpRoute::WebPage << QByteArray("web_page");
     QTest::newRow("not found") << HttpRoute::NotFound << QByteArray("not_found");
     QTest::newRow("invalid") << HttpRoute::Invalid << QByteArray("not_found");
 }

@@ -29,12 +29,14 @@ QStringList argumentsOf(int argc, char **argv)
     return arguments;
 }
 
+#ifdef AFK_HAS_GUI
 // The GUI needs a display before QApplication exists (without one Qt aborts the process).
 bool hasDisplay()
 {
     return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY")
            || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
 }
+#endif
 
 } // namespace
 

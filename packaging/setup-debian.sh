@@ -13,6 +13,8 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config git
   # Qt 6.4 (Core, Network, HttpServer, WebSockets, Test in qt6-base-dev; Multimedia for the UI)
   qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev qt6-multimedia-dev
+  # the xcb platform plugin: the GUI on X11, and the screen-capture test's painter on Xvfb
+  qt6-qpa-plugins
   # libav (in-process encoding)
   libavcodec-dev libavformat-dev libavfilter-dev libswscale-dev libswresample-dev
   libavdevice-dev libavutil-dev

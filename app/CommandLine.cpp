@@ -3,7 +3,11 @@
 #include "ScreenSource.h"
 #include "StreamPaths.h"
 
+#include "StudioPaths.h"
+
 #include <QCommandLineParser>
+#include <QFileInfo>
+#include <QSettings>
 #include <QDir>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -248,15 +252,24 @@ ParseResult parseCommandLine(const QStringList &arguments)
         QStringLiteral("HTTP and WebSocket connections open at once (1-1000000); one more is "
                        "answered 503 and closed. Default 4096."),
         QStringLiteral("N"), QStringLiteral("4096"));
-    parser.addOptions({helpOption, versionOption, headless, goLive, source, noRealtime, port, bind,
-                       dataDir, streamKey, ladder, segmentSeconds, liveWindow, corsOrigin, retainHours, preset,
-                       x264Threads, scaler, statsInterval, openIngest, allowPubkey, maxMessageBytes,
-                       maxPublishers, maxViewers, maxConnections, relay, identity,
-                       keyPasswordFile, title, summary, image, tag, publicUrl});
-    parser.addOptions({maxStreams, mediaTimeout, idleTimeout, reconnectGrace, recordRetention,
-                       maxClients, maxClientsPerIp, announcePlaylist});
+    const QCommandLineOption config(QStringLiteral("config"),
+        QStringLiteral("Settings file (INI: one key per flag, e.g. port=8080, relay=wss://a, "
+                       "wss://b; the GUI keeps its form there too). Read before AFK_* environment "
+                       "variables (AFK_PORT=8080) and the flags, which win. Default "
+                       "$XDG_CONFIG_HOME/afk-host-studio/studio.conf when it exists."),
+        QStringLiteral("FILE"));
+    const QList<QCommandLineOption> allOptions{
+        helpOption, versionOption, headless, goLive, config, source, noRealtime, port, bind,
+        dataDir, streamKey, ladder, segmentSeconds, liveWindow, corsOrigin, retainHours, preset,
+        x264Threads, scaler, statsInterval, openIngest, allowPubkey, maxMessageBytes,
+        maxPublishers, maxViewers, maxConnections, relay, identity, keyPasswordFile, title,
+        summary, image, tag, publicUrl, maxStreams, mediaTimeout, idleTimeout, reconnectGrace,
+        recordRetention, maxClients, maxClientsPerIp, announcePlaylist};
+    parser.addOptions(allOptions);
 
     ParseResult result;
+    for (const QCommandLineOption &option : allOptions)
+        result.flags.append({option.names().constLast(), !option.valueName().isEmpty()});
     result.helpText = parser.helpText();
     if (!parser.parse(arguments)) {
         result.error = parser.errorText();
@@ -412,6 +425,139 @@ ParseResult parseCommandLine(const QStringList &arguments)
     while (options.nostr.publicBaseUrl.endsWith(u'/'))
         options.nostr.publicBaseUrl.chop(1);
     result.action = ParseResult::Action::Run;
+    return result;
+}
+
+} // namespace afk::app
+
+namespace afk::app {
+namespace {
+
+// "--config FILE" / "--config=FILE" among the flags; empty when absent.
+QString configFlag(const QStringList &arguments, bool *isGiven)
+{
+    for (qsizetype index = 1; index < arguments.size(); ++index) {
+        const QString &argument = arguments[index];
+        if (argument == u"--config" || argument == u"-config") {
+            *isGiven = true;
+            return index + 1 < arguments.size() ? arguments[index + 1] : QString();
+        }
+        if (argument.startsWith(u"--config=")) {
+            *isGiven = true;
+            return argument.mid(9);
+        }
+    }
+    *isGiven = false;
+    return {};
+}
+
+// Flags that may be given more than once; the others take one value (a ladder's commas are
+// part of it).
+bool isRepeatable(const FlagSpec &flag)
+{
+    static const QStringList repeatable{QStringLiteral("relay"), QStringLiteral("tag"),
+                                        QStringLiteral("allow-pubkey")};
+    return repeatable.contains(flag.name);
+}
+
+// What a settings file or an environment variable gives a flag, as command-line words.
+void appendFlag(const FlagSpec &flag, const QStringList &values, QStringList *words)
+{
+    if (!flag.takesValue) {
+        const QString value = values.join(u',').trimmed().toLower();
+        if (value == u"1" || value == u"true" || value == u"yes" || value == u"on")
+            *words << QStringLiteral("--") + flag.name;
+        return;
+    }
+    if (!isRepeatable(flag)) {
+        *words << QStringLiteral("--") + flag.name << values.join(u',').trimmed();
+        return;
+    }
+    for (const QString &value : values)
+        *words << QStringLiteral("--") + flag.name << value.trimmed();
+}
+
+// "--port: 'x' is not …" for words from one place, or an empty string.
+QString checkAlone(const QStringList &words)
+{
+    const ParseResult alone = parseCommandLine(QStringList{QStringLiteral("afk-studio")} + words);
+    return alone.action == ParseResult::Action::Fail ? alone.error : QString();
+}
+
+} // namespace
+
+ParseResult loadSettings(const QStringList &arguments, const QProcessEnvironment &environment)
+{
+    const QList<FlagSpec> flags = parseCommandLine({QStringLiteral("afk-studio")}).flags;
+    // Flags that only make sense on the command line itself.
+    static const QStringList commandLineOnly{QStringLiteral("help"), QStringLiteral("version"),
+                                             QStringLiteral("config")};
+
+    bool isConfigGiven = false;
+    QString configFile = configFlag(arguments, &isConfigGiven);
+    if (!isConfigGiven && environment.contains(QStringLiteral("AFK_CONFIG"))) {
+        configFile = environment.value(QStringLiteral("AFK_CONFIG"));
+        isConfigGiven = true;
+    }
+    if (!isConfigGiven)
+        configFile = studio::configDir() + QStringLiteral("/studio.conf");
+
+    ParseResult failure;
+    failure.flags = flags;
+    QStringList fileWords;
+    if (QFileInfo::exists(configFile)) {
+        QSettings settings(configFile, QSettings::IniFormat);
+        if (settings.status() != QSettings::NoError) {
+            failure.error = QStringLiteral("%1: not a readable settings file").arg(configFile);
+            return failure;
+        }
+        // Top-level keys are flags; groups ([stream], …) belong to the GUI's form.
+        for (const QString &key : settings.childKeys()) {
+            const auto flag = std::find_if(flags.begin(), flags.end(),
+                                           [&](const FlagSpec &spec) { return spec.name == key; });
+            if (flag == flags.end() || commandLineOnly.contains(key)) {
+                failure.error = QStringLiteral("%1: unknown key '%2' (the keys are the flags of "
+                                               "--help, without the dashes)")
+                                    .arg(configFile, key);
+                return failure;
+            }
+            appendFlag(*flag, settings.value(key).toStringList(), &fileWords);
+        }
+        if (const QString error = checkAlone(fileWords); !error.isEmpty()) {
+            failure.error = QStringLiteral("%1: %2").arg(configFile, error);
+            return failure;
+        }
+    } else if (isConfigGiven) {
+        failure.error = QStringLiteral("--config: cannot read %1: no such file").arg(configFile);
+        return failure;
+    }
+
+    QStringList environmentWords;
+    for (const FlagSpec &flag : flags) {
+        if (commandLineOnly.contains(flag.name))
+            continue;
+        const QString variable = QStringLiteral("AFK_") + flag.name.toUpper().replace(u'-', u'_');
+        if (!environment.contains(variable))
+            continue;
+        QStringList words;
+        // Repeatable flags take several values separated by commas or spaces.
+        const QString value = environment.value(variable);
+        appendFlag(flag,
+                   isRepeatable(flag) ? value.split(QRegularExpression(QStringLiteral("[,\\s]+")),
+                                                    Qt::SkipEmptyParts)
+                                      : QStringList{value},
+                   &words);
+        if (const QString error = checkAlone(words); !error.isEmpty()) {
+            failure.error = QStringLiteral("environment %1: %2").arg(variable, error);
+            return failure;
+        }
+        environmentWords << words;
+    }
+
+    QStringList effective{arguments.value(0, QStringLiteral("afk-studio"))};
+    effective << fileWords << environmentWords << arguments.mid(1);
+    ParseResult result = parseCommandLine(effective);
+    result.options.settingsFile = configFile;
     return result;
 }
 

@@ -33,7 +33,9 @@ int runGuiStudio(QApplication &application, const StudioOptions &options)
                               QStringLiteral("The studio cannot start: %1").arg(error));
         return 2;
     }
-    ui::MainWindow window(studio, studio::configDir() + QStringLiteral("/studio.conf"));
+    ui::MainWindow window(studio, options.settingsFile.isEmpty()
+                                      ? studio::configDir() + QStringLiteral("/studio.conf")
+                                      : options.settingsFile);
     window.resize(980, 640);
     window.show();
     if (options.isGoLiveAtLaunch)

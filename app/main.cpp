@@ -47,7 +47,7 @@ int main(int argc, char **argv)
     const QStringList arguments = argumentsOf(argc, argv);
     const afk::app::ParseResult parsed = afk::app::isKeysCommand(arguments) || afk::app::isChatCommand(arguments)
                                              ? afk::app::ParseResult{}
-                                             : afk::app::parseCommandLine(arguments);
+                                             : afk::app::loadSettings(arguments, QProcessEnvironment::systemEnvironment());
     const bool isGui = parsed.action == afk::app::ParseResult::Action::Run && !parsed.options.isHeadless;
 
 #ifdef AFK_HAS_GUI

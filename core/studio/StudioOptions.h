@@ -14,6 +14,7 @@ namespace afk::studio {
 struct StudioOptions {
     bool isHeadless = false;
     bool isGoLiveAtLaunch = false; // --go-live: the GUI starts streaming at once
+    QString settingsFile;          // the --config file (the GUI keeps its form there too)
     enum class SourceKind { Invalid = 0, TestPattern, File, Screen, None };
     SourceKind sourceKind = SourceKind::TestPattern;
     QString sourceFile;

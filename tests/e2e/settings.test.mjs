@@ -1,0 +1,67 @@
+// Settings from a file, the environment and flags (issue 9): defaults → --config FILE (or
+// $XDG_CONFIG_HOME/afk-host-studio/studio.conf) → AFK_* variables → flags, the later winning;
+// errors name the key and where it came from.
+//   node --test tests/e2e/settings.test.mjs   (AFK_STUDIO_BIN=<path> or build/app/afk-studio)
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { tempDir, freePort, httpGet, waitFor } from './lib/util.mjs';
+import { runStudio, studioBin } from './lib/studio.mjs';
+import { spawn } from 'node:child_process';
+
+/** Starts `afk-studio --headless --source none …` and resolves with the port it says it serves on. */
+async function servedPort(args, env) {
+  const child = spawn(studioBin(), ['--headless', '--source', 'none', '--stats-interval', '0', ...args],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  try {
+    const match = await waitFor(() => out.match(/serving on http:\/\/127\.0\.0\.1:(\d+)/), { timeoutMs: 15000, what: `the serving line (${out})` });
+    const port = Number(match[1]);
+    assert.equal((await httpGet(`http://127.0.0.1:${port}/health`)).status, 200);
+    return port;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+describe('settings: file → environment → flags', () => {
+  let tmp;
+  before(() => { tmp = tempDir(); });
+  after(() => tmp.cleanup());
+
+  test('each later source wins: the file, then AFK_PORT, then --port', async () => {
+    const [filePort, envPort, flagPort] = [await freePort(), await freePort(), await freePort()];
+    const file = `${tmp.dir}/studio.conf`;
+    fs.writeFileSync(file, `port=${filePort}\ndata-dir=${tmp.dir}/data\n\n[stream]\ntitle=kept by the GUI\n`);
+    assert.equal(await servedPort(['--config', file]), filePort);
+    assert.equal(await servedPort(['--config', file], { AFK_PORT: String(envPort) }), envPort);
+    assert.equal(await servedPort(['--config', file, '--port', String(flagPort)], { AFK_PORT: String(envPort) }), flagPort);
+  });
+
+  test('the default file is $XDG_CONFIG_HOME/afk-host-studio/studio.conf', async () => {
+    const port = await freePort();
+    fs.mkdirSync(`${tmp.dir}/xdg/afk-host-studio`, { recursive: true });
+    fs.writeFileSync(`${tmp.dir}/xdg/afk-host-studio/studio.conf`, `port=${port}\ndata-dir=${tmp.dir}/data\n`);
+    assert.equal(await servedPort([], { XDG_CONFIG_HOME: `${tmp.dir}/xdg` }), port);
+  });
+
+  test('errors name the key and where it came from', async () => {
+    fs.writeFileSync(`${tmp.dir}/bad.conf`, 'port=eighty\n');
+    let r = await runStudio(['--headless', '--config', `${tmp.dir}/bad.conf`]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bad\.conf: --port: 'eighty' is not a whole number/);
+    fs.writeFileSync(`${tmp.dir}/typo.conf`, 'prot=8080\n');
+    r = await runStudio(['--headless', '--config', `${tmp.dir}/typo.conf`]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /typo\.conf: unknown key 'prot'/);
+    r = await runStudio(['--headless', '--config', `${tmp.dir}/missing.conf`]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--config: cannot read .*missing\.conf/);
+    r = await runStudio(['--headless', '--config', `${tmp.dir}/studio.conf`], { env: { AFK_MAX_STREAMS: 'many' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /environment AFK_MAX_STREAMS: --max-streams: 'many'/);
+  });
+});

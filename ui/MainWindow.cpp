@@ -2,6 +2,7 @@
 
 #include "FileSource.h"
 #include "Ladder.h"
+#include "ScreenSource.h"
 #include "ShareBox.h"
 #include "StatsPanel.h"
 #include "Studio.h"
@@ -25,6 +26,7 @@ namespace {
 
 const QString sourceTestPattern = QStringLiteral("test-pattern");
 const QString sourceFile = QStringLiteral("file");
+const QString sourceScreen = QStringLiteral("screen");
 
 // Ladder presets offered in the form (rungs above the source are skipped anyway).
 const QList<std::pair<QString, QString>> ladderPresets = {
@@ -50,6 +52,7 @@ MainWindow::MainWindow(studio::Studio &studio, const QString &settingsFile, QWid
     m_source = new QComboBox(sourceBox);
     m_source->setObjectName(QStringLiteral("sourcePicker"));
     m_source->addItem(tr("Test pattern"), sourceTestPattern);
+    m_source->addItem(tr("Screen"), sourceScreen);
     m_source->addItem(tr("Video file"), sourceFile);
     sourceForm->addRow(tr("Source"), m_source);
     auto *fileRow = new QWidget(sourceBox);
@@ -172,6 +175,10 @@ bool MainWindow::goLive()
             return false;
         }
         source = std::make_unique<media::FileSource>(path, true);
+    } else if (m_source->currentData().toString() == sourceScreen) {
+        // The whole X11 screen this window is on; its errors (Wayland, no X) end the stream with
+        // the reason shown here.
+        source = std::make_unique<media::ScreenSource>(media::ScreenRegion{});
     } else {
         source = std::make_unique<media::TestPatternSource>();
     }

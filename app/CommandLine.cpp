@@ -54,6 +54,9 @@ bool parseSource(const QString &text, StudioOptions *options, QString *error)
         options->sourceKind = StudioOptions::SourceKind::TestPattern;
     } else if (text == u"none") {
         options->sourceKind = StudioOptions::SourceKind::None;
+    } else if (text == u"camera" || text.startsWith(u"camera:")) {
+        options->sourceKind = StudioOptions::SourceKind::Camera;
+        options->cameraId = text.mid(7).toUtf8();
     } else if (text == u"screen" || text.startsWith(u"screen:")) {
         options->sourceKind = StudioOptions::SourceKind::Screen;
         options->screenSpec = text.mid(7);
@@ -67,8 +70,8 @@ bool parseSource(const QString &text, StudioOptions *options, QString *error)
         options->sourceKind = StudioOptions::SourceKind::File;
         options->sourceFile = text.mid(5);
     } else {
-        *error = QStringLiteral("--source: '%1' is not test-pattern, screen[:DISPLAY[+X,Y,WxH]], "
-                                "file:PATH or none")
+        *error = QStringLiteral("--source: '%1' is not test-pattern, camera[:ID], "
+                                "screen[:DISPLAY[+X,Y,WxH]], file:PATH or none")
                      .arg(text);
         return false;
     }
@@ -110,7 +113,8 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "always stream their --source)."));
     const QCommandLineOption source(QStringLiteral("source"),
         QStringLiteral("What to stream: test-pattern (moving bars, clock, frame counter and a "
-                       "tone, made in-process), screen[:DISPLAY[+X,Y,WxH]] (the X11 screen or a "
+                       "tone, made in-process), camera[:ID] (a camera, see --list-devices; the "
+                       "default one without ID), screen[:DISPLAY[+X,Y,WxH]] (the X11 screen or a "
                        "region of it, 30 fps; e.g. screen::0+0,0,1280x720), file:PATH (anything "
                        "FFmpeg reads, paced like a live source), or none (serve only; wait for "
                        "ingest). Default test-pattern."),
@@ -252,6 +256,9 @@ ParseResult parseCommandLine(const QStringList &arguments)
         QStringLiteral("HTTP and WebSocket connections open at once (1-1000000); one more is "
                        "answered 503 and closed. Default 4096."),
         QStringLiteral("N"), QStringLiteral("4096"));
+    const QCommandLineOption listDevices(QStringLiteral("list-devices"),
+        QStringLiteral("Print the cameras and microphones this machine has (ids for --source "
+                       "camera:ID) and exit."));
     const QCommandLineOption config(QStringLiteral("config"),
         QStringLiteral("Settings file (INI: one key per flag, e.g. port=8080, relay=wss://a, "
                        "wss://b; the GUI keeps its form there too). Read before AFK_* environment "
@@ -259,7 +266,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "$XDG_CONFIG_HOME/afk-host-studio/studio.conf when it exists."),
         QStringLiteral("FILE"));
     const QList<QCommandLineOption> allOptions{
-        helpOption, versionOption, headless, goLive, config, source, noRealtime, port, bind,
+        helpOption, versionOption, listDevices, headless, goLive, config, source, noRealtime, port, bind,
         dataDir, streamKey, ladder, segmentSeconds, liveWindow, corsOrigin, retainHours, preset,
         x264Threads, scaler, statsInterval, openIngest, allowPubkey, maxMessageBytes,
         maxPublishers, maxViewers, maxConnections, relay, identity, keyPasswordFile, title,
@@ -293,6 +300,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
     QString &error = result.error;
     options.isHeadless = parser.isSet(headless);
     options.isGoLiveAtLaunch = parser.isSet(goLive);
+    options.isListDevices = parser.isSet(listDevices);
     if (!parseSource(parser.value(source), &options, &error))
         return result;
     options.isRealtime = !parser.isSet(noRealtime);
@@ -491,7 +499,8 @@ ParseResult loadSettings(const QStringList &arguments, const QProcessEnvironment
     const QList<FlagSpec> flags = parseCommandLine({QStringLiteral("afk-studio")}).flags;
     // Flags that only make sense on the command line itself.
     static const QStringList commandLineOnly{QStringLiteral("help"), QStringLiteral("version"),
-                                             QStringLiteral("config")};
+                                             QStringLiteral("config"),
+                                             QStringLiteral("list-devices")};
 
     bool isConfigGiven = false;
     QString configFile = configFlag(arguments, &isConfigGiven);

@@ -1,5 +1,6 @@
 #include "HeadlessStudio.h"
 
+#include "CameraSource.h"
 #include "FileSource.h"
 #include "HttpApi.h"
 #include "KeyPassword.h"
@@ -41,6 +42,8 @@ std::unique_ptr<media::MediaSource> HeadlessStudio::makeSource(QString *error) c
             return nullptr;
         }
         return std::make_unique<media::FileSource>(m_options.sourceFile, m_options.isRealtime);
+    case StudioOptions::SourceKind::Camera:
+        return std::make_unique<media::CameraSource>(m_options.cameraId);
     case StudioOptions::SourceKind::Screen: {
         media::ScreenRegion region;
         if (!media::ScreenRegion::parse(m_options.screenSpec, &region, error))

@@ -1,5 +1,6 @@
 // afk-studio: the AFK Host Studio executable: the desktop studio (built with AFK_BUILD_UI), the
 // headless runner (--headless), and the keys / chat commands.
+#include "CameraSource.h"
 #include "ChatCommand.h"
 #include "CommandLine.h"
 #include "HeadlessStudio.h"
@@ -11,7 +12,9 @@
 #include <QApplication>
 #endif
 
+#include <QAudioDevice>
 #include <QCoreApplication>
+#include <QMediaDevices>
 #include <cstdio>
 #include <memory>
 
@@ -48,7 +51,8 @@ int main(int argc, char **argv)
     const afk::app::ParseResult parsed = afk::app::isKeysCommand(arguments) || afk::app::isChatCommand(arguments)
                                              ? afk::app::ParseResult{}
                                              : afk::app::loadSettings(arguments, QProcessEnvironment::systemEnvironment());
-    const bool isGui = parsed.action == afk::app::ParseResult::Action::Run && !parsed.options.isHeadless;
+    const bool isGui = parsed.action == afk::app::ParseResult::Action::Run
+                       && !parsed.options.isHeadless && !parsed.options.isListDevices;
 
 #ifdef AFK_HAS_GUI
     if (isGui) {
@@ -73,6 +77,24 @@ int main(int argc, char **argv)
         return afk::app::runKeysCommand(arguments.mid(2));
     if (afk::app::isChatCommand(arguments))
         return afk::app::runChatCommand(arguments.mid(2));
+
+    if (parsed.action == afk::app::ParseResult::Action::Run && parsed.options.isListDevices) {
+        const QStringList cameras = afk::media::CameraSource::listCameras();
+        std::printf("cameras (--source camera:ID):\n");
+        if (cameras.isEmpty())
+            std::printf("  none found\n");
+        for (const QString &camera : cameras)
+            std::printf("  %s\n", qPrintable(camera));
+        std::printf("microphones:\n");
+        const QList<QAudioDevice> microphones = QMediaDevices::audioInputs();
+        if (microphones.isEmpty())
+            std::printf("  none found\n");
+        for (const QAudioDevice &microphone : microphones)
+            std::printf("  %s  %s%s\n", microphone.id().constData(),
+                        qPrintable(microphone.description()),
+                        microphone == QMediaDevices::defaultAudioInput() ? " [default]" : "");
+        return 0;
+    }
 
     switch (parsed.action) {
     case afk::app::ParseResult::Action::ShowHelp:

@@ -52,6 +52,15 @@ bool CaptureSource::pushVideoFrame(const QVideoFrame &frame)
         [](const TimedFrame &) { return true; });
 }
 
+void CaptureSource::failDevice(const QString &error)
+{
+    {
+        std::lock_guard lock(m_errorMutex);
+        m_deviceError = error;
+    }
+    m_queue.close();
+}
+
 QString CaptureSource::lastError() const
 {
     std::lock_guard lock(m_errorMutex);
@@ -60,6 +69,13 @@ QString CaptureSource::lastError() const
 
 bool CaptureSource::open(QString *error)
 {
+    {
+        std::lock_guard lock(m_errorMutex);
+        if (!m_deviceError.isEmpty()) {
+            *error = m_deviceError;
+            return false;
+        }
+    }
     if (m_info.width <= 0 || m_info.height <= 0) {
         *error = QStringLiteral("%1: the picture size is unknown").arg(m_info.description);
         return false;
@@ -67,13 +83,17 @@ bool CaptureSource::open(QString *error)
     return true;
 }
 
-bool CaptureSource::run(FrameSink &sink, const std::atomic<bool> &stopRequested, QString *)
+bool CaptureSource::run(FrameSink &sink, const std::atomic<bool> &stopRequested, QString *error)
 {
     while (std::optional<TimedFrame> frame = m_queue.pop()) {
         if (stopRequested || !sink.pushVideo(std::move(*frame)))
             break;
     }
-    return true;
+    std::lock_guard lock(m_errorMutex);
+    if (m_deviceError.isEmpty())
+        return true;
+    *error = m_deviceError;
+    return false;
 }
 
 } // namespace afk::media

@@ -23,6 +23,8 @@ public:
     bool pushVideoFrame(const QVideoFrame &frame);
     // The device went away: run() ends once the queued pictures are delivered.
     void finish() { m_queue.close(); }
+    // The device failed (any thread): open() refuses, or run() ends, with this reason.
+    void failDevice(const QString &error);
     qint64 droppedFrames() const { return m_queue.droppedCount(); }
     QString lastError() const;
 
@@ -37,6 +39,7 @@ private:
     std::atomic<qint64> m_originUs{-1};
     mutable std::mutex m_errorMutex;
     QString m_lastError;
+    QString m_deviceError; // guarded by m_errorMutex
 };
 
 } // namespace afk::media

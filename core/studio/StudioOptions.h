@@ -15,10 +15,12 @@ struct StudioOptions {
     bool isHeadless = false;
     bool isGoLiveAtLaunch = false; // --go-live: the GUI starts streaming at once
     QString settingsFile;          // the --config file (the GUI keeps its form there too)
-    enum class SourceKind { Invalid = 0, TestPattern, File, Screen, None };
+    enum class SourceKind { Invalid = 0, TestPattern, File, Screen, Camera, None };
     SourceKind sourceKind = SourceKind::TestPattern;
     QString sourceFile;
     QString screenSpec; // after "screen:": [:DISPLAY][+X,Y,WxH] (see media::ScreenRegion)
+    QByteArray cameraId; // after "camera:"; empty: the default camera
+    bool isListDevices = false; // --list-devices: print cameras and microphones, exit
     bool isRealtime = true;
     quint16 port = 5050;
     QHostAddress bindAddress = QHostAddress::LocalHost;

@@ -64,4 +64,19 @@ describe('settings: file → environment → flags', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /environment AFK_MAX_STREAMS: --max-streams: 'many'/);
   });
+
+  // No camera or microphone exists on CI machines: the listing and the camera source say so.
+  test('--list-devices and --source camera without devices say so clearly', async (t) => {
+    const listed = await runStudio(['--list-devices']);
+    assert.equal(listed.code, 0, listed.stderr);
+    if (!/cameras \(--source camera:ID\):\n {2}none found/.test(listed.stdout) || !/microphones:\n {2}none found/.test(listed.stdout)) {
+      t.skip(`this machine has capture devices:\n${listed.stdout}`);
+      return;
+    }
+    assert.match(listed.stdout, /cameras \(--source camera:ID\):\n {2}none found/);
+    assert.match(listed.stdout, /microphones:\n {2}none found/);
+    const camera = await runStudio(['--headless', '--source', 'camera', '--port', '0', '--data-dir', `${tmp.dir}/camera`], { timeoutMs: 30000 });
+    assert.equal(camera.code, 2, camera.stderr);
+    assert.match(camera.stderr, /no camera found \(see afk-studio --list-devices\)/);
+  });
 });

@@ -1,6 +1,7 @@
-// A live source whose pictures a capture device pushes in from its own thread: the camera's
-// QVideoSink (and the same interface in tests). Pushing never blocks the device: a full queue
-// drops its oldest picture and counts it.
+// A live source whose pictures and sound capture devices push in from their own threads: the
+// camera's QVideoSink, the microphone's QAudioSource (and the same interface in tests). Pushing
+// never blocks a device: a full queue drops its oldest picture and counts it; sound is never
+// dropped.
 #pragma once
 
 #include "BoundedQueue.h"
@@ -8,6 +9,7 @@
 
 #include <QSize>
 
+class QAudioFormat;
 class QVideoFrame;
 
 namespace afk::media {
@@ -17,10 +19,15 @@ class CaptureSource : public MediaSource
 public:
     // size and framesPerSecond: what the device was set up to deliver (the ladder is fitted to
     // size; pictures of another size are scaled like any source's).
-    CaptureSource(QString description, QSize size, double framesPerSecond);
+    CaptureSource(QString description, QSize size, double framesPerSecond, bool hasAudio = false);
 
     // Any thread. False when the picture could not be read or the source has finished.
     bool pushVideoFrame(const QVideoFrame &frame);
+    // Interleaved PCM (8/16/32-bit integer or float, any rate and channel count) from the
+    // microphone. Any thread. False when the format is not one libav knows.
+    bool pushAudioSamples(const QByteArray &pcm, const QAudioFormat &format);
+    // Peak level of the latest sound, 0 (silence) to 1 (full scale), for a level meter.
+    float audioPeak() const { return m_audioPeak; }
     // The device went away: run() ends once the queued pictures are delivered.
     void finish() { m_queue.close(); }
     // The device failed (any thread): open() refuses, or run() ends, with this reason.
@@ -34,8 +41,14 @@ public:
     bool run(FrameSink &sink, const std::atomic<bool> &stopRequested, QString *error) override;
 
 private:
+    struct Item {
+        TimedFrame timed;
+        bool isVideo = true;
+    };
     SourceInfo m_info;
-    BoundedQueue<TimedFrame> m_queue;
+    BoundedQueue<Item> m_queue;
+    std::atomic<qint64> m_audioSamples{0}; // sent so far: the next sound's pts
+    std::atomic<float> m_audioPeak{0};
     std::atomic<qint64> m_originUs{-1};
     mutable std::mutex m_errorMutex;
     QString m_lastError;

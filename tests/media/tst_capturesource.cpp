@@ -3,6 +3,7 @@
 // copied, where libav has the layout), steady timestamps, and a full queue drops the oldest.
 #include "CaptureSource.h"
 
+#include <QAudioFormat>
 #include <QTest>
 #include <QVideoFrame>
 #include <QVideoFrameFormat>
@@ -33,11 +34,16 @@ public:
         frames.push_back(std::move(frame));
         return true;
     }
-    bool pushAudio(TimedFrame) override { return true; }
+    bool pushAudio(TimedFrame frame) override
+    {
+        audio.push_back(std::move(frame));
+        return true;
+    }
     std::vector<TimedFrame> frames;
+    std::vector<TimedFrame> audio;
 };
 
-std::vector<TimedFrame> drain(CaptureSource &source)
+CollectingSink drainAll(CaptureSource &source)
 {
     CollectingSink sink;
     std::atomic<bool> stop{false};
@@ -45,7 +51,12 @@ std::vector<TimedFrame> drain(CaptureSource &source)
     std::thread runner([&] { source.run(sink, stop, &error); });
     source.finish();
     runner.join();
-    return std::move(sink.frames);
+    return sink;
+}
+
+std::vector<TimedFrame> drain(CaptureSource &source)
+{
+    return std::move(drainAll(source).frames);
 }
 
 } // namespace
@@ -59,6 +70,7 @@ private slots:
     void timestampsStartAtZeroAndGrow();
     void fullQueueDropsTheOldest();
     void unknownSizeIsAnError();
+    void microphoneSoundIsNeverDropped();
 };
 
 void TestCaptureSource::planarAndSemiPlanarFramesKeepTheirPixels()
@@ -121,11 +133,14 @@ void TestCaptureSource::fullQueueDropsTheOldest()
     CaptureSource source(QStringLiteral("test camera"), QSize(64, 48), 30);
     for (int index = 0; index < 20; ++index)
         QVERIFY(source.pushVideoFrame(makeFrame(QVideoFrameFormat::Format_Y8, QSize(64, 48), {uint8_t(index)})));
-    QCOMPARE(source.droppedFrames(), 5);
+    QCOMPARE(source.droppedFrames(), 0);
+    for (int index = 20; index < 40; ++index)
+        QVERIFY(source.pushVideoFrame(makeFrame(QVideoFrameFormat::Format_Y8, QSize(64, 48), {uint8_t(index)})));
+    QCOMPARE(source.droppedFrames(), 8);
     const std::vector<TimedFrame> frames = drain(source);
-    QCOMPARE(frames.size(), size_t(15));
-    QCOMPARE(frames.front().frame->data[0][0], uint8_t(5)); // the five oldest went
-    QCOMPARE(frames.back().frame->data[0][0], uint8_t(19));
+    QCOMPARE(frames.size(), size_t(32));
+    QCOMPARE(frames.front().frame->data[0][0], uint8_t(8)); // the eight oldest went
+    QCOMPARE(frames.back().frame->data[0][0], uint8_t(39));
 }
 
 void TestCaptureSource::unknownSizeIsAnError()
@@ -134,6 +149,39 @@ void TestCaptureSource::unknownSizeIsAnError()
     QString error;
     QVERIFY(!source.open(&error));
     QVERIFY2(error.contains(QStringLiteral("camera /dev/video9")), qPrintable(error));
+}
+
+void TestCaptureSource::microphoneSoundIsNeverDropped()
+{
+    CaptureSource source(QStringLiteral("test camera + microphone"), QSize(64, 48), 30, true);
+    QVERIFY(source.info().hasAudio);
+    QAudioFormat format;
+    format.setSampleRate(44100);
+    format.setChannelCount(2);
+    format.setSampleFormat(QAudioFormat::Int16);
+    QByteArray pcm(441 * 4, '\0');
+    auto *samples = reinterpret_cast<qint16 *>(pcm.data());
+    samples[1] = 16384; // one sample at half scale: the meter's peak
+    // More pictures than the queue holds, sound between them: pictures go, sound stays.
+    for (int index = 0; index < 40; ++index) {
+        QVERIFY(source.pushVideoFrame(makeFrame(QVideoFrameFormat::Format_Y8, QSize(64, 48), {uint8_t(index)})));
+        if (index % 4 == 0)
+            QVERIFY(source.pushAudioSamples(pcm, format));
+    }
+    QVERIFY(qAbs(source.audioPeak() - 0.5f) < 0.001f);
+    const CollectingSink sink = drainAll(source);
+    QCOMPARE(sink.audio.size(), size_t(10));
+    QVERIFY(source.droppedFrames() > 0);
+    for (size_t index = 0; index < sink.audio.size(); ++index) {
+        const AVFrame &frame = *sink.audio[index].frame;
+        QCOMPARE(frame.format, int(AV_SAMPLE_FMT_S16));
+        QCOMPARE(frame.sample_rate, 44100);
+        QCOMPARE(frame.ch_layout.nb_channels, 2);
+        QCOMPARE(frame.nb_samples, 441);
+        QCOMPARE(frame.pts, qint64(index) * 441); // continuous, in samples
+    }
+    QAudioFormat unknown;
+    QVERIFY(!source.pushAudioSamples(pcm, unknown));
 }
 
 QTEST_GUILESS_MAIN(TestCaptureSource)

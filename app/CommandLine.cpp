@@ -256,6 +256,9 @@ ParseResult parseCommandLine(const QStringList &arguments)
         QStringLiteral("HTTP and WebSocket connections open at once (1-1000000); one more is "
                        "answered 503 and closed. Default 4096."),
         QStringLiteral("N"), QStringLiteral("4096"));
+    const QCommandLineOption microphone(QStringLiteral("mic"),
+        QStringLiteral("Stream the microphone's sound with the camera: --mic (the default one) "
+                       "or --mic=ID (see --list-devices)."));
     const QCommandLineOption listDevices(QStringLiteral("list-devices"),
         QStringLiteral("Print the cameras and microphones this machine has (ids for --source "
                        "camera:ID) and exit."));
@@ -266,7 +269,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "$XDG_CONFIG_HOME/afk-host-studio/studio.conf when it exists."),
         QStringLiteral("FILE"));
     const QList<QCommandLineOption> allOptions{
-        helpOption, versionOption, listDevices, headless, goLive, config, source, noRealtime, port, bind,
+        helpOption, versionOption, listDevices, headless, goLive, config, microphone, source, noRealtime, port, bind,
         dataDir, streamKey, ladder, segmentSeconds, liveWindow, corsOrigin, retainHours, preset,
         x264Threads, scaler, statsInterval, openIngest, allowPubkey, maxMessageBytes,
         maxPublishers, maxViewers, maxConnections, relay, identity, keyPasswordFile, title,
@@ -274,11 +277,22 @@ ParseResult parseCommandLine(const QStringList &arguments)
         recordRetention, maxClients, maxClientsPerIp, announcePlaylist};
     parser.addOptions(allOptions);
 
+    // --mic takes an optional value (--mic=ID), which QCommandLineParser has no notion of: the
+    // value is taken here and the parser sees a plain --mic.
+    QStringList words = arguments;
+    QByteArray microphoneId;
+    for (QString &word : words) {
+        if (word.startsWith(u"--mic=")) {
+            microphoneId = word.mid(6).toUtf8();
+            word = QStringLiteral("--mic");
+        }
+    }
+
     ParseResult result;
     for (const QCommandLineOption &option : allOptions)
         result.flags.append({option.names().constLast(), !option.valueName().isEmpty()});
     result.helpText = parser.helpText();
-    if (!parser.parse(arguments)) {
+    if (!parser.parse(words)) {
         result.error = parser.errorText();
         return result;
     }
@@ -301,8 +315,15 @@ ParseResult parseCommandLine(const QStringList &arguments)
     options.isHeadless = parser.isSet(headless);
     options.isGoLiveAtLaunch = parser.isSet(goLive);
     options.isListDevices = parser.isSet(listDevices);
+    options.isMicrophoneUsed = parser.isSet(microphone);
+    options.microphoneId = microphoneId;
     if (!parseSource(parser.value(source), &options, &error))
         return result;
+    if (options.isMicrophoneUsed && options.sourceKind != StudioOptions::SourceKind::Camera) {
+        error = QStringLiteral("--mic goes with --source camera for now (mixing the microphone "
+                               "into other sources is not built yet)");
+        return result;
+    }
     options.isRealtime = !parser.isSet(noRealtime);
     if (!options.isRealtime && options.sourceKind != StudioOptions::SourceKind::File) {
         error = QStringLiteral("--no-realtime only applies to --source file:PATH");

@@ -43,7 +43,8 @@ std::unique_ptr<media::MediaSource> HeadlessStudio::makeSource(QString *error) c
         }
         return std::make_unique<media::FileSource>(m_options.sourceFile, m_options.isRealtime);
     case StudioOptions::SourceKind::Camera:
-        return std::make_unique<media::CameraSource>(m_options.cameraId);
+        return std::make_unique<media::CameraSource>(m_options.cameraId, m_options.isMicrophoneUsed,
+                                                     m_options.microphoneId);
     case StudioOptions::SourceKind::Screen: {
         media::ScreenRegion region;
         if (!media::ScreenRegion::parse(m_options.screenSpec, &region, error))

@@ -5,6 +5,7 @@
 
 #include "CaptureSource.h"
 
+#include <QAudioSource>
 #include <QCamera>
 #include <QMediaCaptureSession>
 #include <QVideoSink>
@@ -16,16 +17,23 @@ class CameraSource : public CaptureSource
 {
 public:
     // deviceId: a QCameraDevice id (see listCameras()); empty: the system's default camera.
-    explicit CameraSource(const QByteArray &deviceId);
+    // With a microphone (isMicrophoneUsed; microphoneId empty: the default one) its sound is the
+    // stream's audio.
+    CameraSource(const QByteArray &deviceId, bool isMicrophoneUsed = false,
+                 const QByteArray &microphoneId = {});
     ~CameraSource() override;
 
     // "<id>  <description>" per camera, the default first; empty without cameras.
     static QStringList listCameras();
 
 private:
+    bool startMicrophone(const QByteArray &microphoneId);
+
     std::unique_ptr<QCamera> m_camera;
     std::unique_ptr<QMediaCaptureSession> m_session;
     std::unique_ptr<QVideoSink> m_sink;
+    std::unique_ptr<QAudioSource> m_microphone;
+    QIODevice *m_microphoneInput = nullptr; // owned by m_microphone
 };
 
 } // namespace afk::media

@@ -20,6 +20,8 @@ struct StudioOptions {
     QString sourceFile;
     QString screenSpec; // after "screen:": [:DISPLAY][+X,Y,WxH] (see media::ScreenRegion)
     QByteArray cameraId; // after "camera:"; empty: the default camera
+    bool isMicrophoneUsed = false; // --mic[=ID]
+    QByteArray microphoneId;       // empty: the default microphone
     bool isListDevices = false; // --list-devices: print cameras and microphones, exit
     bool isRealtime = true;
     quint16 port = 5050;

@@ -213,13 +213,18 @@ ParseResult parseCommandLine(const QStringList &arguments)
         QStringLiteral("HTTP and WebSocket connections open at once (1-1000000); one more is "
                        "answered 503 and closed. Default 4096."),
         QStringLiteral("N"), QStringLiteral("4096"));
+    const QCommandLineOption listenBacklog(QStringLiteral("listen-backlog"),
+        QStringLiteral("Connections the kernel queues for the HTTP/WebSocket port until the studio "
+                       "accepts them (1-1000000; the kernel caps it at net.core.somaxconn). "
+                       "Default: net.core.somaxconn."),
+        QStringLiteral("N"));
     parser.addOptions({helpOption, versionOption, headless, source, noRealtime, port, bind,
                        dataDir, streamKey, ladder, segmentSeconds, corsOrigin, retainHours, preset,
                        x264Threads, statsInterval, openIngest, allowPubkey, maxMessageBytes,
                        maxPublishers, maxViewers, maxConnections, relay, identity,
                        keyPasswordFile, title, summary, image, tag, publicUrl});
     parser.addOptions({maxStreams, mediaTimeout, idleTimeout, reconnectGrace, recordRetention,
-                       maxClients, maxClientsPerIp, announcePlaylist});
+                       maxClients, maxClientsPerIp, announcePlaylist, listenBacklog});
 
     ParseResult result;
     result.helpText = parser.helpText();
@@ -350,6 +355,10 @@ ParseResult parseCommandLine(const QStringList &arguments)
     }
     if (!parseInteger(QStringLiteral("max-connections"), parser.value(maxConnections), 1, 1000000,
                       &options.maxConnections, &error))
+        return result;
+    if (parser.isSet(listenBacklog)
+        && !parseInteger(QStringLiteral("listen-backlog"), parser.value(listenBacklog), 1, 1000000,
+                         &options.listenBacklog, &error))
         return result;
     options.nostr.relayUrls = parser.values(relay);
     for (const QString &url : options.nostr.relayUrls) {

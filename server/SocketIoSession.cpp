@@ -105,7 +105,13 @@ void SocketIoSession::setAuthentication(const QString &pubkey, const QString &er
 
 void SocketIoSession::emitEvent(const QString &name, const QJsonObject &payload)
 {
-    sendPacket(SocketIoPacket::event(name, QJsonArray{payload}));
+    sendText(encodeEvent(name, payload));
+}
+
+QString SocketIoSession::encodeEvent(const QString &name, const QJsonObject &payload)
+{
+    const SocketIoPacket packet = SocketIoPacket::event(name, QJsonArray{payload});
+    return EngineIoPacket::textPacket(EngineIoPacket::Type::Message, packet.encode()).encodeText();
 }
 
 void SocketIoSession::sendAck(qint64 ackId, const QJsonArray &arguments)

@@ -139,8 +139,9 @@ void GatedTcpServer::acceptPending()
         }
         if (m_isAcceptFailing) {
             m_isAcceptFailing = false;
-            qWarning("[http] accepting connections again after %.1f s (%d retries)",
-                     double(m_acceptFailingSince.elapsed()) / 1000.0, m_acceptRetries);
+            if (m_isAcceptEpisodeLogged)
+                qWarning("[http] accepting connections again after %.1f s (%d retries)",
+                         double(m_acceptFailingSince.elapsed()) / 1000.0, m_acceptRetries);
         }
         incomingConnection(descriptor);
         emit newConnection();
@@ -151,7 +152,9 @@ void GatedTcpServer::pauseAcceptingAfter(int error)
 {
     // Out of descriptors (or kernel memory) the listening socket stays readable until some
     // connections close: as nginx does, rest a while between tries instead of spinning on it,
-    // keep serving the open connections, and say so once; new clients wait in the kernel's queue.
+    // keep serving the open connections, and say so once (at the limit, connections closing and
+    // new ones taking their place would start an episode every second: one line a minute at
+    // most); new clients wait in the kernel's queue.
     m_acceptNotifier->setEnabled(false);
     m_acceptRetryTimer.start();
     if (m_isAcceptFailing) {
@@ -161,6 +164,11 @@ void GatedTcpServer::pauseAcceptingAfter(int error)
     m_isAcceptFailing = true;
     m_acceptFailingSince.start();
     m_acceptRetries = 0;
+    m_isAcceptEpisodeLogged =
+        !m_acceptFailureLogged.isValid() || m_acceptFailureLogged.elapsed() >= acceptLogIntervalMs;
+    if (!m_isAcceptEpisodeLogged)
+        return;
+    m_acceptFailureLogged.start();
     qWarning("[http] cannot accept connections: %s (limit %lld descriptors); open connections "
              "are served, new ones wait in the kernel's queue; retrying every %d ms",
              strerror(error), descriptorLimit(), acceptRetryMs);

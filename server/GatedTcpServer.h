@@ -25,6 +25,7 @@ public:
     static constexpr int refusalLogWindowMs = 10'000;
     // After EMFILE/ENFILE/ENOMEM: how long accepting rests before the next try.
     static constexpr int acceptRetryMs = 1000;
+    static constexpr int acceptLogIntervalMs = 60'000;
     // Connections accepted per wake-up of the event loop before the ones already accepted get
     // their turn (see acceptPending).
     static constexpr int acceptBatch = 64;
@@ -81,6 +82,8 @@ private:
     bool m_isAcceptFailing = false;
     QElapsedTimer m_acceptFailingSince;
     int m_acceptRetries = 0;
+    bool m_isAcceptEpisodeLogged = false;
+    QElapsedTimer m_acceptFailureLogged;
 
     int m_logBurst = refusalLogBurst;
     int m_logWindowMs = refusalLogWindowMs;

@@ -413,10 +413,13 @@ void SocketIoServer::watchStream(session::Stream *stream)
         const QJsonObject payload{{keyStreamKey, stream->key()},
                                   {QStringLiteral("status"), QStringLiteral("broadcasting")}};
         const Publication *publication = publicationOf(stream->key());
-        for (const QString &sid : m_rooms.viewers(stream->key()))
+        const QString frame =
+            SocketIoSession::encodeEvent(QStringLiteral("stream-started"), payload);
+        m_rooms.forEachViewer(stream->key(), [&](const QString &sid) {
             if (SocketIoSession *viewer = m_sessions.value(sid);
                 viewer && (!publication || sid != publication->publisherSid))
-                viewer->emitEvent(QStringLiteral("stream-started"), payload);
+                viewer->sendEncoded(frame);
+        });
     });
     connect(stream, &session::Stream::segmentCompleted, this, [this, stream](qint64 segmentCount) {
         emitToRoom(stream->key(), QStringLiteral("stream-segments-updated"),
@@ -466,7 +469,8 @@ void SocketIoServer::notifyViewerCount(const QString &streamKey, const QString &
         return;
     }
     const qint64 now = m_clock.elapsed();
-    const qint64 sinceLast = notice.lastSentMs < 0 ? viewerCountIntervalMs : now - notice.lastSentMs;
+    const qint64 sinceLast =
+        notice.lastSentMs < 0 ? viewerCountIntervalMs : now - notice.lastSentMs;
     if (viewerCount < viewerEventsCoalesceFrom || sinceLast >= viewerCountIntervalMs) {
         notice.lastSentMs = now;
         sendViewerCount(streamKey, event);
@@ -503,9 +507,8 @@ void SocketIoServer::emitToRoom(const QString &streamKey, const QString &event,
 {
     const QString frame = SocketIoSession::encodeEvent(event, payload);
     const auto publication = m_publications.constFind(streamKey);
-    const QString publisherSid = publication != m_publications.constEnd()
-                                     ? publication->publisherSid
-                                     : QString();
+    const QString publisherSid =
+        publication != m_publications.constEnd() ? publication->publisherSid : QString();
     bool isPublisherInRoom = false;
     m_rooms.forEachViewer(streamKey, [&](const QString &sid) {
         isPublisherInRoom = isPublisherInRoom || sid == publisherSid;

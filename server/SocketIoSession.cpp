@@ -114,6 +114,16 @@ QString SocketIoSession::encodeEvent(const QString &name, const QJsonObject &pay
     return EngineIoPacket::textPacket(EngineIoPacket::Type::Message, packet.encode()).encodeText();
 }
 
+void SocketIoSession::sendEncoded(const QString &frame)
+{
+    sendText(frame);
+    // Into the kernel now, as Node's socket.io does: left to the event loop, a broadcast to
+    // thousands would wait until every viewer's write was queued, then add and remove a write
+    // notifier per viewer.
+    if (m_socket && !m_isClosing)
+        m_socket->flush();
+}
+
 void SocketIoSession::sendAck(qint64 ackId, const QJsonArray &arguments)
 {
     sendPacket(SocketIoPacket::ack(ackId, arguments));

@@ -453,9 +453,9 @@ void TestConnectionGate::acceptRestsWhileOutOfDescriptors()
     rlimit low = saved;
     low.rlim_cur = rlim_t(lowestFree) + 1;
     QVERIFY(setrlimit(RLIMIT_NOFILE, &low) == 0);
-    QTest::ignoreMessage(QtWarningMsg,
-                         QRegularExpression("^\\[http\\] cannot accept connections: .* \\(limit \\d+ "
-                                            "descriptors\\); open connections are served"));
+    QTest::ignoreMessage(
+        QtWarningMsg, QRegularExpression("^\\[http\\] cannot accept connections: .* \\(limit \\d+ "
+                                         "descriptors\\); open connections are served"));
     Client late(port()); // takes the last descriptor allowed
     const bool wasPaused = QTest::qWaitFor([&] { return m_tcp->isAcceptPaused(); }, 5000);
     if (wasPaused)
@@ -463,9 +463,9 @@ void TestConnectionGate::acceptRestsWhileOutOfDescriptors()
     QVERIFY(setrlimit(RLIMIT_NOFILE, &saved) == 0);
     QVERIFY(wasPaused);
     // One line when it resumes, with the retries: one a second, not a busy loop.
-    QTest::ignoreMessage(QtWarningMsg,
-                         QRegularExpression("^\\[http\\] accepting connections again after [0-9.]+ s "
-                                            "\\([1-9][0-9]? retries\\)$"));
+    QTest::ignoreMessage(
+        QtWarningMsg, QRegularExpression("^\\[http\\] accepting connections again after [0-9.]+ s "
+                                         "\\([1-9][0-9]? retries\\)$"));
     late.send(get("/late"));
     QCOMPARE(late.responses(1).value(0).body, QByteArray("0 /late"));
     QVERIFY(!m_tcp->isAcceptPaused());

@@ -256,6 +256,11 @@ ParseResult parseCommandLine(const QStringList &arguments)
         QStringLiteral("HTTP and WebSocket connections open at once (1-1000000); one more is "
                        "answered 503 and closed. Default 4096."),
         QStringLiteral("N"), QStringLiteral("4096"));
+    const QCommandLineOption listenBacklog(QStringLiteral("listen-backlog"),
+        QStringLiteral("Connections the kernel queues for the HTTP/WebSocket port until the studio "
+                       "accepts them (1-1000000; the kernel caps it at net.core.somaxconn). "
+                       "Default: net.core.somaxconn."),
+        QStringLiteral("N"));
     const QCommandLineOption microphone(QStringLiteral("mic"),
         QStringLiteral("Stream the microphone's sound with the camera: --mic (the default one) "
                        "or --mic=ID (see --list-devices)."));
@@ -274,7 +279,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
         x264Threads, scaler, statsInterval, openIngest, allowPubkey, maxMessageBytes,
         maxPublishers, maxViewers, maxConnections, relay, identity, keyPasswordFile, title,
         summary, image, tag, publicUrl, maxStreams, mediaTimeout, idleTimeout, reconnectGrace,
-        recordRetention, maxClients, maxClientsPerIp, announcePlaylist};
+        recordRetention, maxClients, maxClientsPerIp, announcePlaylist, listenBacklog};
     parser.addOptions(allOptions);
 
     // --mic takes an optional value (--mic=ID), which QCommandLineParser has no notion of: the
@@ -436,6 +441,10 @@ ParseResult parseCommandLine(const QStringList &arguments)
     }
     if (!parseInteger(QStringLiteral("max-connections"), parser.value(maxConnections), 1, 1000000,
                       &options.maxConnections, &error))
+        return result;
+    if (parser.isSet(listenBacklog)
+        && !parseInteger(QStringLiteral("listen-backlog"), parser.value(listenBacklog), 1, 1000000,
+                         &options.listenBacklog, &error))
         return result;
     options.nostr.relayUrls = parser.values(relay);
     for (const QString &url : options.nostr.relayUrls) {

@@ -108,6 +108,9 @@ void ConnectionGate::inspect()
             m_isPendingUpgrade = true;
             m_requestTimer.stop();
             m_idleTimer.stop();
+            // Runs once this emission is over, when Qt has handed the socket on (or not).
+            QMetaObject::invokeMethod(this, &ConnectionGate::afterWebSocketHandover,
+                                      Qt::QueuedConnection);
             break;
         case RequestFramer::Outcome::Refused:
             refuse(m_framer.refusal());
@@ -148,6 +151,21 @@ void ConnectionGate::afterServerReads()
     if (m_framer.isInRequest() &&
         (consumedByServer != m_received || !m_socket->isTransactionStarted()))
         closeOutOfStep();
+}
+
+void ConnectionGate::afterWebSocketHandover()
+{
+    // Qt answered the upgrade request itself (afterServerReads ran), or the socket is gone.
+    if (m_mode != Mode::Inspecting || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    // Qt handed the socket to its QWebSocketServer, which keeps the socket's disconnected()
+    // connected to itself for the socket's whole life only to deleteLater() it, and calls
+    // QObject::sender() for every handshake: sender() walks all the connections into the
+    // receiver, so with n WebSockets open each handshake costs O(n) and a burst O(n²) (10,000
+    // viewers took 35-50 s to connect). The socket deleting itself does the same job.
+    m_mode = Mode::PassThrough;
+    disconnect(m_socket, &QAbstractSocket::disconnected, nullptr, nullptr);
+    connect(m_socket, &QAbstractSocket::disconnected, m_socket, &QObject::deleteLater);
 }
 
 void ConnectionGate::refuse(const RequestRefusal &refusal)

@@ -16,7 +16,8 @@
 // that Qt consumed exactly the bytes the gate framed as that request; if the two ever disagree
 // the connection is closed. After a WebSocket upgrade request the gate stops reading (the bytes
 // are WebSocket frames and Qt hands the socket to its WebSocket server); it stays alive as a
-// child of the socket so that open WebSocket connections count against the connection cap.
+// child of the socket so that open WebSocket connections count against the connection cap, and
+// takes the socket's clean-up over from the WebSocket server (see afterWebSocketHandover).
 #pragma once
 
 #include "HttpMetrics.h"
@@ -78,6 +79,7 @@ private:
     void refuse(const RequestRefusal &refusal);
     void closeOutOfStep();
     void passThrough();
+    void afterWebSocketHandover();
     void onRequestTimeout();
     void onIdleTimeout();
     void drainAfterRefusal();

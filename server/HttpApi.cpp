@@ -171,6 +171,7 @@ bool HttpApi::listen(const QHostAddress &address, quint16 port, QString *error)
     gate.request.maxPostBodyBytes = maxRequestBodyBytes;
     gate.corsOrigin = m_options.corsOrigin.toUtf8();
     auto *server = new GatedTcpServer(gate, m_options.maxConnections, &m_metrics, this);
+    server->setListenBacklog(m_options.listenBacklog);
     if (!server->listen(address, port)) {
         *error = QStringLiteral("cannot listen on %1: %2").arg(where, describeListenError(*server));
         delete server;
@@ -720,6 +721,8 @@ HttpReply HttpApi::healthReply() const
         {QStringLiteral("timestamp"), nowIso()},
         {QStringLiteral("uptimeSeconds"), double(m_clock.elapsed()) / 1000.0},
         {QStringLiteral("activeStreams"), int(m_registry.activeStreams().size())},
+        {QStringLiteral("fileDescriptorLimit"), GatedTcpServer::descriptorLimit()},
+        {QStringLiteral("listenBacklog"), m_tcpServer ? m_tcpServer->listenBacklogSize() : 0},
     };
     if (m_relayStatusProvider)
         health.insert(QStringLiteral("relays"), m_relayStatusProvider());

@@ -45,6 +45,8 @@ struct HttpApiOptions {
     QString corsOrigin = QStringLiteral("*");
     // Connections open at once, WebSocket ones included (--max-connections).
     int maxConnections = GatedTcpServer::defaultMaxConnections;
+    // The listening socket's accept queue (--listen-backlog); 0: the system's limit.
+    int listenBacklog = 0;
 };
 
 class HttpApi : public QAbstractHttpServer

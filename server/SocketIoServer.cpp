@@ -9,6 +9,7 @@
 #include <QWebSocket>
 
 #include <algorithm>
+#include <utility>
 
 namespace afk::server {
 namespace {
@@ -44,8 +45,10 @@ SocketIoServer::SocketIoServer(QAbstractHttpServer &httpServer, session::StreamR
             [this](const QString &streamKey) {
                 m_rooms.clear(streamKey);
                 m_waitingRooms.remove(streamKey);
+                m_viewerCountNotices.remove(streamKey);
             });
     connect(&m_waitingRoomSweep, &QTimer::timeout, this, &SocketIoServer::expireWaitingRooms);
+    m_clock.start();
     m_waitingRoomSweep.start(std::clamp(m_options.waitingRoomTimeoutMs / 4, 250, 30000));
 }
 
@@ -410,10 +413,13 @@ void SocketIoServer::watchStream(session::Stream *stream)
         const QJsonObject payload{{keyStreamKey, stream->key()},
                                   {QStringLiteral("status"), QStringLiteral("broadcasting")}};
         const Publication *publication = publicationOf(stream->key());
-        for (const QString &sid : m_rooms.viewers(stream->key()))
+        const QString frame =
+            SocketIoSession::encodeEvent(QStringLiteral("stream-started"), payload);
+        m_rooms.forEachViewer(stream->key(), [&](const QString &sid) {
             if (SocketIoSession *viewer = m_sessions.value(sid);
                 viewer && (!publication || sid != publication->publisherSid))
-                viewer->emitEvent(QStringLiteral("stream-started"), payload);
+                viewer->sendEncoded(frame);
+        });
     });
     connect(stream, &session::Stream::segmentCompleted, this, [this, stream](qint64 segmentCount) {
         emitToRoom(stream->key(), QStringLiteral("stream-segments-updated"),
@@ -457,24 +463,61 @@ void SocketIoServer::notifyViewerCount(const QString &streamKey, const QString &
     const int viewerCount = m_rooms.viewerCount(streamKey);
     if (session::Stream *stream = m_registry.find(streamKey); stream && stream->isActive())
         stream->setViewerCount(viewerCount);
+    ViewerCountNotice &notice = m_viewerCountNotices[streamKey];
+    if (!notice.pendingEvent.isEmpty()) {
+        notice.pendingEvent = event; // the one already due carries the count then
+        return;
+    }
+    const qint64 now = m_clock.elapsed();
+    const qint64 sinceLast =
+        notice.lastSentMs < 0 ? viewerCountIntervalMs : now - notice.lastSentMs;
+    if (viewerCount < viewerEventsCoalesceFrom || sinceLast >= viewerCountIntervalMs) {
+        notice.lastSentMs = now;
+        sendViewerCount(streamKey, event);
+        if (viewerCount == 0)
+            m_viewerCountNotices.remove(streamKey);
+        return;
+    }
+    notice.pendingEvent = event;
+    QTimer::singleShot(int(viewerCountIntervalMs - sinceLast), this,
+                       [this, streamKey] { flushViewerCount(streamKey); });
+}
+
+void SocketIoServer::flushViewerCount(const QString &streamKey)
+{
+    const auto notice = m_viewerCountNotices.find(streamKey);
+    if (notice == m_viewerCountNotices.end() || notice->pendingEvent.isEmpty())
+        return;
+    const QString event = std::exchange(notice->pendingEvent, QString());
+    notice->lastSentMs = m_clock.elapsed();
+    sendViewerCount(streamKey, event);
+}
+
+void SocketIoServer::sendViewerCount(const QString &streamKey, const QString &event)
+{
     const auto publication = m_publications.constFind(streamKey);
     if (publication == m_publications.constEnd() || publication->publisherSid.isEmpty())
         return;
     if (SocketIoSession *publisher = m_sessions.value(publication->publisherSid))
-        publisher->emitEvent(event, viewerCountPayload(streamKey, viewerCount));
+        publisher->emitEvent(event, viewerCountPayload(streamKey, m_rooms.viewerCount(streamKey)));
 }
 
 void SocketIoServer::emitToRoom(const QString &streamKey, const QString &event,
                                 const QJsonObject &payload)
 {
-    QStringList sids = m_rooms.viewers(streamKey);
+    const QString frame = SocketIoSession::encodeEvent(event, payload);
     const auto publication = m_publications.constFind(streamKey);
-    if (publication != m_publications.constEnd() && !publication->publisherSid.isEmpty() &&
-        !sids.contains(publication->publisherSid))
-        sids << publication->publisherSid;
-    for (const QString &sid : sids)
+    const QString publisherSid =
+        publication != m_publications.constEnd() ? publication->publisherSid : QString();
+    bool isPublisherInRoom = false;
+    m_rooms.forEachViewer(streamKey, [&](const QString &sid) {
+        isPublisherInRoom = isPublisherInRoom || sid == publisherSid;
         if (SocketIoSession *session = m_sessions.value(sid))
-            session->emitEvent(event, payload);
+            session->sendEncoded(frame);
+    });
+    if (!publisherSid.isEmpty() && !isPublisherInRoom)
+        if (SocketIoSession *publisher = m_sessions.value(publisherSid))
+            publisher->sendEncoded(frame);
 }
 
 } // namespace afk::server

@@ -7,6 +7,7 @@
 #include "SocketIoSession.h"
 #include "StreamRooms.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QPointer>
@@ -47,6 +48,11 @@ class SocketIoServer : public QObject
 {
     Q_OBJECT
 public:
+    // From this many viewers on, a room's publisher hears viewer-joined / viewer-left at most
+    // once per viewerCountIntervalMs, with the count then (10,000 joins are not 10,000 events).
+    static constexpr int viewerEventsCoalesceFrom = 100;
+    static constexpr int viewerCountIntervalMs = 1000;
+
     // Where the media of stream-data goes: the chunk's bytes in order, per stream key. False with
     // *error refuses the chunk (the publisher gets a stream-error). Called on this object's thread.
     using IngestSink =
@@ -107,6 +113,8 @@ private:
     void watchStream(session::Stream *stream);
     void onStreamEnded(session::Stream *stream);
     void notifyViewerCount(const QString &streamKey, const QString &event);
+    void flushViewerCount(const QString &streamKey);
+    void sendViewerCount(const QString &streamKey, const QString &event);
     void emitToRoom(const QString &streamKey, const QString &event, const QJsonObject &payload);
     bool isOwner(const SocketIoSession *session, const QString &streamKey) const;
 
@@ -122,6 +130,12 @@ private:
     QHash<QString, qint64> m_waitingRooms;        // key without a stream -> when it opened (ms)
     QTimer m_waitingRoomSweep;
     QHash<QHostAddress, int> m_clientsByAddress;
+    struct ViewerCountNotice {
+        qint64 lastSentMs = -1;
+        QString pendingEvent; // viewer-joined or viewer-left, while a coalesced one is due
+    };
+    QHash<QString, ViewerCountNotice> m_viewerCountNotices; // by stream key
+    QElapsedTimer m_clock;
     qint64 m_chunksReceived = 0;
     qint64 m_chunksDropped = 0;
 };

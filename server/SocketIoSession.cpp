@@ -105,7 +105,23 @@ void SocketIoSession::setAuthentication(const QString &pubkey, const QString &er
 
 void SocketIoSession::emitEvent(const QString &name, const QJsonObject &payload)
 {
-    sendPacket(SocketIoPacket::event(name, QJsonArray{payload}));
+    sendText(encodeEvent(name, payload));
+}
+
+QString SocketIoSession::encodeEvent(const QString &name, const QJsonObject &payload)
+{
+    const SocketIoPacket packet = SocketIoPacket::event(name, QJsonArray{payload});
+    return EngineIoPacket::textPacket(EngineIoPacket::Type::Message, packet.encode()).encodeText();
+}
+
+void SocketIoSession::sendEncoded(const QString &frame)
+{
+    sendText(frame);
+    // Into the kernel now, as Node's socket.io does: left to the event loop, a broadcast to
+    // thousands would wait until every viewer's write was queued, then add and remove a write
+    // notifier per viewer.
+    if (m_socket && !m_isClosing)
+        m_socket->flush();
 }
 
 void SocketIoSession::sendAck(qint64 ackId, const QJsonArray &arguments)

@@ -65,6 +65,10 @@ public:
     const QString &publisherId() const { return m_publisherId; }
 
     void emitEvent(const QString &name, const QJsonObject &payload);
+    // An event as the text frame emitEvent would send, for sending one event to many sessions
+    // (a room broadcast) with sendEncoded: serialised once instead of once per viewer.
+    static QString encodeEvent(const QString &name, const QJsonObject &payload);
+    void sendEncoded(const QString &frame);
     void sendAck(qint64 ackId, const QJsonArray &arguments);
     // Closes the connection (once); closed() follows at once.
     void close(const QString &reason,

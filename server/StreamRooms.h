@@ -23,6 +23,14 @@ public:
     bool contains(const QString &streamKey, const QString &viewerId) const;
     int viewerCount(const QString &streamKey) const;
     QStringList viewers(const QString &streamKey) const;
+    // Calls visit(viewerId) for each viewer the room had when called, without building a list:
+    // the set is shared (copied only if visit changes the rooms).
+    template <typename Visit> void forEachViewer(const QString &streamKey, Visit &&visit) const
+    {
+        const QSet<QString> viewers = m_viewersByKey.value(streamKey);
+        for (const QString &viewerId : viewers)
+            visit(viewerId);
+    }
 
 private:
     QHash<QString, QSet<QString>> m_viewersByKey;

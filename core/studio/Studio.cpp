@@ -80,6 +80,7 @@ bool Studio::start(QString *error)
     server::HttpApiOptions serverOptions;
     serverOptions.corsOrigin = m_options.corsOrigin;
     serverOptions.maxConnections = m_options.maxConnections;
+    serverOptions.listenBacklog = m_options.listenBacklog;
     m_server = std::make_unique<server::HttpApi>(*m_registry, serverOptions);
     m_secp256k1 = std::make_unique<nostr::Secp256k1Context>();
     if (!m_secp256k1->isValid()) {

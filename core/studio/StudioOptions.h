@@ -54,6 +54,7 @@ struct StudioOptions {
     int maxSocketClients = 10000;
     int maxSocketClientsPerAddress = 256;
     int maxConnections = 4096; // HTTP + WebSocket connections open at once
+    int listenBacklog = 0;     // the listening socket's accept queue; 0: the system's limit
 };
 
 } // namespace afk::studio

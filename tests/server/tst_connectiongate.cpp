@@ -15,6 +15,9 @@
 #include <QTest>
 #include <QWebSocket>
 #include <memory>
+
+#include <sys/resource.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace afk::server;
@@ -159,7 +162,8 @@ private slots:
     void idleConnectionIsClosed();
     void connectionCap();
     void refusalLogIsRateLimited();
-    void acceptResumesAfterAcceptError();
+    void acceptRestsWhileOutOfDescriptors();
+    void listenBacklogFollowsTheSystem();
 
 private:
     void start(GateSettings settings = {}, int maxConnections = 100);
@@ -436,19 +440,49 @@ void TestConnectionGate::refusalLogIsRateLimited()
     QCOMPARE(m_metrics.refusalCount(HttpRefusal::BadRequest), quint64(8));
 }
 
-void TestConnectionGate::acceptResumesAfterAcceptError()
+void TestConnectionGate::acceptRestsWhileOutOfDescriptors()
 {
-    // What QTcpServer does when accept() fails with anything but EAGAIN (EMFILE when out of
-    // descriptors): it pauses accepting and reports the error. (Really running out of descriptors
-    // here would break the event loop's poll() as well.)
+    // Really out of descriptors: the soft limit is lowered to just past the client's socket, so
+    // the server's accept() fails with EMFILE until it is raised again.
     start();
-    m_tcp->pauseAccepting();
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression("^\\[http\\] cannot accept connections"));
-    emit m_tcp->acceptError(QAbstractSocket::SocketResourceError);
-    QTest::ignoreMessage(QtWarningMsg, "[http] accepting connections again");
-    Client late(port());
+    rlimit saved{};
+    QVERIFY(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    const int lowestFree = ::dup(0);
+    QVERIFY(lowestFree >= 0);
+    ::close(lowestFree);
+    rlimit low = saved;
+    low.rlim_cur = rlim_t(lowestFree) + 1;
+    QVERIFY(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    QTest::ignoreMessage(
+        QtWarningMsg, QRegularExpression("^\\[http\\] cannot accept connections: .* \\(limit \\d+ "
+                                         "descriptors\\); open connections are served"));
+    Client late(port()); // takes the last descriptor allowed
+    const bool wasPaused = QTest::qWaitFor([&] { return m_tcp->isAcceptPaused(); }, 5000);
+    if (wasPaused)
+        QTest::qWait(2500); // failed retries, logged no more
+    QVERIFY(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    QVERIFY(wasPaused);
+    // One line when it resumes, with the retries: one a second, not a busy loop.
+    QTest::ignoreMessage(
+        QtWarningMsg, QRegularExpression("^\\[http\\] accepting connections again after [0-9.]+ s "
+                                         "\\([1-9][0-9]? retries\\)$"));
     late.send(get("/late"));
     QCOMPARE(late.responses(1).value(0).body, QByteArray("0 /late"));
+    QVERIFY(!m_tcp->isAcceptPaused());
+}
+
+void TestConnectionGate::listenBacklogFollowsTheSystem()
+{
+    GatedTcpServer server(GateSettings{}, 10, nullptr);
+    QVERIFY(GatedTcpServer::systemListenBacklogLimit() > 0);
+    QCOMPARE(server.listenBacklogSize(), GatedTcpServer::systemListenBacklogLimit());
+    server.setListenBacklog(100);
+    QCOMPARE(server.listenBacklogSize(), 100);
+    // The soft descriptor limit was raised to the hard one.
+    rlimit limit{};
+    QVERIFY(getrlimit(RLIMIT_NOFILE, &limit) == 0);
+    QVERIFY(limit.rlim_max == RLIM_INFINITY || limit.rlim_cur == limit.rlim_max);
+    QCOMPARE(GatedTcpServer::descriptorLimit(), qint64(limit.rlim_cur));
 }
 
 QTEST_MAIN(TestConnectionGate)

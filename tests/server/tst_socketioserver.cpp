@@ -73,6 +73,7 @@ private slots:
     void segmentsReachTheRoom();
     void connectDeadline();
     void unknownNamespace();
+    void viewerCountsOfLargeRoomsAreCoalesced();
 
 private:
     std::unique_ptr<Client> connectClient(bool sendConnect = true);
@@ -269,6 +270,38 @@ void TestSocketIoServer::unknownNamespace()
         5000));
     client->socket.sendTextMessage(QStringLiteral("40"));
     QVERIFY(client->waitEvent("channel-join"));
+}
+
+void TestSocketIoServer::viewerCountsOfLargeRoomsAreCoalesced()
+{
+    startServer({});
+    auto publisher = connectClient();
+    QVERIFY(publisher);
+    const QString key = QStringLiteral("bigroom");
+    publisher->emitEvent("start-stream", {{"userId", "host"}, {"streamKey", key}});
+    QVERIFY(publisher->waitEvent("stream-started"));
+    const int viewers = SocketIoServer::viewerEventsCoalesceFrom + 50;
+    for (int i = 0; i < viewers; ++i) {
+        auto viewer = connectClient();
+        QVERIFY(viewer);
+        viewer->emitEvent("join-stream", {{"streamKey", key}});
+        m_clients.push_back(std::move(viewer));
+    }
+    for (const auto &viewer : m_clients)
+        QVERIFY(viewer->waitEvent("stream-joined"));
+    // The count reaches the publisher, in far fewer events than joins once the room is large:
+    // one per join below the threshold, then at most one a second.
+    const auto joinedEvents = [&] {
+        return publisher->messages.filter(QStringLiteral("42[\"viewer-joined\",")).size();
+    };
+    std::optional<QJsonObject> joined;
+    while ((joined = publisher->waitEvent("viewer-joined", 5000)))
+        if (joined->value("viewerCount").toInt() == viewers)
+            break;
+    QVERIFY2(joined, "no viewer-joined with the final count");
+    QCOMPARE(m_registry->find(key)->viewerCount(), viewers);
+    QVERIFY2(joinedEvents() < viewers - 10, qPrintable(QString::number(joinedEvents())));
+    QVERIFY(joinedEvents() >= SocketIoServer::viewerEventsCoalesceFrom);
 }
 
 QTEST_GUILESS_MAIN(TestSocketIoServer)

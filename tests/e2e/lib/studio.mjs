@@ -59,6 +59,7 @@ export async function startStudio({
   extraArgs = [],
   startTimeoutMs = 30000,
   waitReady = true,
+  openFilesLimit, // run under `ulimit -n N` (soft and hard) when set
 } = {}) {
   port = port ?? (await freePort());
   const args = [
@@ -76,7 +77,10 @@ export async function startStudio({
     ...extraArgs,
   ];
   const t0 = Date.now();
-  const child = spawn(studioBin(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // exec keeps the pid: it is the studio's own (for /proc/<pid>/stat).
+  const child = openFilesLimit
+    ? spawn('sh', ['-c', `ulimit -n ${Number(openFilesLimit)} && exec "$0" "$@"`, studioBin(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(studioBin(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const { out, exited, closed } = supervise(child);
   let exitInfo = null;
   exited.then((e) => { exitInfo = e; });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { tempDir, httpGet, randomKey, sleep, waitFor } from './lib/util.mjs';
 import { startStudio, waitForSegments, segmentUris } from './lib/studio.mjs';
-import { connectClient, nostrIdentity, waitHealthy } from './lib/socketio.mjs';
+import { connectClient, nostrIdentity, startNoSource } from './lib/socketio.mjs';
 import { makeWebm } from './lib/media.mjs';
 import { startRelay, query, tagValues, studioIdentity } from './lib/nostr.mjs';
 
@@ -19,17 +19,6 @@ const RETENTION_S = 8;
 function residentMiB(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(status.match(/^VmRSS:\s+(\d+) kB/m)[1]) / 1024;
-}
-
-async function startNoSource(dataDir, extraArgs) {
-  const handle = await startStudio({ dataDir, source: 'none', waitReady: false, extraArgs });
-  try {
-    await waitHealthy(handle);
-  } catch (e) {
-    await handle.stop({ killAfterMs: 3000 });
-    throw new Error(`${e.message}\n${handle.describe()}`);
-  }
-  return handle;
 }
 
 /** The recording cut into `count` chunks, the first one holding the EBML header. */

@@ -5,20 +5,9 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { tempDir, httpGet, randomKey } from './lib/util.mjs';
 import { startStudio, runStudio } from './lib/studio.mjs';
-import { connectClient, rawSocket, nostrIdentity, waitHealthy, sleep } from './lib/socketio.mjs';
+import { connectClient, rawSocket, nostrIdentity, startNoSource, sleep } from './lib/socketio.mjs';
 
 const MiB = 1024 * 1024;
-
-async function startNoSource(tmp, extraArgs) {
-  const handle = await startStudio({ dataDir: `${tmp.dir}/data`, source: 'none', waitReady: false, extraArgs });
-  try {
-    await waitHealthy(handle);
-  } catch (e) {
-    await handle.stop({ killAfterMs: 3000 });
-    throw new Error(`${e.message}\n${handle.describe()}`);
-  }
-  return handle;
-}
 
 describe('Socket.IO with --open-ingest', () => {
   let tmp;
@@ -32,7 +21,7 @@ describe('Socket.IO with --open-ingest', () => {
 
   before(async () => {
     tmp = tempDir();
-    studio = await startNoSource(tmp, ['--open-ingest']);
+    studio = await startNoSource(`${tmp.dir}/data`, ['--open-ingest']);
   });
   after(async () => {
     for (const c of clients) c.close();
@@ -232,7 +221,7 @@ describe('Socket.IO publisher auth (NIP-98, no --open-ingest)', () => {
 
   before(async () => {
     tmp = tempDir();
-    studio = await startNoSource(tmp, []);
+    studio = await startNoSource(`${tmp.dir}/data`, []);
   });
   after(async () => {
     for (const c of clients) c.close();
@@ -313,7 +302,7 @@ describe('Socket.IO limits and flags', () => {
 
   before(async () => {
     tmp = tempDir();
-    studio = await startNoSource(tmp, ['--allow-pubkey', alice.pubkey, '--allow-pubkey', bob.pubkey.toUpperCase(),
+    studio = await startNoSource(`${tmp.dir}/data`, ['--allow-pubkey', alice.pubkey, '--allow-pubkey', bob.pubkey.toUpperCase(),
       '--max-message-bytes', '65536', '--max-publishers', '1', '--max-viewers', '1']);
   });
   after(async () => {

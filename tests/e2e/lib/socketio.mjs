@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { getToken } from 'nostr-tools/nip98';
 import { httpGet, sleep, waitFor } from './util.mjs';
+import { startStudio } from './studio.mjs';
 
 /** Start afk-studio's handle helpers: wait until /health answers (for --source none). */
 export async function waitHealthy(handle, { timeoutMs = 20000 } = {}) {
@@ -12,6 +13,18 @@ export async function waitHealthy(handle, { timeoutMs = 20000 } = {}) {
     if (handle.exitInfo) throw Object.assign(new Error(`afk-studio exited (code ${handle.exitInfo.code})`), { fatal: true });
     return (await httpGet(`${handle.origin}/health`, { timeoutMs: 2000 })).status === 200;
   }, { timeoutMs, what: 'GET /health = 200' });
+}
+
+/** afk-studio with `--source none` (a backend for browser hosts), once /health answers. */
+export async function startNoSource(dataDir, extraArgs = []) {
+  const handle = await startStudio({ dataDir, source: 'none', waitReady: false, extraArgs });
+  try {
+    await waitHealthy(handle);
+  } catch (e) {
+    await handle.stop({ killAfterMs: 3000 });
+    throw new Error(`${e.message}\n${handle.describe()}`);
+  }
+  return handle;
 }
 
 /**

@@ -552,6 +552,9 @@ ParseResult loadSettings(const QStringList &arguments, const QProcessEnvironment
         }
         // Top-level keys are flags; groups ([stream], …) belong to the GUI's form.
         for (const QString &key : settings.childKeys()) {
+            if (key.startsWith(u'#'))
+                continue; // QSettings' comments are ';' lines; '#' ones read as keys
+
             const auto flag = std::find_if(flags.begin(), flags.end(),
                                            [&](const FlagSpec &spec) { return spec.name == key; });
             if (flag == flags.end() || commandLineOnly.contains(key)) {

@@ -5,7 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { tempDir, freePort, httpGet, waitFor } from './lib/util.mjs';
+import { tempDir, freePort, httpGet, waitFor, REPO_ROOT } from './lib/util.mjs';
 import { runStudio, studioBin } from './lib/studio.mjs';
 import { spawn } from 'node:child_process';
 
@@ -39,6 +39,12 @@ describe('settings: file → environment → flags', () => {
     assert.equal(await servedPort(['--config', file]), filePort);
     assert.equal(await servedPort(['--config', file], { AFK_PORT: String(envPort) }), envPort);
     assert.equal(await servedPort(['--config', file, '--port', String(flagPort)], { AFK_PORT: String(envPort) }), flagPort);
+  });
+
+  test('the packaged service settings (packaging/studio.conf) are valid', async () => {
+    const port = await freePort();
+    assert.equal(await servedPort(['--config', `${REPO_ROOT}/packaging/studio.conf`, '--data-dir', `${tmp.dir}/service`],
+      { AFK_PORT: String(port) }), port);
   });
 
   test('the default file is $XDG_CONFIG_HOME/afk-host-studio/studio.conf', async () => {

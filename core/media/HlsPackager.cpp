@@ -28,6 +28,7 @@ HlsPackager::HlsPackager(HlsPackagerSettings settings)
 HlsPackager::~HlsPackager()
 {
     if (m_segmentFile) {
+        // A partial segment being thrown away: how its close went does not matter.
         std::fclose(m_segmentFile);
         QFile::remove(partialSegmentPath(m_sequence));
     }
@@ -70,15 +71,15 @@ bool HlsPackager::open(const AVCodecContext &video, const AVCodecContext *audio,
         return false;
     }
     m_muxer.reset(rawMuxer);
-    auto *buffer = static_cast<unsigned char *>(av_malloc(muxerBufferBytes));
-    AVIOContext *io = buffer ? avio_alloc_context(buffer, muxerBufferBytes, 1, this, nullptr,
+    AvMemoryPtr buffer(static_cast<unsigned char *>(av_malloc(muxerBufferBytes)));
+    AVIOContext *io = buffer ? avio_alloc_context(buffer.get(), muxerBufferBytes, 1, this, nullptr,
                                                   &HlsPackager::writeToSegmentFile, nullptr)
                              : nullptr;
     if (!io) {
-        av_free(buffer);
         *error = QStringLiteral("out of memory");
         return false;
     }
+    buffer.release(); // the AVIO context owns it now
     m_muxer->pb = io;
     m_muxer->flags |= AVFMT_FLAG_CUSTOM_IO;
 

@@ -1,5 +1,7 @@
 #include "RequestFramer.h"
 
+#include "HexDigit.h"
+
 #include <algorithm>
 #include <limits>
 
@@ -34,16 +36,6 @@ bool isDigits(QByteArrayView text)
            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 // Bytes Qt skips before a request line (readRequestLine).
 bool isLeadingBlank(char c)
@@ -328,11 +320,11 @@ RequestFramer::Outcome RequestFramer::finishChunkSizeLine()
     qsizetype digits = 0;
     qint64 chunkSize = 0;
     bool isHuge = false;
-    for (; digits < m_line.size() && hexValue(m_line[digits]) >= 0; ++digits) {
+    for (; digits < m_line.size() && hexDigitValue(m_line[digits]) >= 0; ++digits) {
         if (chunkSize > (std::numeric_limits<qint64>::max() >> 4))
             isHuge = true;
         else
-            chunkSize = chunkSize * 16 + hexValue(m_line[digits]);
+            chunkSize = chunkSize * 16 + hexDigitValue(m_line[digits]);
     }
     if (digits == 0)
         return invalid();

@@ -1,5 +1,7 @@
 #include "RequestPath.h"
 
+#include "HexDigit.h"
+
 #include <QByteArray>
 #include <QStringDecoder>
 
@@ -8,16 +10,6 @@ namespace afk::server
 namespace
 {
 
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 // Percent-decodes one raw segment; false on a '%' not followed by two hex digits.
 bool percentDecode(QByteArrayView raw, QByteArray *decoded)
@@ -31,8 +23,8 @@ bool percentDecode(QByteArrayView raw, QByteArray *decoded)
         }
         if (i + 2 >= raw.size())
             return false;
-        const int high = hexValue(raw.at(i + 1));
-        const int low = hexValue(raw.at(i + 2));
+        const int high = hexDigitValue(raw.at(i + 1));
+        const int low = hexDigitValue(raw.at(i + 2));
         if (high < 0 || low < 0)
             return false;
         decoded->append(char(high * 16 + low));

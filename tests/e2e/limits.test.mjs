@@ -263,7 +263,9 @@ describe('--max-connections', () => {
     await waitFor(async () => {
       try { return (await rawHttp(studio.port, '/health', { timeoutMs: 2000 })).status === 200; } catch { return false; }
     }, { timeoutMs: 15000, what: 'a new connection to be accepted' });
-    const text = await metricsText(studio.port);
+    // The probe that found the free slot may still hold it until the studio sees it close: the
+    // next connection can meet the cap once more, so ask until there is room.
+    const text = await waitFor(() => metricsText(studio.port), { timeoutMs: 15000, what: '/metrics with a free slot' });
     assert.ok(metricValue(text, 'afk_http_refused_total{reason="too_many_connections"}') >= 1, text);
     assert.match(studio.out.stderr, /\[http\] refused 127\.0\.0\.1 \(too_many_connections\)/);
   });

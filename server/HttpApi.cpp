@@ -474,6 +474,19 @@ HttpReply HttpApi::statusReply(const QString &streamKey)
     return HttpReply::json(status);
 }
 
+std::optional<QString> HttpApi::verifyPostProof(const IngestAuth &auth, const Incoming &incoming,
+                                                const QByteArray &authorization, QString *error)
+{
+    // u must name this URL as the client reached it (the Host it sent), method POST, and the
+    // body when the event carries a payload tag.
+    const QUrl requestUrl(
+        QStringLiteral("http://%1%2")
+            .arg(incoming.publicHost, incoming.request.url().path(QUrl::FullyEncoded)));
+    return auth.verifyHttpAuthorization(QString::fromLatin1(authorization), requestUrl, u"POST",
+                                        incoming.request.body(),
+                                        QDateTime::currentSecsSinceEpoch(), error);
+}
+
 std::optional<QString> HttpApi::authorizeControl(const Incoming &incoming,
                                                  const QString &streamKey, const QString &userId,
                                                  HttpReply *refusal) const
@@ -490,12 +503,8 @@ std::optional<QString> HttpApi::authorizeControl(const Incoming &incoming,
     QString pubkey;
     QString authError;
     if (!authorization.isEmpty()) {
-        const QUrl requestUrl(
-            QStringLiteral("http://%1%2")
-                .arg(incoming.publicHost, incoming.request.url().path(QUrl::FullyEncoded)));
-        const std::optional<QString> verified = m_controlAuth->verifyHttpAuthorization(
-            QString::fromLatin1(authorization), requestUrl, u"POST", incoming.request.body(),
-            QDateTime::currentSecsSinceEpoch(), &authError);
+        const std::optional<QString> verified =
+            verifyPostProof(*m_controlAuth, incoming, authorization, &authError);
         if (!verified)
             return refuse(authError);
         pubkey = *verified;
@@ -687,14 +696,9 @@ HttpReply HttpApi::chatSendReply(const Incoming &incoming, const QString &stream
         return HttpReply::error(401, QStringLiteral("authentication required: send a NIP-98 "
                                                     "event (kind 27235) signed by the host key "
                                                     "as 'Authorization: Nostr <base64>'"));
-    const QUrl requestUrl(
-        QStringLiteral("http://%1%2")
-            .arg(incoming.publicHost, incoming.request.url().path(QUrl::FullyEncoded)));
-    const IngestAuth auth(chat->context(), IngestOptions{});
     QString error;
-    const std::optional<QString> pubkey =
-        auth.verifyHttpAuthorization(QString::fromLatin1(authorization), requestUrl, u"POST", body,
-                                     QDateTime::currentSecsSinceEpoch(), &error);
+    const std::optional<QString> pubkey = verifyPostProof(
+        IngestAuth(chat->context(), IngestOptions{}), incoming, authorization, &error);
     if (!pubkey)
         return HttpReply::error(401, error);
     if (*pubkey != chat->hostPublicKey().toHex())

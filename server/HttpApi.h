@@ -138,6 +138,9 @@ private:
     HttpReply serveTopRenditionSegment(const QString &streamKey, const QString &fileName) const;
 
     HttpReply statusReply(const QString &streamKey);
+    // The verified pubkey of a POST's NIP-98 "Authorization" value, or nullopt with *error.
+    static std::optional<QString> verifyPostProof(const IngestAuth &auth, const Incoming &incoming,
+                                                  const QByteArray &authorization, QString *error);
     // The publisher id allowed to control streamKey, or nullopt with the 401 answer in *refusal.
     std::optional<QString> authorizeControl(const Incoming &incoming, const QString &streamKey,
                                             const QString &userId, HttpReply *refusal) const;

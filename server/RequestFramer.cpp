@@ -105,10 +105,7 @@ RequestFramer::Step RequestFramer::feed(QByteArrayView bytes)
         case State::ChunkSizeLine: {
             const char c = bytes[i++];
             if (++m_bodyBytes > m_bodyLimit)
-                return {i, refuse(413, HttpRefusal::BodyTooLarge,
-                                  QStringLiteral("request body too large: the chunked body "
-                                                 "exceeds the limit of %1 bytes")
-                                      .arg(m_bodyLimit))};
+                return {i, refuseChunkedBodyTooLarge()};
             if (c == '\n') {
                 const Outcome outcome = finishChunkSizeLine();
                 if (outcome != Outcome::NeedMore)
@@ -137,10 +134,7 @@ RequestFramer::Step RequestFramer::feed(QByteArrayView bytes)
             // so anything else would shift its framing against ours.
             const char c = bytes[i++];
             if (++m_bodyBytes > m_bodyLimit)
-                return {i, refuse(413, HttpRefusal::BodyTooLarge,
-                                  QStringLiteral("request body too large: the chunked body "
-                                                 "exceeds the limit of %1 bytes")
-                                      .arg(m_bodyLimit))};
+                return {i, refuseChunkedBodyTooLarge()};
             const bool isLast = m_state == State::LastChunkEnd;
             if (!m_sawCarriageReturn && c == '\r') {
                 m_sawCarriageReturn = true;
@@ -176,6 +170,14 @@ RequestFramer::Outcome RequestFramer::refuse(int statusCode, HttpRefusal reason,
     m_state = State::Refused;
     m_refusal = RequestRefusal{statusCode, reason, std::move(message)};
     return Outcome::Refused;
+}
+
+RequestFramer::Outcome RequestFramer::refuseChunkedBodyTooLarge()
+{
+    return refuse(413, HttpRefusal::BodyTooLarge,
+                  QStringLiteral("request body too large: the chunked body exceeds the limit of "
+                                 "%1 bytes")
+                      .arg(m_bodyLimit));
 }
 
 bool RequestFramer::countHeaderByte()
@@ -347,10 +349,7 @@ RequestFramer::Outcome RequestFramer::finishChunkSizeLine()
         return Outcome::NeedMore;
     }
     if (isHuge || chunkSize > m_bodyLimit - m_bodyBytes)
-        return refuse(413, HttpRefusal::BodyTooLarge,
-                      QStringLiteral("request body too large: the chunked body exceeds the "
-                                     "limit of %1 bytes")
-                          .arg(m_bodyLimit));
+        return refuseChunkedBodyTooLarge();
     m_bodyBytes += chunkSize;
     m_remaining = chunkSize;
     m_state = State::ChunkData;

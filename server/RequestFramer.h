@@ -77,6 +77,7 @@ private:
     };
 
     Outcome refuse(int statusCode, HttpRefusal reason, QString message);
+    Outcome refuseChunkedBodyTooLarge();
     bool countHeaderByte(); // false when the header limit is exceeded (then refused)
     Outcome finishRequestLine();
     Outcome finishHeaderLine();

@@ -2,6 +2,7 @@
 // scale to each rung, one x264 per rung, one shared AAC) → HLS packagers writing to disk.
 #pragma once
 
+#include "EncodedPacketSink.h"
 #include "Ladder.h"
 #include "MediaSource.h"
 #include "PipelineStats.h"
@@ -23,6 +24,7 @@ struct PipelineConfig {
     int x264Threads = 0;            // per rendition; 0: two for the top rung, one for the rest
     int liveWindowSeconds = 60;     // of the live media playlists; 0: they list every segment
     ScaleFilter scaleFilter = defaultScaleFilter; // for every rung, from the source
+    EncodedPacketSinkFactory packetSinks; // extra outputs per rung (LL-HLS, RTMP push), or none
 };
 
 class PipelineWorker;

@@ -105,6 +105,10 @@ bool PipelineWorker::open(QString *error)
                                                    const QString &videoCodecString) {
             onSegmentCompleted(index, videoCodecString);
         };
+        if (m_config.packetSinks) {
+            for (auto &sink : m_config.packetSinks(rendition, index))
+                worker->addPacketSink(std::move(sink));
+        }
         if (!worker->open(m_audioEncoder ? m_audioEncoder->context() : nullptr, error))
             return false;
         m_workers.push_back(std::move(worker));

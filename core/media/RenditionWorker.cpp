@@ -1,5 +1,7 @@
 #include "RenditionWorker.h"
 
+#include <QDebug>
+
 namespace afk::media {
 namespace {
 
@@ -40,10 +42,33 @@ RenditionWorker::~RenditionWorker()
     join();
 }
 
+void RenditionWorker::addPacketSink(std::shared_ptr<EncodedPacketSink> sink)
+{
+    m_sinks.push_back(std::move(sink));
+}
+
 bool RenditionWorker::open(const AVCodecContext *audioEncoder, QString *error)
 {
-    return m_encoder.open(m_rendition, m_settings, error)
-           && m_packager.open(*m_encoder.context(), audioEncoder, error);
+    if (!m_encoder.open(m_rendition, m_settings, error)
+        || !m_packager.open(*m_encoder.context(), audioEncoder, error))
+        return false;
+    // A sink is an extra: one that cannot open is left out and the TS presentation goes on.
+    std::erase_if(m_sinks, [&](const std::shared_ptr<EncodedPacketSink> &sink) {
+        QString sinkError;
+        if (sink->open(*m_encoder.context(), audioEncoder, &sinkError))
+            return false;
+        qWarning().noquote() << QStringLiteral("%1: an extra output could not open: %2")
+                                    .arg(m_rendition.name, sinkError);
+        return true;
+    });
+    return true;
+}
+
+void RenditionWorker::finishSinks()
+{
+    for (const auto &sink : m_sinks)
+        sink->finish();
+    m_sinks.clear();
 }
 
 void RenditionWorker::start()
@@ -113,17 +138,20 @@ void RenditionWorker::run()
         if (!m_isFailed && !handle(*item, &error))
             fail(error);
     }
-    if (m_isFailed)
-        return;
-    if (!m_encoder.encode(nullptr, &m_encoded, &error) || !writeEncodedPackets(&error)
-        || !m_packager.finish(&error))
+    if (!m_isFailed
+        && (!m_encoder.encode(nullptr, &m_encoded, &error) || !writeEncodedPackets(&error)
+            || !m_packager.finish(&error)))
         fail(error);
+    finishSinks();
 }
 
 bool RenditionWorker::handle(Item &item, QString *error)
 {
-    if (item.audioPacket)
+    if (item.audioPacket) {
+        for (const auto &sink : m_sinks)
+            sink->writeAudio(*item.audioPacket);
         return m_packager.writeAudio(std::move(item.audioPacket), error);
+    }
     m_pendingFrames.emplace(item.videoFrame->pts, PendingFrame{item.captureWallMs, item.isDiscontinuity});
     return m_encoder.encode(item.videoFrame.get(), &m_encoded, error) && writeEncodedPackets(error);
 }
@@ -140,6 +168,8 @@ bool RenditionWorker::writeEncodedPackets(QString *error)
             const bool isKeyframe = packet->flags & AV_PKT_FLAG_KEY;
             m_pendingFrames.erase(isKeyframe ? m_pendingFrames.begin() : found, std::next(found));
         }
+        for (const auto &sink : m_sinks)
+            sink->writeVideo(*packet, frame.captureWallMs, frame.isDiscontinuity);
         if (!m_packager.writeVideo(std::move(packet), frame.captureWallMs, frame.isDiscontinuity,
                                    error)) {
             m_encoded.clear();

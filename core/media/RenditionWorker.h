@@ -3,6 +3,7 @@
 #pragma once
 
 #include "BoundedQueue.h"
+#include "EncodedPacketSink.h"
 #include "HlsPackager.h"
 #include "PipelineStats.h"
 #include "VideoEncoder.h"
@@ -21,7 +22,9 @@ public:
                     HlsPackagerSettings packaging);
     ~RenditionWorker();
 
-    // Opens the encoder and the packager (audioEncoder may be null: no audio track).
+    // Before open(): another consumer of this rendition's packets.
+    void addPacketSink(std::shared_ptr<EncodedPacketSink> sink);
+    // Opens the encoder, the packager and the sinks (audioEncoder may be null: no audio track).
     bool open(const AVCodecContext *audioEncoder, QString *error);
     void start();
     // Block while the worker's queue is full (back-pressure on the ladder thread).
@@ -52,11 +55,13 @@ private:
     bool handle(Item &item, QString *error);
     bool writeEncodedPackets(QString *error);
     void fail(const QString &error);
+    void finishSinks();
 
     Rendition m_rendition;
     VideoEncoderSettings m_settings;
     VideoEncoder m_encoder;
     HlsPackager m_packager;
+    std::vector<std::shared_ptr<EncodedPacketSink>> m_sinks;
     BoundedQueue<Item> m_queue;
     std::thread m_thread;
     std::vector<PacketPtr> m_encoded;

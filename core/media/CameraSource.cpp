@@ -49,8 +49,11 @@ CameraSource::CameraSource(const QByteArray &deviceId, bool isMicrophoneUsed,
     : CaptureSource(QStringLiteral("camera %1").arg(QString::fromUtf8(deviceId)),
                     formatSize(findCamera(deviceId)), 30, isMicrophoneUsed)
 {
-    if (isMicrophoneUsed && !startMicrophone(microphoneId))
-        return;
+    if (isMicrophoneUsed) {
+        m_microphone = std::make_unique<Microphone>(*this, microphoneId);
+        if (!m_microphone->isStarted())
+            return;
+    }
     const QCameraDevice device = findCamera(deviceId);
     if (device.isNull()) {
         failDevice(deviceId.isEmpty()
@@ -76,39 +79,9 @@ CameraSource::CameraSource(const QByteArray &deviceId, bool isMicrophoneUsed,
     m_camera->start();
 }
 
-bool CameraSource::startMicrophone(const QByteArray &microphoneId)
-{
-    QAudioDevice device = QMediaDevices::defaultAudioInput();
-    if (!microphoneId.isEmpty()) {
-        device = {};
-        for (const QAudioDevice &input : QMediaDevices::audioInputs())
-            if (input.id() == microphoneId)
-                device = input;
-    }
-    if (device.isNull()) {
-        failDevice(microphoneId.isEmpty()
-                       ? QStringLiteral("no microphone found (see afk-studio --list-devices)")
-                       : QStringLiteral("no microphone '%1' (see afk-studio --list-devices)")
-                             .arg(QString::fromUtf8(microphoneId)));
-        return false;
-    }
-    // The device's own format: swresample in the AAC encoder converts whatever it is.
-    const QAudioFormat format = device.preferredFormat();
-    m_microphone = std::make_unique<QAudioSource>(device, format);
-    m_microphoneInput = m_microphone->start();
-    if (!m_microphoneInput) {
-        failDevice(QStringLiteral("cannot open the microphone %1").arg(device.description()));
-        return false;
-    }
-    QObject::connect(m_microphoneInput, &QIODevice::readyRead, m_microphone.get(),
-                     [this, format] { pushAudioSamples(m_microphoneInput->readAll(), format); });
-    return true;
-}
-
 CameraSource::~CameraSource()
 {
-    if (m_microphone)
-        m_microphone->stop();
+    m_microphone.reset();
     if (m_camera)
         m_camera->stop();
     if (m_sink)

@@ -4,8 +4,8 @@
 #pragma once
 
 #include "CaptureSource.h"
+#include "Microphone.h"
 
-#include <QAudioSource>
 #include <QCamera>
 #include <QMediaCaptureSession>
 #include <QVideoSink>
@@ -27,13 +27,10 @@ public:
     static QStringList listCameras();
 
 private:
-    bool startMicrophone(const QByteArray &microphoneId);
-
     std::unique_ptr<QCamera> m_camera;
     std::unique_ptr<QMediaCaptureSession> m_session;
     std::unique_ptr<QVideoSink> m_sink;
-    std::unique_ptr<QAudioSource> m_microphone;
-    QIODevice *m_microphoneInput = nullptr; // owned by m_microphone
+    std::unique_ptr<Microphone> m_microphone;
 };
 
 } // namespace afk::media

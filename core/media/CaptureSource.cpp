@@ -39,6 +39,13 @@ CaptureSource::CaptureSource(QString description, QSize size, double framesPerSe
     m_info.description = std::move(description);
 }
 
+CaptureSource::CaptureSource(QString description) : m_queue(queueCapacity)
+{
+    m_info.hasAudio = true;
+    m_info.isLive = true;
+    m_info.description = std::move(description);
+}
+
 bool CaptureSource::pushVideoFrame(const QVideoFrame &frame)
 {
     QString error;
@@ -125,7 +132,7 @@ bool CaptureSource::open(QString *error)
             return false;
         }
     }
-    if (m_info.width <= 0 || m_info.height <= 0) {
+    if (m_info.hasVideo && (m_info.width <= 0 || m_info.height <= 0)) {
         *error = QStringLiteral("%1: the picture size is unknown").arg(m_info.description);
         return false;
     }

@@ -20,6 +20,8 @@ public:
     // size and framesPerSecond: what the device was set up to deliver (the ladder is fitted to
     // size; pictures of another size are scaled like any source's).
     CaptureSource(QString description, QSize size, double framesPerSecond, bool hasAudio = false);
+    // Sound only (a microphone beside another source's pictures).
+    explicit CaptureSource(QString description);
 
     // Any thread. False when the picture could not be read or the source has finished.
     bool pushVideoFrame(const QVideoFrame &frame);

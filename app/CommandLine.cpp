@@ -4,6 +4,7 @@
 #include "StreamPaths.h"
 
 #include "StudioPaths.h"
+#include "StudioSource.h"
 
 #include <QCommandLineParser>
 #include <QFileInfo>
@@ -42,6 +43,7 @@ Examples:
   afk-studio --go-live --source test-pattern   (the desktop studio, live at once)
   afk-studio --headless --source test-pattern
   afk-studio --headless --source file:talk.mp4 --no-realtime --ladder 480p,360p
+  afk-studio --headless --source screen --camera-overlay=top-left,0.3 --mic
   afk-studio --headless --bind 0.0.0.0 --port 8080   (serve other machines; open the port)
   afk-studio --headless --source none --allow-pubkey <hex>   (wait for one browser host)
 
@@ -73,6 +75,52 @@ bool parseSource(const QString &text, StudioOptions *options, QString *error)
         *error = QStringLiteral("--source: '%1' is not test-pattern, camera[:ID], "
                                 "screen[:DISPLAY[+X,Y,WxH]], file:PATH or none")
                      .arg(text);
+        return false;
+    }
+    return true;
+}
+
+// --camera-overlay[=CORNER[,SIZE]], --camera ID, --overlay-source SOURCE (after --source, --mic
+// and --no-realtime are known).
+bool parseOverlay(bool isOverlayFlagSet, const QString &placement, const QString &camera,
+                  const QString &overlaySource, StudioOptions *options, QString *error)
+{
+    options->isOverlayUsed = isOverlayFlagSet || !overlaySource.isEmpty();
+    if (!placement.isEmpty()
+        && !media::CompositeLayout::parseOverlay(placement, &options->layout, error)) {
+        *error = QStringLiteral("--camera-overlay: %1").arg(*error);
+        return false;
+    }
+    if (!camera.isEmpty() && !isOverlayFlagSet) {
+        *error = QStringLiteral("--camera names the camera of --camera-overlay (for the camera "
+                                "alone use --source camera:ID)");
+        return false;
+    }
+    if (!camera.isEmpty() && !overlaySource.isEmpty()) {
+        *error = QStringLiteral("--camera and --overlay-source both say what the overlay shows: "
+                                "give one");
+        return false;
+    }
+    if (!overlaySource.isEmpty() && !studio::isOverlaySourceName(overlaySource, error)) {
+        *error = QStringLiteral("--overlay-source: %1").arg(*error);
+        return false;
+    }
+    options->overlayCameraId = camera.toUtf8();
+    options->overlaySource = overlaySource;
+    if (!options->isOverlayUsed)
+        return true;
+    using Kind = StudioOptions::SourceKind;
+    const QString flag = isOverlayFlagSet ? QStringLiteral("--camera-overlay")
+                                          : QStringLiteral("--overlay-source");
+    if (options->sourceKind == Kind::Camera || options->sourceKind == Kind::None) {
+        *error = QStringLiteral("%1 goes over --source screen, test-pattern or file:PATH, not %2")
+                     .arg(flag, options->sourceKind == Kind::Camera ? QStringLiteral("camera")
+                                                                    : QStringLiteral("none"));
+        return false;
+    }
+    if (!options->isRealtime) {
+        *error = QStringLiteral("%1 composes a live picture: it does not go with --no-realtime")
+                     .arg(flag);
         return false;
     }
     return true;
@@ -262,11 +310,27 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "Default: net.core.somaxconn."),
         QStringLiteral("N"));
     const QCommandLineOption microphone(QStringLiteral("mic"),
-        QStringLiteral("Stream the microphone's sound with the camera: --mic (the default one) "
-                       "or --mic=ID (see --list-devices)."));
+        QStringLiteral("Stream the microphone's sound with any --source (instead of the "
+                       "source's own, e.g. the test pattern's tone): --mic (the default one) or "
+                       "--mic=ID (see --list-devices)."));
     const QCommandLineOption listDevices(QStringLiteral("list-devices"),
         QStringLiteral("Print the cameras and microphones this machine has (ids for --source "
-                       "camera:ID) and exit."));
+                       "camera:ID, --camera ID and --mic=ID) and exit."));
+    const QCommandLineOption cameraOverlay(QStringLiteral("camera-overlay"),
+        QStringLiteral("Show the camera as picture-in-picture over the source (screen, "
+                       "test-pattern or file:): --camera-overlay (bottom-right, 25 % of the "
+                       "width) or --camera-overlay=CORNER[,SIZE] with CORNER top-left, top-right, "
+                       "bottom-left or bottom-right and SIZE a fraction of the width (0.05-0.9), "
+                       "e.g. --camera-overlay=top-left,0.3."));
+    const QCommandLineOption overlayCamera(QStringLiteral("camera"),
+        QStringLiteral("The camera of --camera-overlay (an id of --list-devices). Default: the "
+                       "default camera."),
+        QStringLiteral("ID"));
+    const QCommandLineOption overlaySource(QStringLiteral("overlay-source"),
+        QStringLiteral("Put another source in the picture-in-picture instead of a camera: "
+                       "test-pattern, camera[:ID], screen[:DISPLAY[+X,Y,WxH]] or file:PATH (a "
+                       "file's last picture stays once it ends). Implies --camera-overlay."),
+        QStringLiteral("SOURCE"));
     const QCommandLineOption config(QStringLiteral("config"),
         QStringLiteral("Settings file (INI: one key per flag, e.g. port=8080, relay=wss://a, "
                        "wss://b; the GUI keeps its form there too). Read before AFK_* environment "
@@ -279,17 +343,22 @@ ParseResult parseCommandLine(const QStringList &arguments)
         x264Threads, scaler, statsInterval, openIngest, allowPubkey, maxMessageBytes,
         maxPublishers, maxViewers, maxConnections, relay, identity, keyPasswordFile, title,
         summary, image, tag, publicUrl, maxStreams, mediaTimeout, idleTimeout, reconnectGrace,
-        recordRetention, maxClients, maxClientsPerIp, announcePlaylist, listenBacklog};
+        recordRetention, maxClients, maxClientsPerIp, announcePlaylist, listenBacklog,
+        cameraOverlay, overlayCamera, overlaySource};
     parser.addOptions(allOptions);
 
     // --mic takes an optional value (--mic=ID), which QCommandLineParser has no notion of: the
     // value is taken here and the parser sees a plain --mic.
     QStringList words = arguments;
     QByteArray microphoneId;
+    QString overlayPlacement; // the same for --camera-overlay=CORNER[,SIZE]
     for (QString &word : words) {
         if (word.startsWith(u"--mic=")) {
             microphoneId = word.mid(6).toUtf8();
             word = QStringLiteral("--mic");
+        } else if (word.startsWith(u"--camera-overlay=")) {
+            overlayPlacement = word.mid(17);
+            word = QStringLiteral("--camera-overlay");
         }
     }
 
@@ -324,14 +393,20 @@ ParseResult parseCommandLine(const QStringList &arguments)
     options.microphoneId = microphoneId;
     if (!parseSource(parser.value(source), &options, &error))
         return result;
-    if (options.isMicrophoneUsed && options.sourceKind != StudioOptions::SourceKind::Camera) {
-        error = QStringLiteral("--mic goes with --source camera for now (mixing the microphone "
-                               "into other sources is not built yet)");
+    if (options.isMicrophoneUsed && options.sourceKind == StudioOptions::SourceKind::None) {
+        error = QStringLiteral("--mic needs a --source to go with (not none)");
         return result;
     }
     options.isRealtime = !parser.isSet(noRealtime);
     if (!options.isRealtime && options.sourceKind != StudioOptions::SourceKind::File) {
         error = QStringLiteral("--no-realtime only applies to --source file:PATH");
+        return result;
+    }
+    if (!parseOverlay(parser.isSet(cameraOverlay), overlayPlacement, parser.value(overlayCamera),
+                      parser.value(overlaySource), &options, &error))
+        return result;
+    if (options.isMicrophoneUsed && !options.isRealtime) {
+        error = QStringLiteral("--mic is live sound: it does not go with --no-realtime");
         return result;
     }
     int number = 0;
@@ -498,6 +573,12 @@ bool isRepeatable(const FlagSpec &flag)
     return repeatable.contains(flag.name);
 }
 
+// Flags that are switches or take a value after '=' (--mic=ID).
+bool hasOptionalValue(const FlagSpec &flag)
+{
+    return flag.name == u"mic" || flag.name == u"camera-overlay";
+}
+
 // What a settings file or an environment variable gives a flag, as command-line words.
 void appendFlag(const FlagSpec &flag, const QStringList &values, QStringList *words)
 {
@@ -505,6 +586,10 @@ void appendFlag(const FlagSpec &flag, const QStringList &values, QStringList *wo
         const QString value = values.join(u',').trimmed().toLower();
         if (value == u"1" || value == u"true" || value == u"yes" || value == u"on")
             *words << QStringLiteral("--") + flag.name;
+        // Flags with an optional value: mic=ID, camera-overlay=top-left,0.3.
+        else if (hasOptionalValue(flag) && !value.isEmpty() && value != u"0"
+                 && value != u"false" && value != u"no" && value != u"off")
+            *words << QStringLiteral("--%1=%2").arg(flag.name, values.join(u',').trimmed());
         return;
     }
     if (!isRepeatable(flag)) {

@@ -1,16 +1,12 @@
 #include "HeadlessStudio.h"
 
-#include "CameraSource.h"
-#include "FileSource.h"
 #include "HttpApi.h"
 #include "KeyPassword.h"
 #include "NostrPresence.h"
-#include "ScreenSource.h"
 #include "StreamRegistry.h"
 #include "Studio.h"
-#include "TestPatternSource.h"
+#include "StudioSource.h"
 
-#include <QFileInfo>
 #include <cstdio>
 
 namespace afk::app {
@@ -33,29 +29,7 @@ HeadlessStudio::~HeadlessStudio() = default;
 
 std::unique_ptr<media::MediaSource> HeadlessStudio::makeSource(QString *error) const
 {
-    switch (m_options.sourceKind) {
-    case StudioOptions::SourceKind::TestPattern:
-        return std::make_unique<media::TestPatternSource>();
-    case StudioOptions::SourceKind::File:
-        if (!QFileInfo(m_options.sourceFile).isReadable()) {
-            *error = QStringLiteral("cannot read %1: no such readable file").arg(m_options.sourceFile);
-            return nullptr;
-        }
-        return std::make_unique<media::FileSource>(m_options.sourceFile, m_options.isRealtime);
-    case StudioOptions::SourceKind::Camera:
-        return std::make_unique<media::CameraSource>(m_options.cameraId, m_options.isMicrophoneUsed,
-                                                     m_options.microphoneId);
-    case StudioOptions::SourceKind::Screen: {
-        media::ScreenRegion region;
-        if (!media::ScreenRegion::parse(m_options.screenSpec, &region, error))
-            return nullptr;
-        return std::make_unique<media::ScreenSource>(region);
-    }
-    case StudioOptions::SourceKind::None:
-    case StudioOptions::SourceKind::Invalid:
-        break;
-    }
-    return nullptr;
+    return studio::makeStudioSource(m_options, error);
 }
 
 bool HeadlessStudio::start(QString *error)

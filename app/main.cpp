@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 
     if (parsed.action == afk::app::ParseResult::Action::Run && parsed.options.isListDevices) {
         const QStringList cameras = afk::media::CameraSource::listCameras();
-        std::printf("cameras (--source camera:ID):\n");
+        std::printf("cameras (--source camera:ID, --camera ID):\n");
         if (cameras.isEmpty())
             std::printf("  none found\n");
         for (const QString &camera : cameras)

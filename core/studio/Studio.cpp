@@ -1,6 +1,7 @@
 #include "Studio.h"
 
 #include "HttpApi.h"
+#include "CompositeSource.h"
 #include "MediaSource.h"
 #include "NostrPresence.h"
 #include "Secp256k1Context.h"
@@ -177,17 +178,38 @@ session::Stream *Studio::goLive(std::unique_ptr<media::MediaSource> source, cons
         *error = QStringLiteral("already live as %1").arg(m_liveStream->key());
         return nullptr;
     }
+    const auto *composite = dynamic_cast<const media::CompositeSource *>(source.get());
+    media::SharedLayoutPtr layout = composite ? composite->sharedLayout() : nullptr;
     session::Stream *stream =
         m_registry->startStream(m_options.streamKey, {}, title, std::move(source), error);
     if (!stream)
         return nullptr;
     m_liveStream = stream;
+    m_liveLayout = std::move(layout);
     connect(stream, &session::Stream::started, this, [this, stream] { emit liveStarted(stream); });
     connect(stream, &session::Stream::segmentCompleted, this, &Studio::liveSegmentReady);
     connect(stream, &session::Stream::ended, this, &Studio::liveEnded);
     if (m_nostr)
         m_nostr->announce(*stream);
     return stream;
+}
+
+bool Studio::setLayout(const media::CompositeLayout &layout, QString *error)
+{
+    if (!m_liveLayout || !m_liveStream || !m_liveStream->isActive()) {
+        *error = QStringLiteral("no composed source is live (layouts need --camera-overlay or "
+                                "--mic)");
+        return false;
+    }
+    m_liveLayout->set(layout);
+    return true;
+}
+
+std::optional<media::CompositeLayout> Studio::layout() const
+{
+    if (!m_liveLayout || !m_liveStream || !m_liveStream->isActive())
+        return std::nullopt;
+    return m_liveLayout->get();
 }
 
 void Studio::endLive()

@@ -3,6 +3,7 @@
 // studio's own stream ("go live" with a source). It prints nothing: faces show its signals.
 #pragma once
 
+#include "CompositeLayout.h"
 #include "Stream.h"
 #include "StudioOptions.h"
 
@@ -12,6 +13,7 @@
 #include <QTimer>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace afk::media {
 class MediaSource;
@@ -56,6 +58,12 @@ public:
     // Ends the studio's own stream (its segment is finished, its playlists ended).
     void endLive();
     session::Stream *liveStream() const { return m_liveStream; }
+    // The live stream's composition (a source with --camera-overlay or --mic is composed): a new
+    // layout takes effect at its next frame, same size, no timestamp jump. False with *error when
+    // nothing composed is live.
+    bool setLayout(const media::CompositeLayout &layout, QString *error);
+    // The live composition's layout; nullopt when nothing composed is live.
+    std::optional<media::CompositeLayout> layout() const;
     // Ends every stream and waits (briefly) for the relays to confirm the ended events;
     // stopped(exitCode) follows.
     void shutDown(int exitCode = 0);
@@ -97,6 +105,7 @@ private:
     std::unique_ptr<server::SocketIoServer> m_socketIo;
     std::unique_ptr<NostrPresence> m_nostr;
     QPointer<session::Stream> m_liveStream; // its key may be run again later
+    media::SharedLayoutPtr m_liveLayout;    // of m_liveStream's source, when it is composed
     QTimer m_viewerCountTimer;
     QTimer m_retentionTimer;
     QTimer m_shutdownWatchdog;

@@ -2,6 +2,7 @@
 // stream lifecycle and caps, Nostr. Filled by the command line today (app/CommandLine).
 #pragma once
 
+#include "CompositeLayout.h"
 #include "Ladder.h"
 #include "NostrPresence.h"
 #include "ScaleFilter.h"
@@ -23,6 +24,12 @@ struct StudioOptions {
     bool isMicrophoneUsed = false; // --mic[=ID]
     QByteArray microphoneId;       // empty: the default microphone
     bool isListDevices = false; // --list-devices: print cameras and microphones, exit
+    // --camera-overlay[=CORNER[,SIZE]]: the camera (overlayCameraId, --camera) as picture-in-picture
+    // over the source; --overlay-source puts another source there instead (e.g. file:PATH).
+    bool isOverlayUsed = false;
+    media::CompositeLayout layout;
+    QByteArray overlayCameraId; // --camera ID; empty: the default camera
+    QString overlaySource;      // --overlay-source; empty: the camera
     bool isRealtime = true;
     quint16 port = 5050;
     QHostAddress bindAddress = QHostAddress::LocalHost;

@@ -131,8 +131,8 @@ QRect CompositeLayout::fittedRect(QSize outputSize, QSize inputSize)
     int height = even(inputSize.height() * scale + 1);
     width = std::clamp(width, 2, even(outputSize.width()));
     height = std::clamp(height, 2, even(outputSize.height()));
-    return QRect(even((outputSize.width() - width) / 2.0), even((outputSize.height() - height) / 2.0),
-                 width, height);
+    return QRect(even((outputSize.width() - width) / 2.0),
+                 even((outputSize.height() - height) / 2.0), width, height);
 }
 
 } // namespace afk::media

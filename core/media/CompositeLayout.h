@@ -27,8 +27,8 @@ struct CompositeLayout {
     // cornerNames(), SIZE a fraction of the output's width from 0.05 to 0.9. False with *error
     // (and *layout untouched) otherwise.
     static bool parseOverlay(const QString &text, CompositeLayout *layout, QString *error);
-    static QStringList cornerNames();  // "top-left", "top-right", "bottom-left", "bottom-right"
-    static QStringList sceneNames();   // "picture-in-picture", "main", "overlay", "test-pattern"
+    static QStringList cornerNames(); // "top-left", "top-right", "bottom-left", "bottom-right"
+    static QStringList sceneNames();  // "picture-in-picture", "main", "overlay", "test-pattern"
     static bool parseScene(const QString &name, Scene *scene);
     static QString sceneName(Scene scene);
     static QString cornerName(Corner corner);

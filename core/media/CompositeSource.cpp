@@ -37,8 +37,8 @@ void fill(AVFrame &frame, uint8_t luma, uint8_t blue, uint8_t red, const QRect &
         const int shift = plane == 0 ? 0 : 1;
         const int width = area.width() >> shift;
         for (int row = area.y() >> shift; row < (area.y() + area.height()) >> shift; ++row)
-            std::memset(frame.data[plane] + qsizetype(row) * frame.linesize[plane]
-                            + (area.x() >> shift),
+            std::memset(frame.data[plane] + qsizetype(row) * frame.linesize[plane] +
+                            (area.x() >> shift),
                         values[plane], size_t(width));
     }
 }
@@ -54,7 +54,8 @@ void drawColourBars(AVFrame &frame)
     constexpr int barCount = int(std::size(bars));
     for (int index = 0; index < barCount; ++index) {
         const int left = (frame.width * index / barCount) & ~1;
-        const int right = index + 1 == barCount ? frame.width : (frame.width * (index + 1) / barCount) & ~1;
+        const int right =
+            index + 1 == barCount ? frame.width : (frame.width * (index + 1) / barCount) & ~1;
         fill(frame, bars[index].y, bars[index].u, bars[index].v,
              QRect(left, 0, right - left, frame.height));
     }
@@ -207,7 +208,9 @@ bool CompositeSource::open(QString *error)
     m_pool.emplace(AV_PIX_FMT_YUV420P, size.width(), size.height());
     m_testPattern = m_pool->get();
     if (!m_testPattern) {
-        *error = QStringLiteral("out of memory for a %1x%2 picture").arg(size.width()).arg(size.height());
+        *error = QStringLiteral("out of memory for a %1x%2 picture")
+                     .arg(size.width())
+                     .arg(size.height());
         return false;
     }
     drawColourBars(*m_testPattern);
@@ -318,8 +321,8 @@ FramePtr CompositeSource::compose(const CompositeLayout &layout, QString *error)
     const QSize size(output->width, output->height);
     fill(*output, blackLuma, neutralChroma, neutralChroma, QRect(QPoint(0, 0), size));
     // Camera only shows the overlay input full-frame (letterboxed); without one, the main input.
-    Input &full = layout.scene == CompositeLayout::Scene::OverlayOnly && m_overlay ? *m_overlay
-                                                                                   : *m_main;
+    Input &full =
+        layout.scene == CompositeLayout::Scene::OverlayOnly && m_overlay ? *m_overlay : *m_main;
     // An input with no picture yet leaves its place black.
     if (const QSize fullSize = full.refresh(); fullSize.isValid()) {
         if (!drawInput(full, CompositeLayout::fittedRect(size, fullSize), *output, error))
@@ -343,8 +346,9 @@ bool CompositeSource::drawInput(Input &input, const QRect &target, AVFrame &outp
         return false;
     for (int plane = 0; plane < 3; ++plane) {
         const int shift = plane == 0 ? 0 : 1;
-        av_image_copy_plane(output.data[plane] + qsizetype(target.y() >> shift) * output.linesize[plane]
-                                + (target.x() >> shift),
+        av_image_copy_plane(output.data[plane] +
+                                qsizetype(target.y() >> shift) * output.linesize[plane] +
+                                (target.x() >> shift),
                             output.linesize[plane], picture->data[plane], picture->linesize[plane],
                             target.width() >> shift, target.height() >> shift);
     }

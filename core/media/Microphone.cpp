@@ -20,10 +20,14 @@ QAudioDevice findMicrophone(const QByteArray &deviceId)
 QString errorText(QAudio::Error error)
 {
     switch (error) {
-    case QAudio::OpenError: return QStringLiteral("it could not be opened");
-    case QAudio::IOError: return QStringLiteral("reading from it failed");
-    case QAudio::FatalError: return QStringLiteral("it is no longer usable");
-    default: return QStringLiteral("it stopped");
+    case QAudio::OpenError:
+        return QStringLiteral("it could not be opened");
+    case QAudio::IOError:
+        return QStringLiteral("reading from it failed");
+    case QAudio::FatalError:
+        return QStringLiteral("it is no longer usable");
+    default:
+        return QStringLiteral("it stopped");
     }
 }
 
@@ -33,10 +37,11 @@ Microphone::Microphone(CaptureSource &target, const QByteArray &deviceId) : m_ta
 {
     const QAudioDevice device = findMicrophone(deviceId);
     if (device.isNull()) {
-        m_target.failDevice(deviceId.isEmpty()
-                                ? QStringLiteral("no microphone found (see afk-studio --list-devices)")
-                                : QStringLiteral("no microphone '%1' (see afk-studio --list-devices)")
-                                      .arg(QString::fromUtf8(deviceId)));
+        m_target.failDevice(
+            deviceId.isEmpty()
+                ? QStringLiteral("no microphone found (see afk-studio --list-devices)")
+                : QStringLiteral("no microphone '%1' (see afk-studio --list-devices)")
+                      .arg(QString::fromUtf8(deviceId)));
         return;
     }
     // The device's own format: the AAC encoder's swresample converts whatever it is, off the
@@ -45,12 +50,12 @@ Microphone::Microphone(CaptureSource &target, const QByteArray &deviceId) : m_ta
     m_device = std::make_unique<QAudioSource>(device, format);
     m_input = m_device->start();
     if (!m_input) {
-        m_target.failDevice(QStringLiteral("cannot open the microphone %1").arg(device.description()));
+        m_target.failDevice(
+            QStringLiteral("cannot open the microphone %1").arg(device.description()));
         return;
     }
-    QObject::connect(m_input, &QIODevice::readyRead, m_device.get(), [this, format] {
-        m_target.pushAudioSamples(m_input->readAll(), format);
-    });
+    QObject::connect(m_input, &QIODevice::readyRead, m_device.get(),
+                     [this, format] { m_target.pushAudioSamples(m_input->readAll(), format); });
     QObject::connect(m_device.get(), &QAudioSource::stateChanged, m_device.get(),
                      [this, name = device.description()](QAudio::State state) {
                          if (state == QAudio::StoppedState && m_device->error() != QAudio::NoError)

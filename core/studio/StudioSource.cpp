@@ -71,8 +71,8 @@ std::unique_ptr<media::MediaSource> makeOverlaySource(const StudioOptions &optio
 
 bool isOverlaySourceName(const QString &text, QString *error)
 {
-    if (text == u"test-pattern" || text == u"camera" || text.startsWith(u"camera:")
-        || (text.startsWith(u"file:") && text.size() > 5))
+    if (text == u"test-pattern" || text == u"camera" || text.startsWith(u"camera:") ||
+        (text.startsWith(u"file:") && text.size() > 5))
         return true;
     if (text == u"screen" || text.startsWith(u"screen:")) {
         media::ScreenRegion region;

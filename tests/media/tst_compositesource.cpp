@@ -53,14 +53,14 @@ Yuv pixelAt(const AVFrame &frame, QPoint point)
 
 bool isNear(Yuv actual, Yuv expected)
 {
-    return std::abs(actual.y - expected.y) <= 2 && std::abs(actual.u - expected.u) <= 2
-           && std::abs(actual.v - expected.v) <= 2;
+    return std::abs(actual.y - expected.y) <= 2 && std::abs(actual.u - expected.u) <= 2 &&
+           std::abs(actual.v - expected.v) <= 2;
 }
 
 QByteArray describe(Yuv colour)
 {
-    return QByteArray("YUV ") + QByteArray::number(colour.y) + ' ' + QByteArray::number(colour.u)
-           + ' ' + QByteArray::number(colour.v);
+    return QByteArray("YUV ") + QByteArray::number(colour.y) + ' ' + QByteArray::number(colour.u) +
+           ' ' + QByteArray::number(colour.v);
 }
 
 class CollectingSink : public FrameSink
@@ -149,10 +149,13 @@ QList<double> audioPeaks(const QString &path, int *sampleRate, QString *error)
     PacketPtr packet = allocPacket();
     FramePtr frame = allocFrame();
     while (av_read_frame(input.get(), packet.get()) >= 0) {
-        if (packet->stream_index == stream && avcodec_send_packet(decoder.get(), packet.get()) >= 0) {
+        if (packet->stream_index == stream &&
+            avcodec_send_packet(decoder.get(), packet.get()) >= 0) {
             while (avcodec_receive_frame(decoder.get(), frame.get()) >= 0) {
-                for (int channel = 0; channel < peaks.size() && channel < frame->ch_layout.nb_channels; ++channel) {
-                    const auto *samples = reinterpret_cast<const float *>(frame->extended_data[channel]);
+                for (int channel = 0;
+                     channel < peaks.size() && channel < frame->ch_layout.nb_channels; ++channel) {
+                    const auto *samples =
+                        reinterpret_cast<const float *>(frame->extended_data[channel]);
                     for (int index = 0; index < frame->nb_samples; ++index)
                         peaks[channel] = std::max(peaks[channel], double(std::abs(samples[index])));
                 }
@@ -204,9 +207,12 @@ void TestCompositeSource::overlayPlacementParsesAndFits()
     QVERIFY(QRect(0, 0, 1280, 720).contains(tall));
     QCOMPARE(tall.height(), 720 - 2 * 24);
     // Letterboxed and pillarboxed, centred, even.
-    QCOMPARE(CompositeLayout::fittedRect(QSize(1280, 720), QSize(640, 480)), QRect(160, 0, 960, 720));
-    QCOMPARE(CompositeLayout::fittedRect(QSize(1280, 720), QSize(1920, 1080)), QRect(0, 0, 1280, 720));
-    QCOMPARE(CompositeLayout::fittedRect(QSize(640, 480), QSize(1280, 720)), QRect(0, 60, 640, 360));
+    QCOMPARE(CompositeLayout::fittedRect(QSize(1280, 720), QSize(640, 480)),
+             QRect(160, 0, 960, 720));
+    QCOMPARE(CompositeLayout::fittedRect(QSize(1280, 720), QSize(1920, 1080)),
+             QRect(0, 0, 1280, 720));
+    QCOMPARE(CompositeLayout::fittedRect(QSize(640, 480), QSize(1280, 720)),
+             QRect(0, 60, 640, 360));
 }
 
 void TestCompositeSource::overlayIsDrawnInItsCorner()
@@ -223,7 +229,8 @@ void TestCompositeSource::overlayIsDrawnInItsCorner()
     QCOMPARE(composite.info().width, 320);
     QCOMPARE(composite.info().height, 180);
     QVERIFY(!composite.info().hasAudio);
-    QVERIFY(composite.info().description.contains(QStringLiteral("picture-in-picture top-left 30%")));
+    QVERIFY(
+        composite.info().description.contains(QStringLiteral("picture-in-picture top-left 30%")));
 
     CollectingSink sink;
     Runner runner(composite, sink);
@@ -232,9 +239,10 @@ void TestCompositeSource::overlayIsDrawnInItsCorner()
     // Frames before the inputs' first pictures are black; wait for one with both.
     const QRect pip = layout.overlayRect(QSize(320, 180), QSize(160, 120));
     QCOMPARE(pip, QRect(6, 6, 96, 72));
-    QTRY_VERIFY_WITH_TIMEOUT(sink.frameCount() > 0
-                                 && isNear(pixelAt(sink.frame(sink.frameCount() - 1), pip.center()), blue),
-                             20000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        sink.frameCount() > 0 &&
+            isNear(pixelAt(sink.frame(sink.frameCount() - 1), pip.center()), blue),
+        20000);
     const AVFrame &frame = sink.frame(sink.frameCount() - 1);
     QCOMPARE(frame.format, int(AV_PIX_FMT_YUV420P));
     for (const QPoint inside : {pip.topLeft() + QPoint(2, 2), pip.bottomRight() - QPoint(2, 2)})
@@ -261,9 +269,10 @@ void TestCompositeSource::layoutSwitchKeepsSizeAndClock()
     QVERIFY(screen.pushVideoFrame(solidFrame(QSize(320, 180), red)));
     QVERIFY(camera.pushVideoFrame(solidFrame(QSize(160, 120), blue)));
     const QRect pip = CompositeLayout{}.overlayRect(QSize(320, 180), QSize(160, 120));
-    QTRY_VERIFY_WITH_TIMEOUT(sink.frameCount() > 0
-                                 && isNear(pixelAt(sink.frame(sink.frameCount() - 1), pip.center()), blue),
-                             20000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        sink.frameCount() > 0 &&
+            isNear(pixelAt(sink.frame(sink.frameCount() - 1), pip.center()), blue),
+        20000);
 
     // Each layout shows from the next frame on: wait two frames past the switch, check the last.
     const auto switchTo = [&](CompositeLayout::Scene scene) {
@@ -279,15 +288,16 @@ void TestCompositeSource::layoutSwitchKeepsSizeAndClock()
         return &sink.frame(sink.frameCount() - 1);
     };
     const AVFrame *screenOnly = switchTo(CompositeLayout::Scene::MainOnly);
-    QVERIFY2(isNear(pixelAt(*screenOnly, pip.center()), red), describe(pixelAt(*screenOnly, pip.center())));
+    QVERIFY2(isNear(pixelAt(*screenOnly, pip.center()), red),
+             describe(pixelAt(*screenOnly, pip.center())));
     // The 4:3 camera pillarboxed in the 16:9 output: blue in the middle, black at the sides.
     const AVFrame *cameraOnly = switchTo(CompositeLayout::Scene::OverlayOnly);
     QVERIFY(isNear(pixelAt(*cameraOnly, QPoint(160, 90)), blue));
     QVERIFY2(isNear(pixelAt(*cameraOnly, QPoint(4, 90)), Yuv{16, 128, 128}),
              describe(pixelAt(*cameraOnly, QPoint(4, 90))));
     const AVFrame *bars = switchTo(CompositeLayout::Scene::TestPattern);
-    QVERIFY(isNear(pixelAt(*bars, QPoint(10, 90)), Yuv{180, 128, 128}));   // white
-    QVERIFY(isNear(pixelAt(*bars, QPoint(310, 90)), Yuv{35, 212, 114}));   // blue
+    QVERIFY(isNear(pixelAt(*bars, QPoint(10, 90)), Yuv{180, 128, 128})); // white
+    QVERIFY(isNear(pixelAt(*bars, QPoint(310, 90)), Yuv{35, 212, 114})); // blue
     const AVFrame *back = switchTo(CompositeLayout::Scene::PictureInPicture);
     QVERIFY(isNear(pixelAt(*back, pip.center()), blue));
     runner.stop();
@@ -364,7 +374,8 @@ void TestCompositeSource::microphoneReplacesTheToneInThePipeline()
         QByteArray pcm(chunkSamples * 2, '\0');
         auto *samples = reinterpret_cast<qint16 *>(pcm.data());
         for (int index = 0; index < chunkSamples; ++index, ++written)
-            samples[index] = qint16(std::lround(0.9 * 32767 * std::sin(2 * M_PI * 1000 * written / 44100.0)));
+            samples[index] =
+                qint16(std::lround(0.9 * 32767 * std::sin(2 * M_PI * 1000 * written / 44100.0)));
         QVERIFY(sound.pushAudioSamples(pcm, format));
         QTest::qWait(100);
     }

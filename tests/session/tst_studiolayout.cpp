@@ -53,7 +53,8 @@ void TestStudioLayout::optionsChooseComposition()
 
     options.isOverlayUsed = true;
     options.overlaySource = QStringLiteral("test-pattern");
-    QVERIFY(media::CompositeLayout::parseOverlay(QStringLiteral("top-right,0.2"), &options.layout, &error));
+    QVERIFY(media::CompositeLayout::parseOverlay(QStringLiteral("top-right,0.2"), &options.layout,
+                                                 &error));
     std::unique_ptr<media::MediaSource> composed = studio::makeStudioSource(options, &error);
     auto *composite = dynamic_cast<media::CompositeSource *>(composed.get());
     QVERIFY(composite);

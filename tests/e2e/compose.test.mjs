@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tempDir, waitFor, trackChild } from './lib/util.mjs';
+import { tempDir, waitFor, trackChild, REPO_ROOT } from './lib/util.mjs';
 import { startStudio, runStudio, waitForSegments, segmentUris } from './lib/studio.mjs';
 
 const log = (m) => console.log(`# ${m}`);
@@ -101,6 +101,17 @@ describe('composition and microphone: errors', () => {
       assert.match(r.stderr, /microphone: no microphone 'no-such-microphone' \(see afk-studio --list-devices\)/);
     } finally {
       tmp.cleanup();
+    }
+  });
+
+  test('--help and the README\'s flag table both name the composition flags', async () => {
+    const help = (await runStudio(['--help'])).stdout;
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    for (const flag of ['--camera-overlay', '--camera <ID>', '--overlay-source', '--mic', '--list-devices']) {
+      assert.ok(help.includes(flag), `--help does not name ${flag}`);
+    }
+    for (const row of ['| `--camera-overlay[=CORNER[,SIZE]]` |', '| `--camera ID` |', '| `--overlay-source SOURCE` |', '| `--mic[=ID]` |']) {
+      assert.ok(readme.includes(row), `README has no row ${row}`);
     }
   });
 

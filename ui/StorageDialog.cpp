@@ -137,7 +137,7 @@ QWidget *StorageDialog::makeSecretRow(const QString &name)
     secret.field = new QLineEdit(widget);
     secret.field->setObjectName(objectNameOf(name));
     secret.field->setEchoMode(QLineEdit::Password);
-    secret.save = new QPushButton(tr("Save"), widget);
+    secret.save = new QPushButton(tr("Store"), widget);
     secret.save->setObjectName(objectNameOf(name) + QStringLiteral("_save"));
     secret.remove = new QPushButton(tr("Remove"), widget);
     secret.remove->setObjectName(objectNameOf(name) + QStringLiteral("_remove"));
@@ -243,7 +243,7 @@ void StorageDialog::updateSecretRows()
         const bool isSet = m_storedSecrets.contains(it.key());
         it->state->setText(isSet ? tr("set") : tr("not set"));
         it->field->setPlaceholderText(isSet ? tr("type a new value to replace it") : tr("type the secret"));
-        it->save->setText(isSet ? tr("Replace") : tr("Save"));
+        it->save->setText(isSet ? tr("Replace") : tr("Store"));
         it->save->setEnabled(!m_isBusy);
         it->remove->setEnabled(!m_isBusy && isSet);
     }

@@ -76,6 +76,13 @@ QString testVector(const QString &prefix)
     qFatal("no %s line in nostr-keys.txt", qPrintable(prefix));
 }
 
+// AFK_SCREENSHOT_DIR=<dir> saves each dialog as the test leaves it (for the docs and reviews).
+void saveScreenshot(QWidget &widget, const char *name)
+{
+    if (const QString dir = qEnvironmentVariable("AFK_SCREENSHOT_DIR"); !dir.isEmpty())
+        widget.grab().save(dir + u'/' + QLatin1String(name) + QStringLiteral(".png"));
+}
+
 template<typename T> T *child(QWidget &parent, const char *name)
 {
     T *widget = parent.findChild<T *>(QString::fromLatin1(name));
@@ -250,6 +257,7 @@ void TestDialogs::generateAndSwitchIdentity()
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 2, Timeout);
     QCOMPARE(loadedKeyStore().active()->name, QStringLiteral("fresh"));
     QCOMPARE(table->item(row, 0)->text(), QStringLiteral("✓"));
+    saveScreenshot(dialog, "key-manager");
 }
 
 void TestDialogs::relaysAreKeptInStudioConf()
@@ -282,6 +290,7 @@ void TestDialogs::relaysAreKeptInStudioConf()
         // The running pool's state, with its last error, beside the relay.
         auto *table = child<QTableWidget>(dialog, "relayTable");
         QCOMPARE(table->item(1, 1)->text(), QStringLiteral("failed: connection refused"));
+        saveScreenshot(dialog, "relays");
         table->selectRow(2);
         QTest::mouseClick(child<QPushButton>(dialog, "removeRelayButton"), Qt::LeftButton);
         QTest::mouseClick(child<QPushButton>(dialog, "saveRelaysButton"), Qt::LeftButton);
@@ -344,6 +353,7 @@ void TestDialogs::storageSecretIsWriteOnly()
     QVERIFY2(dialog.errorText().isEmpty(), qPrintable(dialog.errorText()));
     QCOMPARE(state->text(), QStringLiteral("set"));
     QVERIFY(field->text().isEmpty());
+    saveScreenshot(dialog, "storage");
 
     afk::storage::CredentialStore store(afk::studio::configDir());
     QVERIFY(store.load());

@@ -174,6 +174,10 @@ void KeyManagerDialog::onFinished()
     }
     setBusy(false, outcome.error.isEmpty() ? outcome.status : QString());
     showError(outcome.error);
+    if (!outcome.rejectedKeyText.isEmpty() && m_keyText->text().isEmpty()) {
+        m_keyText->setText(outcome.rejectedKeyText);
+        m_name->setText(outcome.rejectedName);
+    }
     if (!outcome.clipboardText.isEmpty())
         QApplication::clipboard()->setText(outcome.clipboardText);
     emit operationFinished();
@@ -284,20 +288,23 @@ void KeyManagerDialog::import()
     if (!password)
         return;
     const QString name = nameForNewKey();
+    const QString typedName = m_name->text();
     run(tr("Encrypting and storing the key…"),
-        [keyText, name, password = *password, ncryptsecPassword](nostr::KeyStore &store) {
+        [keyText, name, typedName, password = *password, ncryptsecPassword](nostr::KeyStore &store) {
             Outcome outcome;
             outcome.error = checkStorePassword(store, password);
-            if (!outcome.error.isEmpty())
-                return outcome;
-            const std::optional<nostr::Identity> identity =
-                ncryptsecPassword
-                    ? store.importNcryptsec(keyText, *ncryptsecPassword, name, password, &outcome.error)
-                    : store.importKey(keyText, name, password, &outcome.error);
-            if (identity)
+            std::optional<nostr::Identity> identity;
+            if (outcome.error.isEmpty())
+                identity = ncryptsecPassword ? store.importNcryptsec(keyText, *ncryptsecPassword,
+                                                                     name, password, &outcome.error)
+                                             : store.importKey(keyText, name, password, &outcome.error);
+            if (identity) {
                 outcome.status = tr("Imported %1 (%2).").arg(identity->name, identity->npub);
-            else
+            } else {
                 outcome.error = tr("Cannot import this key: %1").arg(outcome.error);
+                outcome.rejectedKeyText = keyText;
+                outcome.rejectedName = typedName;
+            }
             return outcome;
         });
     // The secret leaves the window once it is handed to the worker.

@@ -48,6 +48,9 @@ private:
         QString clipboardText; // copied to the clipboard when set
         QList<nostr::Identity> identities;
         bool hasIdentities = false;
+        // A key that could not be imported goes back into the form: nothing typed is lost.
+        QString rejectedKeyText;
+        QString rejectedName;
     };
     using Work = std::function<Outcome(nostr::KeyStore &store)>;
 

@@ -2,6 +2,8 @@
 
 #include "CredentialStore.h"
 #include "PasswordDialog.h"
+#include "Secp256k1Context.h"
+#include "StudioKeys.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -47,6 +49,33 @@ QString checkHttpUrl(const QString &key, const QString &text)
     if (!url.userInfo().isEmpty())
         return QObject::tr("%1: no credentials in the address (they go in the secret fields)").arg(key);
     return {};
+}
+
+// The studio opens its key and these secrets with one password (AFK_KEY_PASSWORD headless): the
+// first secret's password must open the active (else first) Nostr key, when there is one.
+QString checkKeyPassword(const QString &password)
+{
+    nostr::Secp256k1Context context;
+    nostr::KeyStore keys = studio::openKeyStore(context);
+    QString error;
+    if (!keys.load(&error))
+        return error;
+    const QList<nostr::Identity> identities = keys.list();
+    if (identities.isEmpty())
+        return {};
+    const nostr::Identity reference = keys.active().value_or(identities.first());
+    if (keys.unlock(reference.npub, password))
+        return {};
+    return QObject::tr("This is not your key password (it does not open \"%1\"); storage secrets "
+                       "use the same one, so that the studio opens both with one password.")
+        .arg(reference.name);
+}
+
+bool hasNostrKeys()
+{
+    nostr::Secp256k1Context context;
+    nostr::KeyStore keys = studio::openKeyStore(context);
+    return keys.load() && !keys.list().isEmpty();
 }
 
 } // namespace
@@ -174,20 +203,28 @@ void StorageDialog::storeSecret(const QString &name)
         return;
     }
     const bool isFirst = m_storedSecrets.isEmpty();
+    const bool isNewPassword = isFirst && !m_hasNostrKeys;
     const std::optional<QString> password = PasswordDialog::ask(
         this,
-        isFirst ? tr("The password that encrypts storage secrets: use your key password (the "
-                     "headless studio opens them with AFK_KEY_PASSWORD).")
-                : tr("The password of your storage secrets (your key password):"),
-        isFirst ? PasswordDialog::Mode::New : PasswordDialog::Mode::Existing);
+        isNewPassword ? tr("Choose the password that encrypts storage secrets (the studio asks "
+                           "for it at start, or reads AFK_KEY_PASSWORD):")
+                      : tr("Your key password (it encrypts storage secrets too):"),
+        isNewPassword ? PasswordDialog::Mode::New : PasswordDialog::Mode::Existing);
     if (!password)
         return;
     // Write-only: the secret leaves the window as it goes to the worker.
     row.field->clear();
-    run([name, secret, password = *password](const QString &directory) {
+    run([name, secret, password = *password, isFirst](const QString &directory) {
         CredentialStore store(directory);
         Outcome outcome;
-        store.set(name, secret, password, &outcome.error);
+        if (isFirst)
+            outcome.error = checkKeyPassword(password);
+        if (outcome.error.isEmpty())
+            store.set(name, secret, password, &outcome.error);
+        if (!outcome.error.isEmpty()) {
+            outcome.rejectedName = name;
+            outcome.rejectedSecret = secret;
+        }
         return outcome;
     });
 }
@@ -221,6 +258,7 @@ void StorageDialog::run(std::function<Outcome(const QString &directory)> work)
         } else if (outcome.error.isEmpty()) {
             outcome.error = error;
         }
+        outcome.hasNostrKeys = hasNostrKeys();
         return outcome;
     }));
 }
@@ -232,6 +270,12 @@ void StorageDialog::onFinished()
     m_busy->hide();
     if (outcome.hasNames)
         m_storedSecrets = outcome.names;
+    m_hasNostrKeys = outcome.hasNostrKeys;
+    if (!outcome.rejectedName.isEmpty()) {
+        QLineEdit *field = m_secretRows.value(outcome.rejectedName).field;
+        if (field && field->text().isEmpty())
+            field->setText(outcome.rejectedSecret);
+    }
     updateSecretRows();
     showError(outcome.error);
     emit operationFinished();

@@ -51,6 +51,10 @@ private:
         QString error;
         QStringList names;
         bool hasNames = false;
+        bool hasNostrKeys = false;
+        // A secret that could not be stored goes back into its field: nothing typed is lost.
+        QString rejectedName;
+        QString rejectedSecret;
     };
 
     QWidget *makeSecretRow(const QString &name);
@@ -70,6 +74,7 @@ private:
     QComboBox *m_cloudinaryMode = nullptr;
     QHash<QString, SecretRow> m_secretRows; // credential name → its row
     QStringList m_storedSecrets;
+    bool m_hasNostrKeys = false; // then the first secret's password must be the key password
     QFutureWatcher<Outcome> m_watcher;
     bool m_isBusy = false;
     QProgressBar *m_busy = nullptr;

@@ -216,11 +216,12 @@ void TestDialogs::importNcryptsecUnderTheStorePassword()
         QVERIFY2(dialog.errorText().contains(QStringLiteral("not the password of your keys")),
                  qPrintable(dialog.errorText()));
         QCOMPARE(loadedKeyStore().list().size(), 1);
+        // Nothing typed is lost: the key is back in the form for another try.
+        QCOMPARE(child<QLineEdit>(dialog, "importKeyText")->text(), line.section(u' ', 0, 0));
     }
     PasswordAnswerer answerer({QStringLiteral("nostr"), m_storePassword});
     QSignalSpy finished(&dialog, &afk::ui::KeyManagerDialog::operationFinished);
     QTest::keyClicks(child<QLineEdit>(dialog, "identityName"), QStringLiteral("nip49"));
-    QTest::keyClicks(child<QLineEdit>(dialog, "importKeyText"), line.section(u' ', 0, 0));
     QTest::mouseClick(child<QPushButton>(dialog, "importButton"), Qt::LeftButton);
     // The busy bar shows while scrypt runs on its worker.
     QVERIFY(dialog.isBusy() || finished.count() == 1);
@@ -342,7 +343,9 @@ void TestDialogs::storageSecretIsWriteOnly()
     QTRY_VERIFY_WITH_TIMEOUT(!dialog.isBusy(), Timeout);
     auto *state = child<QLabel>(dialog, "r2_secret_access_key_state");
     QCOMPARE(state->text(), QStringLiteral("not set"));
-    PasswordAnswerer answerer({m_storePassword});
+    // The key store has identities: the secrets' password must be theirs. A wrong one is
+    // refused, and the typed secret is back in its field.
+    PasswordAnswerer answerer({QStringLiteral("not the key password"), m_storePassword});
     QSignalSpy finished(&dialog, &afk::ui::StorageDialog::operationFinished);
     auto *field = child<QLineEdit>(dialog, "r2_secret_access_key");
     QCOMPARE(field->echoMode(), QLineEdit::Password);
@@ -350,6 +353,14 @@ void TestDialogs::storageSecretIsWriteOnly()
     QTest::mouseClick(child<QPushButton>(dialog, "r2_secret_access_key_save"), Qt::LeftButton);
     QVERIFY(field->text().isEmpty()); // cleared as soon as it is handed over
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, Timeout);
+    QVERIFY2(dialog.errorText().contains(QStringLiteral("not your key password")),
+             qPrintable(dialog.errorText()));
+    QCOMPARE(state->text(), QStringLiteral("not set"));
+    QCOMPARE(field->text(), secret);
+
+    QTest::mouseClick(child<QPushButton>(dialog, "r2_secret_access_key_save"), Qt::LeftButton);
+    QVERIFY(field->text().isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 2, Timeout);
     QVERIFY2(dialog.errorText().isEmpty(), qPrintable(dialog.errorText()));
     QCOMPARE(state->text(), QStringLiteral("set"));
     QVERIFY(field->text().isEmpty());
@@ -371,7 +382,7 @@ void TestDialogs::storageSecretIsWriteOnly()
 
     // Remove: "not set" again, gone from the store.
     QTest::mouseClick(child<QPushButton>(dialog, "r2_secret_access_key_remove"), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 2, Timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 3, Timeout);
     QCOMPARE(state->text(), QStringLiteral("not set"));
     QVERIFY(store.load());
     QVERIFY(!store.has(afk::storage::CredentialStore::R2SecretAccessKey));

@@ -99,6 +99,21 @@ void wipe(QByteArray &bytes)
         sodium_memzero(bytes.data(), size_t(bytes.size()));
 }
 
+// Argon2id of the password; empty when libsodium cannot (out of memory).
+QByteArray deriveKey(const QString &password, const QByteArray &salt, quint64 opsLimit,
+                     quint64 memLimitBytes)
+{
+    // NFKC, as NIP-49 does for the key store's password: the same typed password, the same bytes.
+    QByteArray passwordBytes = password.normalized(QString::NormalizationForm_KC).toUtf8();
+    QByteArray key(crypto_aead_xchacha20poly1305_ietf_KEYBYTES, Qt::Uninitialized);
+    const int result = crypto_pwhash(
+        reinterpret_cast<unsigned char *>(key.data()), size_t(key.size()), passwordBytes.constData(),
+        size_t(passwordBytes.size()), reinterpret_cast<const unsigned char *>(salt.constData()),
+        opsLimit, size_t(memLimitBytes), crypto_pwhash_ALG_ARGON2ID13);
+    wipe(passwordBytes);
+    return result == 0 ? key : QByteArray();
+}
+
 } // namespace
 
 QStringList CredentialStore::knownNames()
@@ -210,14 +225,8 @@ QByteArray CredentialStore::unlockKey(const QString &password, QString *error) c
         fail(error, QStringLiteral("no storage credentials are set"));
         return {};
     }
-    // NFKC, as NIP-49 does for the key store's password: the same typed password, the same bytes.
-    const QByteArray passwordBytes = password.normalized(QString::NormalizationForm_KC).toUtf8();
-    QByteArray key(crypto_aead_xchacha20poly1305_ietf_KEYBYTES, Qt::Uninitialized);
-    if (crypto_pwhash(reinterpret_cast<unsigned char *>(key.data()), size_t(key.size()),
-                      passwordBytes.constData(), size_t(passwordBytes.size()),
-                      reinterpret_cast<const unsigned char *>(m_kdf->salt.constData()),
-                      m_kdf->opsLimit, size_t(m_kdf->memLimitBytes),
-                      crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    QByteArray key = deriveKey(password, m_kdf->salt, m_kdf->opsLimit, m_kdf->memLimitBytes);
+    if (key.isEmpty()) {
         fail(error, QStringLiteral("cannot derive the credential key (out of memory?)"));
         return {};
     }
@@ -250,30 +259,24 @@ bool CredentialStore::set(const QString &name, const QString &secret, const QStr
 
     const std::optional<Kdf> previousKdf = m_kdf;
     const Sealed previousCheck = m_check;
+    QByteArray key;
     if (!m_kdf) {
         // An empty store: this password becomes its password, under a fresh salt.
         Kdf kdf{m_cost.opsLimit, m_cost.memLimitBytes, QByteArray(crypto_pwhash_SALTBYTES, Qt::Uninitialized)};
         randombytes_buf(kdf.salt.data(), size_t(kdf.salt.size()));
-        m_kdf = kdf;
-        QByteArray key(crypto_aead_xchacha20poly1305_ietf_KEYBYTES, Qt::Uninitialized);
-        const QByteArray passwordBytes = password.normalized(QString::NormalizationForm_KC).toUtf8();
-        if (crypto_pwhash(reinterpret_cast<unsigned char *>(key.data()), size_t(key.size()),
-                          passwordBytes.constData(), size_t(passwordBytes.size()),
-                          reinterpret_cast<const unsigned char *>(kdf.salt.constData()),
-                          kdf.opsLimit, size_t(kdf.memLimitBytes), crypto_pwhash_ALG_ARGON2ID13) != 0) {
-            m_kdf = previousKdf;
+        key = deriveKey(password, kdf.salt, kdf.opsLimit, kdf.memLimitBytes);
+        if (key.isEmpty()) {
             wipe(plain);
             return fail(error, QStringLiteral("cannot derive the credential key (out of memory?)"));
         }
+        m_kdf = kdf;
         m_check.ciphertext = seal({}, checkName, key, &m_check.nonce);
-        wipe(key);
-    }
-    QByteArray key = unlockKey(password, error);
-    if (key.isEmpty()) {
-        m_kdf = previousKdf;
-        m_check = previousCheck;
-        wipe(plain);
-        return false;
+    } else {
+        key = unlockKey(password, error);
+        if (key.isEmpty()) {
+            wipe(plain);
+            return false;
+        }
     }
     const std::optional<Sealed> previous =
         m_secrets.contains(name) ? std::optional<Sealed>(m_secrets.value(name)) : std::nullopt;

@@ -11,11 +11,33 @@
 
 namespace afk::app {
 
+namespace {
+
+// Nostr that cannot start (no key yet, a cancelled password) must not lock the streamer out of
+// the window where it is fixed (Settings → Keys, Relays): offer to go on without it.
+bool isStartedWithoutNostr(studio::StudioOptions *options, const QString &error)
+{
+    if (options->nostr.relayUrls.isEmpty())
+        return false;
+    const auto answer = QMessageBox::question(
+        nullptr, QStringLiteral("AFK Host Studio"),
+        QStringLiteral("Nostr cannot start: %1\n\nStart without Nostr (no announcement, no chat)? "
+                       "Keys and relays are in the Settings menu.")
+            .arg(error),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Yes);
+    if (answer != QMessageBox::Yes)
+        return false;
+    options->nostr.relayUrls.clear();
+    return true;
+}
+
+} // namespace
+
 int runGuiStudio(QApplication &application, const StudioOptions &options)
 {
-    studio::Studio studio(options);
-    // The Nostr key is unlocked with a password dialog (the environment or a file still work).
-    studio.setKeyPasswordProvider([&options](QString *error) {
+    StudioOptions effective = options;
+    auto studioCore = std::make_unique<studio::Studio>(effective);
+    const auto providePassword = [&options](QString *error) {
         if (!options.nostr.keyPasswordFile.isEmpty() || qEnvironmentVariableIsSet("AFK_KEY_PASSWORD"))
             return readKeyPassword(options.nostr.keyPasswordFile, false, error);
         bool isOk = false;
@@ -26,13 +48,22 @@ int runGuiStudio(QApplication &application, const StudioOptions &options)
         if (!isOk || password.isEmpty())
             *error = QStringLiteral("no key password given: the stream will not be announced");
         return isOk ? password : QString();
-    });
+    };
+    // The Nostr key is unlocked with a password dialog (the environment or a file still work).
+    studioCore->setKeyPasswordProvider(providePassword);
     QString error;
-    if (!studio.start(&error)) {
+    bool isStarted = studioCore->start(&error);
+    if (!isStarted && isStartedWithoutNostr(&effective, error)) {
+        studioCore.reset(); // its server holds the port until it goes
+        studioCore = std::make_unique<studio::Studio>(effective);
+        isStarted = studioCore->start(&error);
+    }
+    if (!isStarted) {
         QMessageBox::critical(nullptr, QStringLiteral("AFK Host Studio"),
                               QStringLiteral("The studio cannot start: %1").arg(error));
         return 2;
     }
+    studio::Studio &studio = *studioCore;
     ui::MainWindow window(studio, options.settingsFile.isEmpty()
                                       ? studio::configDir() + QStringLiteral("/studio.conf")
                                       : options.settingsFile);

@@ -1,7 +1,7 @@
 #include "KeysCommand.h"
 
 #include "KeyPassword.h"
-#include "StudioPaths.h"
+#include "StudioKeys.h"
 
 #include "KeyStore.h"
 #include "Secp256k1Context.h"
@@ -87,17 +87,12 @@ int runKeysCommand(const QStringList &arguments)
         printError(QStringLiteral("cannot set up secp256k1: ") + context.errorString());
         return 1;
     }
-    nostr::KeyStore store(context, studio::configDir());
+    nostr::KeyStore store = studio::openKeyStore(context);
     QString error;
     if (!store.load(&error)) {
         printError(error);
         return 1;
     }
-    // Scripts and tests may lower the scrypt cost (NIP-49 log_n); the default is 16.
-    bool isNumber = false;
-    const int logN = qEnvironmentVariableIntValue("AFK_KEY_SCRYPT_LOG_N", &isNumber);
-    if (isNumber && logN >= 10 && logN <= 22)
-        store.setScryptLogN(logN);
 
     if (command == u"generate" || command == u"import") {
         const bool isImport = command == u"import";

@@ -1,11 +1,17 @@
 #include "MainWindow.h"
 
+#include "ChatDock.h"
 #include "FileSource.h"
+#include "KeyManagerDialog.h"
 #include "Ladder.h"
+#include "NostrPresence.h"
+#include "RelaysDialog.h"
 #include "ScreenSource.h"
 #include "ShareBox.h"
 #include "StatsPanel.h"
+#include "StorageDialog.h"
 #include "Studio.h"
+#include "StudioPaths.h"
 #include "TestPatternSource.h"
 
 #include <QComboBox>
@@ -16,6 +22,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenuBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
@@ -124,6 +131,7 @@ MainWindow::MainWindow(studio::Studio &studio, const QString &settingsFile, QWid
     loadForm();
     updateSourceFields();
     refreshStats();
+    setUpSettingsMenus();
 }
 
 MainWindow::~MainWindow()
@@ -190,6 +198,7 @@ bool MainWindow::goLive()
     }
     m_goLive->setText(tr("End"));
     m_share->setStreamUrl(m_studio.streamUrl(stream->key()));
+    updateChat();
     refreshStats();
     return true;
 }
@@ -244,6 +253,43 @@ void MainWindow::saveForm() const
     m_settings->setValue(QStringLiteral("file"), m_file->text());
     m_settings->endGroup();
     m_settings->sync();
+}
+
+void MainWindow::setUpSettingsMenus()
+{
+    m_chat = new ChatDock(this);
+    addDockWidget(Qt::RightDockWidgetArea, m_chat);
+    m_chat->setVisible(m_studio.nostr() != nullptr);
+    updateChat();
+
+    // Each dialog is window-modal and deletes itself when closed; none blocks the event loop.
+    const auto openDialog = [this](QDialog *dialog) {
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
+    };
+    QMenu *settings = menuBar()->addMenu(tr("&Settings"));
+    settings->addAction(tr("&Keys…"), this, [this, openDialog] { openDialog(new KeyManagerDialog(this)); });
+    settings->addAction(tr("&Relays…"), this, [this, openDialog] {
+        openDialog(new RelaysDialog(m_settings->fileName(), [this] {
+            return m_studio.nostr() ? m_studio.nostr()->relayStatus() : QJsonArray();
+        }, this));
+    });
+    settings->addAction(tr("&Storage…"), this, [this, openDialog] {
+        openDialog(new StorageDialog(m_settings->fileName(), studio::configDir(), this));
+    });
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_chat->toggleViewAction());
+}
+
+void MainWindow::updateChat()
+{
+    if (!m_studio.nostr()) {
+        m_chat->setChat(nullptr, tr("Nostr is off: add relays (Settings → Relays…) and a key "
+                                    "(Settings → Keys…), then restart the studio."));
+        return;
+    }
+    session::Stream *stream = m_studio.liveStream();
+    m_chat->setChat(stream ? m_studio.nostr()->chat(stream->key()) : nullptr);
 }
 
 } // namespace afk::ui

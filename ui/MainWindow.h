@@ -18,6 +18,7 @@ class Studio;
 
 namespace afk::ui {
 
+class ChatDock;
 class ShareBox;
 class StatsPanel;
 
@@ -44,6 +45,9 @@ private:
     void refreshStats();
     void loadForm();
     void saveForm() const;
+    // Settings → Keys, Relays, Storage; View → Chat.
+    void setUpSettingsMenus();
+    void updateChat();
 
     studio::Studio &m_studio;
     std::unique_ptr<QSettings> m_settings;
@@ -57,6 +61,7 @@ private:
     ShareBox *m_share = nullptr;
     StatsPanel *m_stats = nullptr;
     QTimer m_statsTimer;
+    ChatDock *m_chat = nullptr;
 };
 
 } // namespace afk::ui

@@ -343,6 +343,58 @@ std::optional<Identity> KeyStore::importKey(const QString &text, const QString &
     return add(Entry{name, keyPair->publicKey(), ncryptsec}, error);
 }
 
+std::optional<Identity> KeyStore::importNcryptsec(const QString &ncryptsec,
+                                                  const QString &ncryptsecPassword,
+                                                  const QString &name,
+                                                  const QString &storePassword, QString *error)
+{
+    if (ncryptsecPassword == storePassword)
+        return importKey(ncryptsec, name, storePassword, error);
+    if (!ensureLoaded(error) || !isAcceptableName(name, error))
+        return std::nullopt;
+    if (storePassword.isEmpty()) {
+        setError(error, QStringLiteral("a password is needed to store a key"));
+        return std::nullopt;
+    }
+    Ncryptsec::Info info;
+    const std::optional<SecretKey> secretKey =
+        Ncryptsec::decrypt(ncryptsec.trimmed(), ncryptsecPassword, error, &info);
+    if (!secretKey)
+        return std::nullopt;
+    const std::optional<KeyPair> keyPair = KeyPair::fromSecretKey(m_context, *secretKey, error);
+    if (!keyPair || !checkNewIdentity(name, keyPair->publicKey(), error))
+        return std::nullopt;
+    Entry entry{name, keyPair->publicKey(),
+                Ncryptsec::encrypt(*secretKey, storePassword, m_scryptLogN, info.keySecurity,
+                                   error)};
+    if (entry.ncryptsec.isEmpty())
+        return std::nullopt;
+    return add(std::move(entry), error);
+}
+
+std::optional<KeyStore::KeyTextKind> KeyStore::inspectKeyText(const QString &text, QString *error)
+{
+    const QString trimmed = text.trimmed();
+    const QString prefix = Nip19::prefixOf(trimmed);
+    if (prefix == QLatin1String("ncryptsec")) {
+        if (!Ncryptsec::inspect(trimmed, error))
+            return std::nullopt;
+        return KeyTextKind::Ncryptsec;
+    }
+    if (prefix == QLatin1String("nsec")) {
+        if (!Nip19::decodeNsec(trimmed, error))
+            return std::nullopt;
+        return KeyTextKind::Nsec;
+    }
+    if (trimmed.size() == 2 * SecretKey::Size) {
+        if (!SecretKey::fromHex(trimmed, error))
+            return std::nullopt;
+        return KeyTextKind::Hex;
+    }
+    setError(error, QStringLiteral("not a key: expected an nsec, an ncryptsec or 64 hex characters"));
+    return std::nullopt;
+}
+
 QList<Identity> KeyStore::list() const
 {
     QList<Identity> identities;

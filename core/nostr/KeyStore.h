@@ -61,6 +61,19 @@ public:
     // is). Refuses an empty password, a duplicate name or key, and an invalid key.
     std::optional<Identity> importKey(const QString &text, const QString &name,
                                       const QString &password, QString *error = nullptr);
+    // An ncryptsec whose own password differs from the one the store uses: decrypted with
+    // ncryptsecPassword, stored re-encrypted under storePassword with its key-security byte kept
+    // (stored as it is when both passwords are the same).
+    std::optional<Identity> importNcryptsec(const QString &ncryptsec,
+                                            const QString &ncryptsecPassword, const QString &name,
+                                            const QString &storePassword,
+                                            QString *error = nullptr);
+
+    // What pasted key text is, checked as far as it can be without a password (an nsec's
+    // checksum, 64 hex digits, an ncryptsec's structure), so a typo is reported before a
+    // password is asked for. nullopt with the reason in *error.
+    enum class KeyTextKind { Nsec, Hex, Ncryptsec };
+    static std::optional<KeyTextKind> inspectKeyText(const QString &text, QString *error = nullptr);
 
     QList<Identity> list() const;
     std::optional<Identity> active() const;

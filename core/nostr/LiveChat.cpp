@@ -47,6 +47,19 @@ LiveChat::LiveChat(RelayPool &pool, const KeyPair &hostKeyPair, const QString &i
                         << "[nostr] chat" << m_identifier << "refused event" << event.id.toHex()
                         << "from" << Nip19::encodeNpub(event.pubkey) << ":" << reason;
             });
+    // The pool publishes everything (live events too): only our kept messages concern the chat.
+    connect(m_pool, &RelayPool::publishFailed, this,
+            [this](const QString &relayUrl, const EventId &id, const QString &reason) {
+                if (!m_ids.contains(id))
+                    return;
+                const bool isOurs = std::any_of(m_messages.cbegin(), m_messages.cend(),
+                                                [&](const Event &event) {
+                                                    return event.id == id &&
+                                                           event.pubkey == hostPublicKey();
+                                                });
+                if (isOurs)
+                    emit sendFailed(relayUrl, reason);
+            });
 }
 
 LiveChat::~LiveChat()

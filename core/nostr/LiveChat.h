@@ -76,6 +76,8 @@ public:
 signals:
     // Each message as it is kept (received or sent).
     void messageAdded(const afk::nostr::Event &event);
+    // A relay refused (OK false) a message this chat sent.
+    void sendFailed(const QString &relayUrl, const QString &reason);
 
 private:
     RelayPool *m_pool;

@@ -52,6 +52,8 @@ private slots:
     void importForms_data();
     void importForms();
     void importNcryptsecKeepsIt();
+    void importNcryptsecUnderTheStorePassword();
+    void inspectKeyText();
     void wrongPassword();
     void refusals_data();
     void refusals();
@@ -182,6 +184,48 @@ void TestKeyStore::importNcryptsecKeepsIt()
         qPrintable(error));
     QCOMPARE(store.exportNcryptsec(QStringLiteral("carol")), ncryptsec); // stored as it was
     QCOMPARE(store.exportNsec(QStringLiteral("carol"), QStringLiteral("original")), ExampleNsec);
+}
+
+void TestKeyStore::importNcryptsecUnderTheStorePassword()
+{
+    const QString ncryptsec =
+        Ncryptsec::encrypt(*SecretKey::fromHex(ExampleHex), QStringLiteral("original"), FastLogN,
+                           Ncryptsec::KeySecurity::NotKnownInsecure);
+    QTemporaryDir directory;
+    KeyStore store(m_context, directory.path());
+    store.setScryptLogN(FastLogN);
+    QString error;
+    QVERIFY(!store.importNcryptsec(ncryptsec, QStringLiteral("wrong"), QStringLiteral("carol"),
+                                   QStringLiteral("store"), &error));
+    QCOMPARE(error, QStringLiteral("wrong password, or the ncryptsec is damaged"));
+    QVERIFY2(store.importNcryptsec(ncryptsec, QStringLiteral("original"), QStringLiteral("carol"),
+                                   QStringLiteral("store"), &error),
+             qPrintable(error));
+    // Re-encrypted: the store's password opens it, the ncryptsec's own no longer does; the
+    // key-security byte came along.
+    const QString stored = store.exportNcryptsec(QStringLiteral("carol"));
+    QVERIFY(stored != ncryptsec);
+    QCOMPARE(Ncryptsec::inspect(stored)->keySecurity, Ncryptsec::KeySecurity::NotKnownInsecure);
+    QCOMPARE(store.exportNsec(QStringLiteral("carol"), QStringLiteral("store")), ExampleNsec);
+    QVERIFY(store.exportNsec(QStringLiteral("carol"), QStringLiteral("original")).isEmpty());
+}
+
+void TestKeyStore::inspectKeyText()
+{
+    using Kind = KeyStore::KeyTextKind;
+    QCOMPARE(KeyStore::inspectKeyText(ExampleNsec), Kind::Nsec);
+    QCOMPARE(KeyStore::inspectKeyText(QStringLiteral("  ") + ExampleHex), Kind::Hex);
+    const QString ncryptsec =
+        Ncryptsec::encrypt(*SecretKey::fromHex(ExampleHex), QStringLiteral("pw"), FastLogN,
+                           Ncryptsec::KeySecurity::Unknown);
+    QCOMPARE(KeyStore::inspectKeyText(ncryptsec), Kind::Ncryptsec);
+    QString error;
+    QString badChecksum = ExampleNsec;
+    badChecksum[badChecksum.size() - 1] = badChecksum.back() == u'5' ? u'6' : u'5';
+    QVERIFY(!KeyStore::inspectKeyText(badChecksum, &error));
+    QVERIFY2(error.contains(QStringLiteral("checksum")), qPrintable(error));
+    QVERIFY(!KeyStore::inspectKeyText(QStringLiteral("hello"), &error));
+    QVERIFY2(error.startsWith(QStringLiteral("not a key")), qPrintable(error));
 }
 
 void TestKeyStore::wrongPassword()

@@ -38,6 +38,7 @@ private slots:
     void refusesBadHostMessages_data();
     void refusesBadHostMessages();
     void sendKeepsTheMessage();
+    void reportsRefusalsOfItsOwnMessages();
     void filtersBySince();
 
 private:
@@ -308,6 +309,26 @@ void TestLiveChat::sendKeepsTheMessage()
     QCOMPARE(m_pool->status().first().pendingCount, 1);
     // The relay echoing it back changes nothing.
     QVERIFY(!m_chat->addEvent(*sent));
+}
+
+void TestLiveChat::reportsRefusalsOfItsOwnMessages()
+{
+    QSignalSpy failed(m_chat.get(), &LiveChat::sendFailed);
+    QString error;
+    const std::optional<Event> sent = m_chat->send(QStringLiteral("hello"), &error);
+    QVERIFY2(sent, qPrintable(error));
+    const Event viewerMessage = chatEvent(*m_viewer, {rootTag()}, QStringLiteral("hi"));
+    QVERIFY(m_chat->addEvent(viewerMessage));
+    // The pool reports OK false for every event it published: only our own message concerns us.
+    emit m_pool->publishFailed(QStringLiteral("ws://127.0.0.1:9/"), viewerMessage.id,
+                               QStringLiteral("blocked: not ours"));
+    emit m_pool->publishFailed(QStringLiteral("ws://127.0.0.1:9/"), EventId{},
+                               QStringLiteral("blocked: a live event"));
+    QCOMPARE(failed.count(), 0);
+    emit m_pool->publishFailed(QStringLiteral("ws://127.0.0.1:9/"), sent->id,
+                               QStringLiteral("blocked: spam"));
+    QCOMPARE(failed.count(), 1);
+    QCOMPARE(failed.first().at(1).toString(), QStringLiteral("blocked: spam"));
 }
 
 void TestLiveChat::filtersBySince()

@@ -1,13 +1,17 @@
 // The desktop studio's main window over a real Studio core (offscreen): Go Live → End through
 // clicks with the stream really encoded and served, an error shown in the window, the stream
 // form kept in the settings file. AFK_SCREENSHOT=<file.png> saves the window while live.
+#include "ChatDock.h"
 #include "MainWindow.h"
 #include "Stream.h"
 #include "Studio.h"
 
 #include <QComboBox>
+#include <QDialog>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QPushButton>
@@ -31,6 +35,7 @@ private slots:
     void goLiveAndEndByClicks();
     void errorIsShownInTheWindow();
     void streamFormIsKept();
+    void settingsMenusAndChatDock();
 
 private:
     QString settingsFile() const { return m_dir.path() + QStringLiteral("/studio.conf"); }
@@ -50,6 +55,7 @@ void TestMainWindow::initTestCase()
 {
     av_log_set_level(AV_LOG_ERROR);
     QVERIFY(m_dir.isValid());
+    qputenv("XDG_CONFIG_HOME", m_dir.path().toUtf8()); // the dialogs' stores: ours, not the user's
     afk::studio::StudioOptions options;
     options.port = 0;
     options.dataDir = m_dir.path() + QStringLiteral("/streams");
@@ -145,6 +151,30 @@ void TestMainWindow::streamFormIsKept()
     QCOMPARE(child<QLineEdit>(window, "streamTitle")->text(), QStringLiteral("Friday night build"));
     QCOMPARE(child<QComboBox>(window, "ladderPreset")->currentData().toString(), QStringLiteral("480p,360p"));
     QVERIFY(QFile::exists(settingsFile()));
+}
+
+void TestMainWindow::settingsMenusAndChatDock()
+{
+    MainWindow window(*m_studio, settingsFile());
+    window.show();
+    QStringList entries;
+    for (QAction *menu : window.menuBar()->actions())
+        for (QAction *action : menu->menu()->actions())
+            entries << menu->text() + u'/' + action->text();
+    for (const char *entry : {"&Settings/&Keys…", "&Settings/&Relays…", "&Settings/&Storage…", "&View/Chat"})
+        QVERIFY2(entries.contains(QString::fromUtf8(entry)), qPrintable(entries.join(u',')));
+
+    // Without relays the chat is off, and says what turns it on.
+    auto *chat = child<afk::ui::ChatDock>(window, "chatDock");
+    QVERIFY(!chat->findChild<QPushButton *>(QStringLiteral("chatSend"))->isEnabled());
+    QVERIFY2(chat->hintText().contains(QStringLiteral("Nostr is off")), qPrintable(chat->hintText()));
+
+    // Settings → Relays… opens its dialog over this window's settings file.
+    const auto settingsMenu = window.menuBar()->actions().first()->menu();
+    settingsMenu->actions().at(1)->trigger();
+    auto *relays = window.findChild<QDialog *>(QStringLiteral("relaysDialog"));
+    QVERIFY(relays && relays->isVisible());
+    relays->reject();
 }
 
 QTEST_MAIN(TestMainWindow)

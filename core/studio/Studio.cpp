@@ -112,7 +112,10 @@ bool Studio::start(QString *error)
     m_server->setControlAuth(server::IngestAuth(*m_secp256k1, socketIoOptions.ingest),
                              m_nostr ? m_nostr->publicKeyHex() : QString());
     m_server->setExtraMetricsProvider(
-        [this] { return renderStudioMetrics(*m_socketIo, *m_registry, m_nostr.get()); });
+        [this] {
+            return renderStudioMetrics(*m_socketIo, *m_registry, m_nostr.get())
+                   + renderEventLoopMetrics(m_eventLoopLatency.summary());
+        });
 
     connect(m_registry.get(), &session::StreamRegistry::streamEvicted, this,
             [this](const QString &streamKey) {
@@ -126,6 +129,7 @@ bool Studio::start(QString *error)
     connect(&m_retentionTimer, &QTimer::timeout, this, &Studio::removeExpiredStreams);
     m_retentionTimer.start(3600 * 1000);
     removeExpiredStreams();
+    m_eventLoopLatency.start();
     return true;
 }
 

@@ -3,6 +3,7 @@
 // studio's own stream ("go live" with a source). It prints nothing: faces show its signals.
 #pragma once
 
+#include "EventLoopLatency.h"
 #include "Stream.h"
 #include "StudioOptions.h"
 
@@ -72,6 +73,8 @@ public:
     server::SocketIoServer &socketIo() const { return *m_socketIo; }
     NostrPresence *nostr() const { return m_nostr.get(); } // null without relays
     int httpViewerCount(const QString &streamKey) const;
+    // How late this thread's event loop serves timers (running once start() succeeded).
+    const EventLoopLatency &eventLoopLatency() const { return m_eventLoopLatency; }
 
 signals:
     void liveStarted(afk::session::Stream *stream);
@@ -100,6 +103,7 @@ private:
     QTimer m_viewerCountTimer;
     QTimer m_retentionTimer;
     QTimer m_shutdownWatchdog;
+    EventLoopLatency m_eventLoopLatency;
     QElapsedTimer m_shutdownClock;
     int m_exitCode = 0;
     bool m_isShuttingDown = false;

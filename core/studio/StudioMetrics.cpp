@@ -78,4 +78,20 @@ QByteArray renderStudioMetrics(const server::SocketIoServer &socketIo,
     return text;
 }
 
+QByteArray renderEventLoopMetrics(const EventLoopLatency::Summary &latency)
+{
+    QByteArray text;
+    family(text, "afk_event_loop_lateness_seconds", "summary",
+           "How late the event loop served a 10 ms timer, over the last 1000 ticks.");
+    const auto line = [&text](const char *quantile, double milliseconds) {
+        text += QByteArray("afk_event_loop_lateness_seconds{quantile=\"") + quantile + "\"} "
+                + QByteArray::number(milliseconds / 1000.0, 'f', 6) + '\n';
+    };
+    line("0.5", latency.p50Ms);
+    line("0.99", latency.p99Ms);
+    line("1", latency.maxMs);
+    text += "afk_event_loop_lateness_seconds_count " + QByteArray::number(latency.sampleCount) + '\n';
+    return text;
+}
+
 } // namespace afk::studio

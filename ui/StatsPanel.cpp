@@ -28,8 +28,8 @@ StatsPanel::StatsPanel(QWidget *parent) : QWidget(parent)
     m_relays->setWordWrap(true);
     m_eventLoop = new QLabel(QStringLiteral("–"), this);
     m_eventLoop->setObjectName(QStringLiteral("eventLoopStats"));
-    m_eventLoop->setToolTip(tr("How late this window's event loop runs (10 s window): anything "
-                               "over a few ms shows as a stutter"));
+    m_eventLoop->setToolTip(tr("How late this window's event loop serves a 10 ms timer (the last "
+                               "10 s): anything over a few ms shows as a stutter"));
     form->addRow(tr("Stream"), m_state);
     form->addRow(tr("Encoder"), m_encoder);
     form->addRow(tr("Viewers"), m_viewers);

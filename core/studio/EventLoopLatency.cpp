@@ -5,13 +5,13 @@
 
 namespace afk::studio {
 
-EventLoopLatency::EventLoopLatency(int windowTicks, QObject *parent)
+EventLoopLatency::EventLoopLatency(int intervalMs, int windowTicks, QObject *parent)
     : QObject(parent), m_latenessUs(size_t(std::max(1, windowTicks)), 0)
 {
     // Precise: a coarse timer may fire up to 5 % early or late by design, which is not the
     // loop's fault.
     m_timer.setTimerType(Qt::PreciseTimer);
-    m_timer.setInterval(intervalMs);
+    m_timer.setInterval(std::max(1, intervalMs));
     connect(&m_timer, &QTimer::timeout, this, &EventLoopLatency::onTick);
 }
 
@@ -35,7 +35,7 @@ void EventLoopLatency::onTick()
     if (m_lastTickNs >= 0) {
         // Qt schedules the next tick from when this one was due, so a late tick is followed by
         // an early one: only the lateness counts, never a negative.
-        const qint64 latenessUs = std::max<qint64>(0, (nowNs - m_lastTickNs) / 1000 - intervalMs * 1000);
+        const qint64 latenessUs = std::max<qint64>(0, (nowNs - m_lastTickNs) / 1000 - m_timer.interval() * 1000);
         m_latenessUs[m_next] = latenessUs;
         m_next = (m_next + 1) % m_latenessUs.size();
         m_count = std::min(m_count + 1, m_latenessUs.size());

@@ -1,5 +1,5 @@
 // How late the Qt event loop of the thread it lives on serves a timer: the probe asks for a tick
-// every 10 ms and records by how much each one came later than that. Anything that holds the loop
+// every interval (10 ms for the GUI) and records by how much each one came later than that. Anything that holds the loop
 // (encoding, disk or network waits, a slow paint) shows up here; the studio shows p50/p99/max of
 // the last window in the GUI's stats and in /metrics.
 #pragma once
@@ -15,8 +15,6 @@ class EventLoopLatency : public QObject
 {
     Q_OBJECT
 public:
-    static constexpr int intervalMs = 10;
-
     struct Summary {
         int sampleCount = 0; // ticks in the window
         double p50Ms = 0;
@@ -24,11 +22,12 @@ public:
         double maxMs = 0;
     };
 
-    // windowTicks: how many of the newest ticks the summary covers (1000: the last 10 s).
-    explicit EventLoopLatency(int windowTicks = 1000, QObject *parent = nullptr);
+    // windowTicks: how many of the newest ticks the summary covers (1000 of 10 ms: the last 10 s).
+    explicit EventLoopLatency(int intervalMs = 10, int windowTicks = 1000, QObject *parent = nullptr);
 
     void start();
     void stop() { m_timer.stop(); }
+    int intervalMs() const { return m_timer.interval(); }
     // Forgets the ticks so far (a measurement starting now).
     void reset();
     Summary summary() const;

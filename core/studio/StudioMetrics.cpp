@@ -78,11 +78,13 @@ QByteArray renderStudioMetrics(const server::SocketIoServer &socketIo,
     return text;
 }
 
-QByteArray renderEventLoopMetrics(const EventLoopLatency::Summary &latency)
+QByteArray renderEventLoopMetrics(const EventLoopLatency &probe)
 {
+    const EventLoopLatency::Summary latency = probe.summary();
+    const QByteArray help = "How late the event loop served a timer due every "
+                            + QByteArray::number(probe.intervalMs()) + " ms, over its last ticks.";
     QByteArray text;
-    family(text, "afk_event_loop_lateness_seconds", "summary",
-           "How late the event loop served a 10 ms timer, over the last 1000 ticks.");
+    family(text, "afk_event_loop_lateness_seconds", "summary", help.constData());
     const auto line = [&text](const char *quantile, double milliseconds) {
         text += QByteArray("afk_event_loop_lateness_seconds{quantile=\"") + quantile + "\"} "
                 + QByteArray::number(milliseconds / 1000.0, 'f', 6) + '\n';

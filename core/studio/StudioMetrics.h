@@ -22,6 +22,6 @@ QByteArray renderStudioMetrics(const server::SocketIoServer &socketIo,
                                const session::StreamRegistry &registry, const NostrPresence *nostr);
 
 // The event loop's timer lateness over the probe's window (a Prometheus summary, seconds).
-QByteArray renderEventLoopMetrics(const EventLoopLatency::Summary &latency);
+QByteArray renderEventLoopMetrics(const EventLoopLatency &probe);
 
 } // namespace afk::studio

@@ -18,12 +18,14 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QTableWidget>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardItemModel>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 extern "C" {
 #include <libavutil/log.h>
@@ -42,6 +44,7 @@ private slots:
     void streamFormIsKept();
     void devicePickersAreKept();
     void eventLoopStaysResponsiveWhileLiveAt720p();
+    void blockedEventLoopIsShown();
 
 private:
     QString settingsFile() const { return m_dir.path() + QStringLiteral("/studio.conf"); }
@@ -130,6 +133,13 @@ void TestMainWindow::goLiveAndEndByClicks()
     const QByteArray master = reply->readAll();
     QVERIFY2(master.contains("360p/index.m3u8") && master.contains("240p/index.m3u8"), master.constData());
     reply->deleteLater();
+    // The event loop's lateness is in /metrics too.
+    QNetworkReply *metricsReply = network.get(QNetworkRequest(QUrl(m_studio->baseUrl() + QStringLiteral("/metrics"))));
+    QSignalSpy metricsFinished(metricsReply, &QNetworkReply::finished);
+    QVERIFY(metricsFinished.wait(10000));
+    const QByteArray metrics = metricsReply->readAll();
+    QVERIFY2(metrics.contains("afk_event_loop_lateness_seconds{quantile=\"0.99\"} "), metrics.constData());
+    metricsReply->deleteLater();
 
     // The stats panel shows it live once it refreshed (every second).
     QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>(window, "streamState")->text() == u"live", 5000);
@@ -272,7 +282,7 @@ void TestMainWindow::eventLoopStaysResponsiveWhileLiveAt720p()
     QCOMPARE(m_studio->liveStream()->stats().renditions.first().height, 720);
 
     // 1000 ticks of 10 ms: about ten seconds live, preview and meter updating meanwhile.
-    afk::studio::EventLoopLatency probe(1000);
+    afk::studio::EventLoopLatency probe(10, 1000);
     probe.start();
     const qint64 framesBefore = m_studio->liveStream()->stats().renditions.first().framesEncoded;
     QTRY_VERIFY_WITH_TIMEOUT(probe.summary().sampleCount >= 1000, 60000);
@@ -290,6 +300,23 @@ void TestMainWindow::eventLoopStaysResponsiveWhileLiveAt720p()
     QSignalSpy ended(m_studio.get(), &afk::studio::Studio::liveEnded);
     QTest::mouseClick(child<QPushButton>(window, "goLiveButton"), Qt::LeftButton);
     QVERIFY(ended.wait(20000));
+}
+
+void TestMainWindow::blockedEventLoopIsShown()
+{
+    // What the probe is for: a GUI thread held by work (here a 300 ms sleep) shows up as that
+    // much lateness in the stats panel.
+    MainWindow window(*m_studio, settingsFile());
+    window.show();
+    QThread::msleep(300);
+    QTRY_VERIFY_WITH_TIMEOUT(m_studio->eventLoopLatency().summary().maxMs >= 250, 5000);
+    auto *label = child<QLabel>(window, "eventLoopStats");
+    const auto shownMaxMs = [label] {
+        const QRegularExpressionMatch match =
+            QRegularExpression(QStringLiteral("max ([0-9.]+) ms")).match(label->text());
+        return match.hasMatch() ? match.captured(1).toDouble() : 0.0;
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(shownMaxMs() >= 250, qPrintable(label->text()), 5000);
 }
 
 QTEST_MAIN(TestMainWindow)

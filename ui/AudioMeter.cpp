@@ -23,11 +23,13 @@ void AudioMeter::setLevel(double peakDbfs, double rmsDbfs)
     m_hasAudio = true;
     m_peakDbfs = std::max(floorDbfs, std::min(0.0, peakDbfs));
     m_rmsDbfs = std::max(floorDbfs, std::min(m_peakDbfs, rmsDbfs));
-    if (m_peakDbfs >= m_heldPeakDbfs || !m_heldSince.isValid() || m_heldSince.elapsed() > peakHoldMs) {
+    if (m_peakDbfs >= m_heldPeakDbfs || !m_heldSince.isValid() ||
+        m_heldSince.elapsed() > peakHoldMs) {
         m_heldPeakDbfs = m_peakDbfs;
         m_heldSince.start();
     }
-    setToolTip(tr("peak %1 dBFS · RMS %2 dBFS").arg(m_peakDbfs, 0, 'f', 1).arg(m_rmsDbfs, 0, 'f', 1));
+    setToolTip(
+        tr("peak %1 dBFS · RMS %2 dBFS").arg(m_peakDbfs, 0, 'f', 1).arg(m_rmsDbfs, 0, 'f', 1));
     update();
 }
 

@@ -46,8 +46,9 @@ void LiveStatusLabel::setLiveStyle(bool isLive)
     if (isLive == m_isLiveStyled)
         return;
     m_isLiveStyled = isLive;
-    setStyleSheet(isLive ? QStringLiteral("QLabel { background: #c4161c; color: white; padding: 0 6px; }")
-                         : QString());
+    setStyleSheet(
+        isLive ? QStringLiteral("QLabel { background: #c4161c; color: white; padding: 0 6px; }")
+               : QString());
 }
 
 void LiveStatusLabel::refresh(const studio::Studio &studio)

@@ -111,7 +111,8 @@ MainWindow::MainWindow(studio::Studio &studio, const QString &settingsFile, QWid
 
     connect(m_goLive, &QPushButton::clicked, this, &MainWindow::onGoLiveClicked);
     connect(&m_studio, &studio::Studio::liveEnded, this, &MainWindow::onLiveEnded);
-    connect(&m_studio, &studio::Studio::liveStarted, m_liveStatus, &LiveStatusLabel::markLiveStarted);
+    connect(&m_studio, &studio::Studio::liveStarted, m_liveStatus,
+            &LiveStatusLabel::markLiveStarted);
     connect(&m_studio, &studio::Studio::streamAnnounced, this,
             [this](const QString &streamKey, const QString &naddr) {
                 if (m_studio.liveStream() && m_studio.liveStream()->key() == streamKey)

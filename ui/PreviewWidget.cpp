@@ -41,7 +41,8 @@ void PreviewWidget::paintEvent(QPaintEvent *)
     }
     painter.fillRect(rect(), Qt::black);
     const QSize shown = m_image.size().scaled(size(), Qt::KeepAspectRatio);
-    const QRect target(QPoint((width() - shown.width()) / 2, (height() - shown.height()) / 2), shown);
+    const QRect target(QPoint((width() - shown.width()) / 2, (height() - shown.height()) / 2),
+                       shown);
     painter.setRenderHint(QPainter::SmoothPixmapTransform);
     painter.drawImage(target, m_image);
 }

@@ -76,12 +76,15 @@ SourcePicker::SourcePicker(QWidget *parent)
 
     connect(m_source, &QComboBox::currentIndexChanged, this, &SourcePicker::updateFields);
     connect(m_browse, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Stream a video file"), m_file->text());
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Stream a video file"), m_file->text());
         if (!path.isEmpty())
             m_file->setText(path);
     });
-    connect(m_devices.get(), &QMediaDevices::videoInputsChanged, this, &SourcePicker::refreshCameras);
-    connect(m_devices.get(), &QMediaDevices::audioInputsChanged, this, &SourcePicker::refreshMicrophones);
+    connect(m_devices.get(), &QMediaDevices::videoInputsChanged, this,
+            &SourcePicker::refreshCameras);
+    connect(m_devices.get(), &QMediaDevices::audioInputsChanged, this,
+            &SourcePicker::refreshMicrophones);
     updateFields();
 }
 

@@ -13,38 +13,38 @@ namespace afk::media {
 namespace {
 
 // Sample i of a plane as a value in [-1, 1].
-template<typename Sample> double normalised(const uint8_t *plane, int index);
+template <typename Sample> double normalised(const uint8_t *plane, int index);
 
-template<> double normalised<uint8_t>(const uint8_t *plane, int index)
+template <> double normalised<uint8_t>(const uint8_t *plane, int index)
 {
     return (plane[index] - 128) / 128.0;
 }
-template<> double normalised<int16_t>(const uint8_t *plane, int index)
+template <> double normalised<int16_t>(const uint8_t *plane, int index)
 {
     int16_t sample;
     std::memcpy(&sample, plane + index * sizeof sample, sizeof sample);
     return sample / 32768.0;
 }
-template<> double normalised<int32_t>(const uint8_t *plane, int index)
+template <> double normalised<int32_t>(const uint8_t *plane, int index)
 {
     int32_t sample;
     std::memcpy(&sample, plane + index * sizeof sample, sizeof sample);
     return sample / 2147483648.0;
 }
-template<> double normalised<float>(const uint8_t *plane, int index)
+template <> double normalised<float>(const uint8_t *plane, int index)
 {
     float sample;
     std::memcpy(&sample, plane + index * sizeof sample, sizeof sample);
     return sample;
 }
-template<> double normalised<double>(const uint8_t *plane, int index)
+template <> double normalised<double>(const uint8_t *plane, int index)
 {
     double sample;
     std::memcpy(&sample, plane + index * sizeof sample, sizeof sample);
     return sample;
 }
 
-template<typename Sample>
+template <typename Sample>
 void accumulate(const AVFrame &frame, bool isPlanar, int channels, double *peak, double *sumSquares)
 {
     const int planes = isPlanar ? channels : 1;

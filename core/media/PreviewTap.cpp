@@ -47,10 +47,9 @@ void PreviewTap::offer(const AVFrame &frame, qint64 nowUs)
         return;
     // Bilinear: a preview a few hundred pixels wide shows no difference to the ladder's filter,
     // at a fraction of its cost.
-    m_context.reset(sws_getCachedContext(m_context.release(), frame.width, frame.height,
-                                         AVPixelFormat(frame.format), size.width(),
-                                         size.height(), AV_PIX_FMT_RGB32, SWS_BILINEAR, nullptr,
-                                         nullptr, nullptr));
+    m_context.reset(sws_getCachedContext(
+        m_context.release(), frame.width, frame.height, AVPixelFormat(frame.format), size.width(),
+        size.height(), AV_PIX_FMT_RGB32, SWS_BILINEAR, nullptr, nullptr, nullptr));
     if (!m_context)
         return; // a format swscale cannot read: the preview keeps its last image
     // A new image each time: the GUI may still hold (and paint) the previous one.
@@ -59,8 +58,8 @@ void PreviewTap::offer(const AVFrame &frame, qint64 nowUs)
         return;
     uint8_t *const planes[4] = {image.bits(), nullptr, nullptr, nullptr};
     const int strides[4] = {int(image.bytesPerLine()), 0, 0, 0};
-    if (sws_scale(m_context.get(), frame.data, frame.linesize, 0, frame.height, planes, strides)
-        <= 0)
+    if (sws_scale(m_context.get(), frame.data, frame.linesize, 0, frame.height, planes, strides) <=
+        0)
         return;
     m_lastImageUs = nowUs;
     std::lock_guard lock(m_mutex);

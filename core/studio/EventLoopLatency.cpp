@@ -35,7 +35,8 @@ void EventLoopLatency::onTick()
     if (m_lastTickNs >= 0) {
         // Qt schedules the next tick from when this one was due, so a late tick is followed by
         // an early one: only the lateness counts, never a negative.
-        const qint64 latenessUs = std::max<qint64>(0, (nowNs - m_lastTickNs) / 1000 - m_timer.interval() * 1000);
+        const qint64 latenessUs =
+            std::max<qint64>(0, (nowNs - m_lastTickNs) / 1000 - m_timer.interval() * 1000);
         m_latenessUs[m_next] = latenessUs;
         m_next = (m_next + 1) % m_latenessUs.size();
         m_count = std::min(m_count + 1, m_latenessUs.size());

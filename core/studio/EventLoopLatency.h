@@ -1,7 +1,7 @@
 // How late the Qt event loop of the thread it lives on serves a timer: the probe asks for a tick
-// every interval (10 ms for the GUI) and records by how much each one came later than that. Anything that holds the loop
-// (encoding, disk or network waits, a slow paint) shows up here; the studio shows p50/p99/max of
-// the last window in the GUI's stats and in /metrics.
+// every interval (10 ms for the GUI) and records by how much each one came later than that.
+// Anything that holds the loop (encoding, disk or network waits, a slow paint) shows up here; the
+// studio shows p50/p99/max of the last window in the GUI's stats and in /metrics.
 #pragma once
 
 #include <QElapsedTimer>
@@ -23,7 +23,8 @@ public:
     };
 
     // windowTicks: how many of the newest ticks the summary covers (1000 of 10 ms: the last 10 s).
-    explicit EventLoopLatency(int intervalMs = 10, int windowTicks = 1000, QObject *parent = nullptr);
+    explicit EventLoopLatency(int intervalMs = 10, int windowTicks = 1000,
+                              QObject *parent = nullptr);
 
     void start();
     void stop() { m_timer.stop(); }

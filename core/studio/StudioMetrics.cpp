@@ -92,7 +92,8 @@ QByteArray renderEventLoopMetrics(const EventLoopLatency &probe)
     line("0.5", latency.p50Ms);
     line("0.99", latency.p99Ms);
     line("1", latency.maxMs);
-    text += "afk_event_loop_lateness_seconds_count " + QByteArray::number(latency.sampleCount) + '\n';
+    text += "afk_event_loop_lateness_seconds_count " + QByteArray::number(latency.sampleCount)
+            + '\n';
     return text;
 }
 

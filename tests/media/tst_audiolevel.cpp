@@ -86,7 +86,8 @@ void TestAudioLevel::sineLevels()
     // A sine's RMS is its peak / √2: 3.01 dB below. 8-bit samples are coarse: a wider margin.
     const double tolerance = format == AV_SAMPLE_FMT_U8 ? 0.2 : 0.02;
     const double peakDbfs = 20 * std::log10(amplitude);
-    QVERIFY2(std::abs(level.peakDbfs - peakDbfs) < tolerance, qPrintable(QString::number(level.peakDbfs)));
+    QVERIFY2(std::abs(level.peakDbfs - peakDbfs) < tolerance,
+             qPrintable(QString::number(level.peakDbfs)));
     QVERIFY2(std::abs(level.rmsDbfs - (peakDbfs - 3.0103)) < tolerance,
              qPrintable(QString::number(level.rmsDbfs)));
 }

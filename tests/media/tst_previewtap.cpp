@@ -69,7 +69,8 @@ void TestPreviewTap::pictureOfTheSource()
     const QColor left = image.pixelColor(160, 180);
     const QColor right = image.pixelColor(480, 180);
     QVERIFY2(left.red() > 200 && left.green() < 60 && left.blue() < 60, qPrintable(left.name()));
-    QVERIFY2(right.blue() > 200 && right.red() < 60 && right.green() < 60, qPrintable(right.name()));
+    QVERIFY2(right.blue() > 200 && right.red() < 60 && right.green() < 60,
+             qPrintable(right.name()));
 }
 
 void TestPreviewTap::atMostOneImagePerInterval()

@@ -134,11 +134,13 @@ void TestMainWindow::goLiveAndEndByClicks()
     QVERIFY2(master.contains("360p/index.m3u8") && master.contains("240p/index.m3u8"), master.constData());
     reply->deleteLater();
     // The event loop's lateness is in /metrics too.
-    QNetworkReply *metricsReply = network.get(QNetworkRequest(QUrl(m_studio->baseUrl() + QStringLiteral("/metrics"))));
+    QNetworkReply *metricsReply =
+        network.get(QNetworkRequest(QUrl(m_studio->baseUrl() + QStringLiteral("/metrics"))));
     QSignalSpy metricsFinished(metricsReply, &QNetworkReply::finished);
     QVERIFY(metricsFinished.wait(10000));
     const QByteArray metrics = metricsReply->readAll();
-    QVERIFY2(metrics.contains("afk_event_loop_lateness_seconds{quantile=\"0.99\"} "), metrics.constData());
+    QVERIFY2(metrics.contains("afk_event_loop_lateness_seconds{quantile=\"0.99\"} "),
+             metrics.constData());
     metricsReply->deleteLater();
 
     // The stats panel shows it live once it refreshed (every second).
@@ -157,17 +159,20 @@ void TestMainWindow::goLiveAndEndByClicks()
     QVERIFY2(coloured > 0.2, qPrintable(QString::number(coloured)));
     // The meter shows its tone (a 0.25 sine: peak -12 dBFS, RMS -15 dBFS) in the green zone.
     // (Polled: a ladder thread starved by a busy machine may leave it a moment without sound.)
-    QTRY_VERIFY2_WITH_TIMEOUT(meter->hasAudio() && meter->peakDbfs() > -13 && meter->peakDbfs() < -11
-                                  && meter->rmsDbfs() > -16 && meter->rmsDbfs() < -14,
-                              qPrintable(QStringLiteral("peak %1 RMS %2").arg(meter->peakDbfs()).arg(meter->rmsDbfs())),
-                              10000);
+    const auto meterText = [meter] {
+        return QStringLiteral("peak %1 RMS %2").arg(meter->peakDbfs()).arg(meter->rmsDbfs());
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(meter->hasAudio() && meter->peakDbfs() > -13
+                                  && meter->peakDbfs() < -11 && meter->rmsDbfs() > -16
+                                  && meter->rmsDbfs() < -14,
+                              qPrintable(meterText()), 10000);
     const QImage meterImage = meter->grab().toImage();
     const QColor lit = meterImage.pixelColor(meterImage.width() / 4, meterImage.height() / 2);
     QVERIFY2(lit.green() > 150 && lit.red() < 100, qPrintable(lit.name()));
     // The status bar: LIVE with its clock, then the numbers.
-    QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>(window, "liveStatus")->text().startsWith(u"LIVE 00:"), 5000);
-    QVERIFY2(child<QLabel>(window, "liveStatus")->text().contains(u" fps"),
-             qPrintable(child<QLabel>(window, "liveStatus")->text()));
+    auto *liveStatus = child<QLabel>(window, "liveStatus");
+    QTRY_VERIFY_WITH_TIMEOUT(liveStatus->text().startsWith(u"LIVE 00:"), 5000);
+    QVERIFY2(liveStatus->text().contains(u" fps"), qPrintable(liveStatus->text()));
     if (const QString screenshot = qEnvironmentVariable("AFK_SCREENSHOT"); !screenshot.isEmpty())
         QVERIFY(window.grab().save(screenshot));
 
@@ -179,7 +184,7 @@ void TestMainWindow::goLiveAndEndByClicks()
     QVERIFY(goLive->isEnabled());
     QVERIFY(!window.isLive());
     QTRY_VERIFY_WITH_TIMEOUT(!preview->isShowingPicture(), 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(child<QLabel>(window, "liveStatus")->text(), QStringLiteral("Offline"), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(liveStatus->text(), QStringLiteral("Offline"), 5000);
 }
 
 void TestMainWindow::errorIsShownInTheWindow()
@@ -255,7 +260,8 @@ void TestMainWindow::devicePickersAreKept()
     QTest::mouseClick(child<QPushButton>(window, "goLiveButton"), Qt::LeftButton);
     QVERIFY(ended.wait(20000) || !ended.isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(window.errorText().contains(u"gone-"), 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>(window, "liveStatus")->text().startsWith(u"Error: "), 5000);
+    auto *liveStatus = child<QLabel>(window, "liveStatus");
+    QTRY_VERIFY_WITH_TIMEOUT(liveStatus->text().startsWith(u"Error: "), 5000);
     // Restore the test pattern for the tests that follow.
     auto *source = child<QComboBox>(window, "sourcePicker");
     source->setCurrentIndex(source->findData(QStringLiteral("test-pattern")));
@@ -295,7 +301,8 @@ void TestMainWindow::eventLoopStaysResponsiveWhileLiveAt720p()
     QVERIFY2(framesEncoded > 0, "nothing was encoded during the measurement");
     QVERIFY2(latency.p99Ms < p99BoundMs, qPrintable(QString::number(latency.p99Ms)));
     // The studio's own probe, shown in the stats panel, measured the same loop.
-    QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>(window, "eventLoopStats")->text().startsWith(u"p50 "), 5000);
+    auto *eventLoopStats = child<QLabel>(window, "eventLoopStats");
+    QTRY_VERIFY_WITH_TIMEOUT(eventLoopStats->text().startsWith(u"p50 "), 5000);
 
     QSignalSpy ended(m_studio.get(), &afk::studio::Studio::liveEnded);
     QTest::mouseClick(child<QPushButton>(window, "goLiveButton"), Qt::LeftButton);

@@ -67,7 +67,7 @@ int runGuiStudio(QApplication &application, const StudioOptions &options)
     ui::MainWindow window(studio, options.settingsFile.isEmpty()
                                       ? studio::configDir() + QStringLiteral("/studio.conf")
                                       : options.settingsFile);
-    window.resize(980, 640);
+    window.resize(1120, 720);
     window.show();
     if (options.isGoLiveAtLaunch)
         window.goLive();

@@ -1,22 +1,21 @@
 #include "MainWindow.h"
 
 #include "ChatDock.h"
-#include "FileSource.h"
 #include "KeyManagerDialog.h"
 #include "Ladder.h"
 #include "NostrPresence.h"
 #include "RelaysDialog.h"
-#include "ScreenSource.h"
+#include "AudioMeter.h"
+#include "LiveStatusLabel.h"
+#include "PreviewWidget.h"
 #include "ShareBox.h"
+#include "SourcePicker.h"
 #include "StatsPanel.h"
 #include "StorageDialog.h"
-#include "Studio.h"
 #include "StudioPaths.h"
-#include "TestPatternSource.h"
+#include "Studio.h"
 
 #include <QComboBox>
-#include <QFileDialog>
-#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -31,9 +30,8 @@
 namespace afk::ui {
 namespace {
 
-const QString sourceTestPattern = QStringLiteral("test-pattern");
-const QString sourceFile = QStringLiteral("file");
-const QString sourceScreen = QStringLiteral("screen");
+// ~12 pictures a second: the preview tap makes ~15, and the meter moves smoothly at this rate.
+constexpr int previewIntervalMs = 80;
 
 // Ladder presets offered in the form (rungs above the source are skipped anyway).
 const QList<std::pair<QString, QString>> ladderPresets = {
@@ -53,38 +51,21 @@ MainWindow::MainWindow(studio::Studio &studio, const QString &settingsFile, QWid
     auto *central = new QWidget(this);
     auto *layout = new QHBoxLayout(central);
 
+    // Left: what is streamed and what to do with it; right: the form and the numbers.
     auto *left = new QVBoxLayout;
-    auto *sourceBox = new QGroupBox(tr("Source"), central);
-    auto *sourceForm = new QFormLayout(sourceBox);
-    m_source = new QComboBox(sourceBox);
-    m_source->setObjectName(QStringLiteral("sourcePicker"));
-    m_source->addItem(tr("Test pattern"), sourceTestPattern);
-    m_source->addItem(tr("Screen"), sourceScreen);
-    m_source->addItem(tr("Video file"), sourceFile);
-    sourceForm->addRow(tr("Source"), m_source);
-    auto *fileRow = new QWidget(sourceBox);
-    auto *fileLayout = new QHBoxLayout(fileRow);
-    fileLayout->setContentsMargins(0, 0, 0, 0);
-    m_file = new QLineEdit(fileRow);
-    m_file->setObjectName(QStringLiteral("filePath"));
-    m_browse = new QPushButton(tr("Browse…"), fileRow);
-    fileLayout->addWidget(m_file, 1);
-    fileLayout->addWidget(m_browse);
-    sourceForm->addRow(tr("File"), fileRow);
-    left->addWidget(sourceBox);
-
-    auto *streamBox = new QGroupBox(tr("Stream"), central);
-    auto *streamForm = new QFormLayout(streamBox);
-    m_title = new QLineEdit(streamBox);
-    m_title->setObjectName(QStringLiteral("streamTitle"));
-    m_title->setPlaceholderText(tr("What is this stream about?"));
-    streamForm->addRow(tr("Title"), m_title);
-    m_ladder = new QComboBox(streamBox);
-    m_ladder->setObjectName(QStringLiteral("ladderPreset"));
-    for (const auto &[label, rungs] : ladderPresets)
-        m_ladder->addItem(label, rungs);
-    streamForm->addRow(tr("Quality ladder"), m_ladder);
-    left->addWidget(streamBox);
+    auto *previewBox = new QGroupBox(tr("Preview"), central);
+    auto *previewLayout = new QVBoxLayout(previewBox);
+    m_preview = new PreviewWidget(previewBox);
+    m_preview->setObjectName(QStringLiteral("preview"));
+    previewLayout->addWidget(m_preview, 1);
+    auto *meterRow = new QHBoxLayout;
+    meterRow->addWidget(new QLabel(tr("Audio"), previewBox));
+    m_audioMeter = new AudioMeter(previewBox);
+    m_audioMeter->setObjectName(QStringLiteral("audioMeter"));
+    m_audioMeter->setNoAudio(tr("Not live"));
+    meterRow->addWidget(m_audioMeter, 1);
+    previewLayout->addLayout(meterRow);
+    left->addWidget(previewBox, 1);
 
     m_goLive = new QPushButton(tr("Go Live"), central);
     m_goLive->setObjectName(QStringLiteral("goLiveButton"));
@@ -102,25 +83,43 @@ MainWindow::MainWindow(studio::Studio &studio, const QString &settingsFile, QWid
     m_share = new ShareBox(shareBox);
     shareLayout->addWidget(m_share);
     left->addWidget(shareBox);
-    left->addStretch(1);
     layout->addLayout(left, 3);
+
+    auto *right = new QVBoxLayout;
+    auto *sourceBox = new QGroupBox(tr("Source"), central);
+    auto *sourceLayout = new QVBoxLayout(sourceBox);
+    m_source = new SourcePicker(sourceBox);
+    sourceLayout->addWidget(m_source);
+    right->addWidget(sourceBox);
+
+    auto *streamBox = new QGroupBox(tr("Stream"), central);
+    auto *streamForm = new QFormLayout(streamBox);
+    m_title = new QLineEdit(streamBox);
+    m_title->setObjectName(QStringLiteral("streamTitle"));
+    m_title->setPlaceholderText(tr("What is this stream about?"));
+    streamForm->addRow(tr("Title"), m_title);
+    m_ladder = new QComboBox(streamBox);
+    m_ladder->setObjectName(QStringLiteral("ladderPreset"));
+    for (const auto &[label, rungs] : ladderPresets)
+        m_ladder->addItem(label, rungs);
+    streamForm->addRow(tr("Quality ladder"), m_ladder);
+    right->addWidget(streamBox);
 
     auto *statsBox = new QGroupBox(tr("Live stats"), central);
     auto *statsLayout = new QVBoxLayout(statsBox);
     m_stats = new StatsPanel(statsBox);
     statsLayout->addWidget(m_stats);
-    layout->addWidget(statsBox, 2);
+    right->addWidget(statsBox, 1);
+    layout->addLayout(right, 2);
     setCentralWidget(central);
+    m_liveStatus = new LiveStatusLabel(this);
+    statusBar()->addPermanentWidget(m_liveStatus);
     statusBar()->showMessage(tr("Serving on %1").arg(m_studio.baseUrl()));
 
-    connect(m_source, &QComboBox::currentIndexChanged, this, &MainWindow::updateSourceFields);
-    connect(m_browse, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Stream a video file"), m_file->text());
-        if (!path.isEmpty())
-            m_file->setText(path);
-    });
     connect(m_goLive, &QPushButton::clicked, this, &MainWindow::onGoLiveClicked);
     connect(&m_studio, &studio::Studio::liveEnded, this, &MainWindow::onLiveEnded);
+    connect(&m_studio, &studio::Studio::liveStarted, m_liveStatus,
+            &LiveStatusLabel::markLiveStarted);
     connect(&m_studio, &studio::Studio::streamAnnounced, this,
             [this](const QString &streamKey, const QString &naddr) {
                 if (m_studio.liveStream() && m_studio.liveStream()->key() == streamKey)
@@ -128,8 +127,9 @@ MainWindow::MainWindow(studio::Studio &studio, const QString &settingsFile, QWid
             });
     connect(&m_statsTimer, &QTimer::timeout, this, &MainWindow::refreshStats);
     m_statsTimer.start(1000);
+    connect(&m_previewTimer, &QTimer::timeout, this, &MainWindow::refreshPreview);
+    m_previewTimer.start(previewIntervalMs);
     loadForm();
-    updateSourceFields();
     refreshStats();
     setUpSettingsMenus();
 }
@@ -147,13 +147,6 @@ bool MainWindow::isLive() const
 QString MainWindow::errorText() const
 {
     return m_error->isVisible() ? m_error->text() : QString();
-}
-
-void MainWindow::updateSourceFields()
-{
-    const bool isFile = m_source->currentData().toString() == sourceFile;
-    m_file->setEnabled(isFile);
-    m_browse->setEnabled(isFile);
 }
 
 void MainWindow::onGoLiveClicked()
@@ -175,20 +168,10 @@ bool MainWindow::goLive()
         showError(error);
         return false;
     }
-    std::unique_ptr<media::MediaSource> source;
-    if (m_source->currentData().toString() == sourceFile) {
-        const QString path = m_file->text().trimmed();
-        if (!QFileInfo(path).isReadable()) {
-            showError(tr("cannot read %1: no such readable file").arg(path.isEmpty() ? tr("(no file chosen)") : path));
-            return false;
-        }
-        source = std::make_unique<media::FileSource>(path, true);
-    } else if (m_source->currentData().toString() == sourceScreen) {
-        // The whole X11 screen this window is on; its errors (Wayland, no X) end the stream with
-        // the reason shown here.
-        source = std::make_unique<media::ScreenSource>(media::ScreenRegion{});
-    } else {
-        source = std::make_unique<media::TestPatternSource>();
+    std::unique_ptr<media::MediaSource> source = m_source->createSource(&error);
+    if (!source) {
+        showError(error);
+        return false;
     }
     m_studio.setLadder(ladder);
     session::Stream *stream = m_studio.goLive(std::move(source), m_title->text().trimmed(), &error);
@@ -197,6 +180,7 @@ bool MainWindow::goLive()
         return false;
     }
     m_goLive->setText(tr("End"));
+    m_liveStatus->markGoingLive();
     m_share->setStreamUrl(m_studio.streamUrl(stream->key()));
     updateChat();
     refreshStats();
@@ -215,6 +199,7 @@ void MainWindow::onLiveEnded(const QString &error)
     m_goLive->setEnabled(true);
     if (!error.isEmpty())
         showError(error);
+    m_liveStatus->markEnded(error);
     refreshStats();
 }
 
@@ -227,7 +212,34 @@ void MainWindow::showError(const QString &error)
 void MainWindow::refreshStats()
 {
     m_stats->refresh(m_studio);
-    statusBar()->showMessage(tr("Serving on %1 · %2").arg(m_studio.baseUrl(), m_stats->summary()));
+    m_liveStatus->refresh(m_studio);
+}
+
+void MainWindow::refreshPreview()
+{
+    const session::Stream *stream = m_studio.liveStream();
+    const bool isActive = stream && stream->isActive();
+    const media::PreviewTap *tap = isActive ? stream->preview() : nullptr;
+    const media::PipelineStats stats = tap ? stream->stats() : media::PipelineStats{};
+    if (!tap || !stats.isRunning) {
+        m_previewSequence = -1;
+        m_preview->setImage({});
+        m_preview->setPlaceholderText(isActive ? tr("Starting the source…")
+                                               : tr("The preview appears here when you go live"));
+        m_audioMeter->setNoAudio(isActive ? tr("Waiting for the source") : tr("Not live"));
+        return;
+    }
+    // Asking for the picture is what keeps the pipeline making it (see PreviewTap).
+    qint64 sequence = 0;
+    const QImage image = tap->latest(&sequence);
+    if (sequence != m_previewSequence) {
+        m_previewSequence = sequence;
+        m_preview->setImage(image);
+    }
+    if (stats.hasAudio)
+        m_audioMeter->setLevel(stats.audioPeakDbfs, stats.audioRmsDbfs);
+    else
+        m_audioMeter->setNoAudio(tr("No audio"));
 }
 
 void MainWindow::loadForm()
@@ -237,10 +249,7 @@ void MainWindow::loadForm()
     const int ladder = m_ladder->findData(m_settings->value(QStringLiteral("ladder")).toString());
     if (ladder >= 0)
         m_ladder->setCurrentIndex(ladder);
-    const int source = m_source->findData(m_settings->value(QStringLiteral("source")).toString());
-    if (source >= 0)
-        m_source->setCurrentIndex(source);
-    m_file->setText(m_settings->value(QStringLiteral("file")).toString());
+    m_source->load(*m_settings);
     m_settings->endGroup();
 }
 
@@ -249,8 +258,7 @@ void MainWindow::saveForm() const
     m_settings->beginGroup(QStringLiteral("stream"));
     m_settings->setValue(QStringLiteral("title"), m_title->text());
     m_settings->setValue(QStringLiteral("ladder"), m_ladder->currentData().toString());
-    m_settings->setValue(QStringLiteral("source"), m_source->currentData().toString());
-    m_settings->setValue(QStringLiteral("file"), m_file->text());
+    m_source->save(*m_settings);
     m_settings->endGroup();
     m_settings->sync();
 }

@@ -1,6 +1,8 @@
-// The desktop studio's main window over the Studio core: source and stream form, Go Live / End,
-// what to share, live stats and errors. It never encodes or waits on I/O: the core's pipelines do
-// that on their own threads; this window only reads counters once a second.
+// The desktop studio's main window over the Studio core: live preview and audio meter, source and
+// stream form, Go Live / End, what to share, live stats, status bar and errors. It never encodes
+// or waits on I/O: the core's pipelines do that on their own threads (and make the preview's
+// small picture); this window only reads the latest picture and level ~12 times a second and the
+// counters once a second.
 #pragma once
 
 #include <QMainWindow>
@@ -19,7 +21,11 @@ class Studio;
 namespace afk::ui {
 
 class ChatDock;
+class AudioMeter;
+class LiveStatusLabel;
+class PreviewWidget;
 class ShareBox;
+class SourcePicker;
 class StatsPanel;
 
 class MainWindow : public QMainWindow
@@ -41,8 +47,8 @@ private:
     void onGoLiveClicked();
     void onLiveEnded(const QString &error);
     void showError(const QString &error);
-    void updateSourceFields();
     void refreshStats();
+    void refreshPreview();
     void loadForm();
     void saveForm() const;
     // Settings → Keys, Relays, Storage; View → Chat.
@@ -51,9 +57,10 @@ private:
 
     studio::Studio &m_studio;
     std::unique_ptr<QSettings> m_settings;
-    QComboBox *m_source = nullptr;
-    QLineEdit *m_file = nullptr;
-    QPushButton *m_browse = nullptr;
+    SourcePicker *m_source = nullptr;
+    PreviewWidget *m_preview = nullptr;
+    AudioMeter *m_audioMeter = nullptr;
+    LiveStatusLabel *m_liveStatus = nullptr;
     QLineEdit *m_title = nullptr;
     QComboBox *m_ladder = nullptr;
     QPushButton *m_goLive = nullptr;
@@ -62,6 +69,8 @@ private:
     StatsPanel *m_stats = nullptr;
     QTimer m_statsTimer;
     ChatDock *m_chat = nullptr;
+    QTimer m_previewTimer;
+    qint64 m_previewSequence = -1;
 };
 
 } // namespace afk::ui

@@ -26,10 +26,15 @@ StatsPanel::StatsPanel(QWidget *parent) : QWidget(parent)
     m_relays = new QLabel(tr("none configured"), this);
     m_relays->setObjectName(QStringLiteral("relayStats"));
     m_relays->setWordWrap(true);
+    m_eventLoop = new QLabel(QStringLiteral("–"), this);
+    m_eventLoop->setObjectName(QStringLiteral("eventLoopStats"));
+    m_eventLoop->setToolTip(tr("How late this window's event loop serves a 10 ms timer (the last "
+                               "10 s): anything over a few ms shows as a stutter"));
     form->addRow(tr("Stream"), m_state);
     form->addRow(tr("Encoder"), m_encoder);
     form->addRow(tr("Viewers"), m_viewers);
     form->addRow(tr("Relays"), m_relays);
+    form->addRow(tr("GUI latency"), m_eventLoop);
     layout->addLayout(form);
     m_renditions = new QTableWidget(0, 4, this);
     m_renditions->setObjectName(QStringLiteral("renditionTable"));
@@ -48,7 +53,6 @@ void StatsPanel::refresh(const studio::Studio &studio)
         m_encoder->setText(QStringLiteral("–"));
         m_viewers->setText(QStringLiteral("–"));
         m_renditions->setRowCount(0);
-        m_summary = tr("not live");
     } else {
         const media::PipelineStats stats = stream->stats();
         const QString reason = stream->lastError().isEmpty() ? QString()
@@ -66,10 +70,8 @@ void StatsPanel::refresh(const studio::Studio &studio)
         const int httpViewers = studio.httpViewerCount(stream->key());
         m_viewers->setText(tr("%1 Socket.IO · %2 HLS clients").arg(stream->viewerCount()).arg(httpViewers));
         m_renditions->setRowCount(int(stats.renditions.size()));
-        double totalKbps = 0;
         for (int row = 0; row < stats.renditions.size(); ++row) {
             const media::RenditionStats &rendition = stats.renditions[row];
-            totalKbps += rendition.lastSegmentKbps;
             const QStringList cells{rendition.name,
                                     QStringLiteral("%1×%2").arg(rendition.width).arg(rendition.height),
                                     QString::number(qRound(rendition.lastSegmentKbps)),
@@ -77,13 +79,12 @@ void StatsPanel::refresh(const studio::Studio &studio)
             for (int column = 0; column < cells.size(); ++column)
                 m_renditions->setItem(row, column, new QTableWidgetItem(cells[column]));
         }
-        m_summary = tr("%1 · %2 fps · %3 kbps · %4 viewers · %5 dropped")
-                        .arg(stream->stateName())
-                        .arg(stats.outputFps, 0, 'f', 1)
-                        .arg(qRound(totalKbps))
-                        .arg(std::max(stream->viewerCount(), httpViewers))
-                        .arg(stats.videoFramesDropped);
     }
+    const studio::EventLoopLatency::Summary latency = studio.eventLoopLatency().summary();
+    m_eventLoop->setText(tr("p50 %1 ms · p99 %2 ms · max %3 ms")
+                             .arg(latency.p50Ms, 0, 'f', 1)
+                             .arg(latency.p99Ms, 0, 'f', 1)
+                             .arg(latency.maxMs, 0, 'f', 1));
     if (const studio::NostrPresence *nostr = studio.nostr()) {
         QStringList relays;
         for (const QJsonValue &value : nostr->relayStatus()) {

@@ -1,5 +1,6 @@
 // The numbers a streamer watches while live, refreshed every second: encoder input and output
-// frame rates, speed, drops, queue depth, bitrate per rendition, viewers and relay states.
+// frame rates, speed, drops, queue depth, bitrate per rendition, viewers, relay states and how
+// late this (the GUI) thread's event loop runs.
 #pragma once
 
 #include <QWidget>
@@ -21,16 +22,14 @@ public:
 
     // Shows the studio's own stream (or "not live") and the relays.
     void refresh(const studio::Studio &studio);
-    // One line for the status bar, e.g. "live · 30.0 fps · 2412 kbps · 3 viewers · 0 dropped".
-    const QString &summary() const { return m_summary; }
 
 private:
     QLabel *m_state = nullptr;
     QLabel *m_encoder = nullptr;
     QLabel *m_viewers = nullptr;
     QLabel *m_relays = nullptr;
+    QLabel *m_eventLoop = nullptr;
     QTableWidget *m_renditions = nullptr;
-    QString m_summary;
 };
 
 } // namespace afk::ui

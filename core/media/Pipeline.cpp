@@ -107,6 +107,7 @@ void Pipeline::launch()
     auto worker = std::make_shared<PipelineWorker>(m_config, *m_source, renditions,
                                                    outputFramesPerSecond(info.framesPerSecond),
                                                    std::move(callbacks));
+    worker->setPreviewTap(&m_preview);
     if (!worker->open(&error)) {
         QMetaObject::invokeMethod(this, [this, error] { finish(error); }, Qt::QueuedConnection);
         return;

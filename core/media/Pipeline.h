@@ -6,6 +6,7 @@
 #include "Ladder.h"
 #include "MediaSource.h"
 #include "PipelineStats.h"
+#include "PreviewTap.h"
 #include "ScaleFilter.h"
 
 #include <QObject>
@@ -52,6 +53,8 @@ public:
     PipelineStats stats() const;
     // stream.m3u8 as last written (empty before the first segment).
     QByteArray livePlaylist() const;
+    // The source picture for a preview, any thread (see PreviewTap: produced while asked for).
+    const PreviewTap &preview() const { return m_preview; }
 
 signals:
     // The source is open and encoding has begun; renditions() and sourceInfo() are known.
@@ -68,6 +71,7 @@ private:
     PipelineConfig m_config;
     std::unique_ptr<MediaSource> m_source;
     QList<Rendition> m_renditions;
+    PreviewTap m_preview; // outlives m_worker, which feeds it
     std::shared_ptr<PipelineWorker> m_worker; // set on this object's thread once launched
     std::thread m_launcher;
     std::atomic<bool> m_isStopRequested{false};

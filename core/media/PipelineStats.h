@@ -32,6 +32,9 @@ struct PipelineStats {
     int encoderQueueDepth = 0;    // the fullest rendition encoder's queue
     int encoderQueueCapacity = 0;
     qint64 segmentsProduced = 0;      // complete segments of the top rendition
+    bool hasAudio = false;            // the source has sound (else the level is meaningless)
+    double audioPeakDbfs = -96;       // the latest sound's sample peak (0 = full scale)
+    double audioRmsDbfs = -96;        // and its RMS; both -96 for silence or no recent sound
     QList<RenditionStats> renditions;
 };
 

@@ -18,6 +18,9 @@ qint64 steadyNowUs()
 constexpr double peakOverhead = 1.10;
 constexpr double averageOverhead = 1.05;
 
+// A level older than this is stale (the source stopped sending sound): the meter shows silence.
+constexpr qint64 audioLevelMaxAgeUs = 500000;
+
 // The N this run's segment_N.ts files start at: one past the highest any earlier run of the
 // stream's key left in its folder, in any rendition (or the folder itself, the one-rendition
 // layout), so no URL ever names two different segments — caches keep segments for an hour.
@@ -210,6 +213,8 @@ void PipelineWorker::runLadder()
 bool PipelineWorker::handleVideo(TimedFrame &timed, QString *error)
 {
     updateRates();
+    if (m_preview)
+        m_preview->offer(*timed.frame, steadyNowUs());
     const FrameRateConverter::Placement placement = m_frameRateConverter.place(timed.frame->pts);
     if (placement.slotCount == 0) {
         ++m_videoFramesLate;
@@ -248,6 +253,12 @@ bool PipelineWorker::handleAudio(const AVFrame &frame, QString *error)
 {
     if (!m_audioEncoder)
         return true;
+    // For the level meter: one pass over a frame of ~1024 samples, next to its AAC encoding.
+    if (AudioLevel level; measureAudioLevel(frame, &level)) {
+        m_audioPeakDbfs = level.peakDbfs;
+        m_audioRmsDbfs = level.rmsDbfs;
+        m_audioLevelAtUs = steadyNowUs();
+    }
     std::vector<PacketPtr> packets;
     if (!m_audioEncoder->encode(frame, &packets, error))
         return false;
@@ -358,6 +369,11 @@ PipelineStats PipelineWorker::stats() const
     stats.videoFramesLate = m_videoFramesLate;
     stats.inputQueueDepth = m_input.size();
     stats.inputQueueCapacity = m_input.capacity();
+    stats.hasAudio = m_audioEncoder != nullptr;
+    if (stats.hasAudio && steadyNowUs() - m_audioLevelAtUs < audioLevelMaxAgeUs) {
+        stats.audioPeakDbfs = m_audioPeakDbfs;
+        stats.audioRmsDbfs = m_audioRmsDbfs;
+    }
     for (const auto &worker : m_workers) {
         stats.encoderQueueDepth = std::max(stats.encoderQueueDepth, worker->queueDepth());
         stats.encoderQueueCapacity = worker->queueCapacity();

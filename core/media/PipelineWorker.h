@@ -4,9 +4,11 @@
 #pragma once
 
 #include "AudioEncoder.h"
+#include "AudioLevel.h"
 #include "BoundedQueue.h"
 #include "FrameRateConverter.h"
 #include "Pipeline.h"
+#include "PreviewTap.h"
 #include "RenditionWorker.h"
 #include "VideoScaler.h"
 
@@ -26,6 +28,9 @@ public:
                    const QList<Rendition> &renditions, int framesPerSecond, Callbacks callbacks);
     ~PipelineWorker() override;
 
+    // Before start(): the ladder thread offers every source picture to preview (owned by the
+    // Pipeline, which outlives this).
+    void setPreviewTap(PreviewTap *preview) { m_preview = preview; }
     bool open(QString *error);
     void start();
     void requestStop() { m_isStopRequested = true; }
@@ -59,6 +64,7 @@ private:
     int m_gopFrames;
     qint64 m_gopPhase = 0; // keyframes fall on slots ≡ phase (mod GOP); a restart moves it
     Callbacks m_callbacks;
+    PreviewTap *m_preview = nullptr;
 
     BoundedQueue<InputItem> m_input;
     FrameRateConverter m_frameRateConverter;
@@ -87,6 +93,9 @@ private:
     std::atomic<double> m_inputFps{0};
     std::atomic<double> m_outputFps{0};
     std::atomic<double> m_encoderSpeed{0};
+    std::atomic<double> m_audioPeakDbfs{AudioLevel::silenceDbfs};
+    std::atomic<double> m_audioRmsDbfs{AudioLevel::silenceDbfs};
+    std::atomic<qint64> m_audioLevelAtUs{0};
     // Rate window, ladder thread only.
     qint64 m_rateWindowStartUs = 0;
     qint64 m_rateWindowFramesIn = 0;

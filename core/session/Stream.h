@@ -57,6 +57,11 @@ public:
     bool hasPipeline() const { return m_pipeline != nullptr; }
     // stream.m3u8 as last written, from memory (empty before the first segment).
     QByteArray livePlaylist() const;
+    // The source picture for a preview while the pipeline runs; null otherwise.
+    const media::PreviewTap *preview() const
+    {
+        return m_pipeline ? &m_pipeline->preview() : nullptr;
+    }
 
     int viewerCount() const { return m_viewerCount; }
     void setViewerCount(int viewerCount) { m_viewerCount = viewerCount; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "CompositeLayout.h"
+#include "EventLoopLatency.h"
 #include "Stream.h"
 #include "StudioOptions.h"
 
@@ -80,6 +81,8 @@ public:
     server::SocketIoServer &socketIo() const { return *m_socketIo; }
     NostrPresence *nostr() const { return m_nostr.get(); } // null without relays
     int httpViewerCount(const QString &streamKey) const;
+    // How late this thread's event loop serves timers (running once start() succeeded).
+    const EventLoopLatency &eventLoopLatency() const { return m_eventLoopLatency; }
 
 signals:
     void liveStarted(afk::session::Stream *stream);
@@ -109,6 +112,7 @@ private:
     QTimer m_viewerCountTimer;
     QTimer m_retentionTimer;
     QTimer m_shutdownWatchdog;
+    EventLoopLatency m_eventLoopLatency;
     QElapsedTimer m_shutdownClock;
     int m_exitCode = 0;
     bool m_isShuttingDown = false;

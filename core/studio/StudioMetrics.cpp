@@ -78,4 +78,23 @@ QByteArray renderStudioMetrics(const server::SocketIoServer &socketIo,
     return text;
 }
 
+QByteArray renderEventLoopMetrics(const EventLoopLatency &probe)
+{
+    const EventLoopLatency::Summary latency = probe.summary();
+    const QByteArray help = "How late the event loop served a timer due every "
+                            + QByteArray::number(probe.intervalMs()) + " ms, over its last ticks.";
+    QByteArray text;
+    family(text, "afk_event_loop_lateness_seconds", "summary", help.constData());
+    const auto line = [&text](const char *quantile, double milliseconds) {
+        text += QByteArray("afk_event_loop_lateness_seconds{quantile=\"") + quantile + "\"} "
+                + QByteArray::number(milliseconds / 1000.0, 'f', 6) + '\n';
+    };
+    line("0.5", latency.p50Ms);
+    line("0.99", latency.p99Ms);
+    line("1", latency.maxMs);
+    text += "afk_event_loop_lateness_seconds_count " + QByteArray::number(latency.sampleCount)
+            + '\n';
+    return text;
+}
+
 } // namespace afk::studio

@@ -2,6 +2,8 @@
 // browser ingest buffers and Nostr relays.
 #pragma once
 
+#include "EventLoopLatency.h"
+
 #include <QByteArray>
 
 namespace afk::server {
@@ -18,5 +20,8 @@ class NostrPresence;
 // nostr may be null (no relays configured).
 QByteArray renderStudioMetrics(const server::SocketIoServer &socketIo,
                                const session::StreamRegistry &registry, const NostrPresence *nostr);
+
+// The event loop's timer lateness over the probe's window (a Prometheus summary, seconds).
+QByteArray renderEventLoopMetrics(const EventLoopLatency &probe);
 
 } // namespace afk::studio

@@ -202,6 +202,12 @@ bool Studio::startRestreaming(QString *error)
                 if (stream->key() == ownKey)
                     m_restreamer->streamEnded();
             });
+    // Cloudinary's HLS URL is where viewers play: the live event names it while it exists.
+    connect(m_restreamer.get(), &restream::Restreamer::publicPlaybackUrlChanged, this,
+            [this, ownKey](const QString &url) {
+                if (m_nostr)
+                    m_nostr->setStreamingUrl(ownKey, url);
+            });
     m_server->setRestreamStatusProvider([this, ownKey](const QString &streamKey) {
         QJsonObject status;
         if (streamKey != ownKey)

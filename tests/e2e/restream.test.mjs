@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { startCloudinaryStandIn } from './lib/cloudinary-standin.mjs';
 import { ffprobe } from './lib/ffprobe.mjs';
 import { hasNginxRtmp, startNginxRtmp } from './lib/nginx-rtmp.mjs';
+import { query, startRelay, studioIdentity, tagValues } from './lib/nostr.mjs';
 import { runStudio, startStudio, studioBin } from './lib/studio.mjs';
 import { freePort, httpGet, tempDir, waitFor } from './lib/util.mjs';
 
@@ -136,8 +137,12 @@ describe('Cloudinary', { skip }, () => {
   let nginx;
   let standIn;
   let studio;
+  let relay;
+  let identity;
 
   before(async () => {
+    relay = await startRelay();
+    identity = studioIdentity();
     const port = await freePort();
     nginx = await startNginxRtmp(path.join(tmp.dir, 'nginx'), port);
     standIn = await startCloudinaryStandIn({ cloud, apiKey, apiSecret, ingest: { uri: `rtmp://127.0.0.1:${port}/live`, streamKey: ingestKey } });
@@ -146,10 +151,12 @@ describe('Cloudinary', { skip }, () => {
     await studio?.stop({ killAfterMs: 5000 }).catch(() => {});
     await nginx?.stop().catch(() => {});
     await standIn?.close();
+    relay?.child.kill();
+    identity?.restore();
     tmp.cleanup();
   });
 
-  test('live mode: creates, activates, pushes, shows the HLS URL, idles and deletes', { timeout: 120000 }, async () => {
+  test('live mode: creates, activates, pushes, shows and announces the HLS URL, idles and deletes', { timeout: 120000 }, async () => {
     const dataDir = path.join(tmp.dir, 'data');
     fs.mkdirSync(dataDir);
     // startStudio passes the environment on: the secrets go there, never into a flag.
@@ -158,7 +165,7 @@ describe('Cloudinary', { skip }, () => {
     try {
       studio = await startStudio({
         dataDir, ladder: '360p,240p',
-        extraArgs: ['--title', 'Cloudinary contract', '--cloudinary-cloud', cloud, '--cloudinary-api-base', standIn.base, '--stats-interval', '1'],
+        extraArgs: ['--title', 'Cloudinary contract', '--relay', relay.url, '--cloudinary-cloud', cloud, '--cloudinary-api-base', standIn.base, '--stats-interval', '1'],
       });
     } finally {
       delete process.env.AFK_CLOUDINARY_API_KEY;
@@ -173,6 +180,13 @@ describe('Cloudinary', { skip }, () => {
     assert.equal(s.json.cloudinary.playbackUrl, standIn.hlsUrl);
     assert.equal(s.json.publicPlaybackUrl, standIn.hlsUrl);
     assert.match(studio.out.stdout, new RegExp(`public playback \\(Cloudinary HLS\\): ${standIn.hlsUrl.replace(/[.?]/g, '\\$&')}`));
+    // The NIP-53 live event names Cloudinary's HLS URL as where to play.
+    const filter = { kinds: [30311], authors: [identity.pubkey], '#d': [studio.key] };
+    const announced = await waitFor(async () => {
+      const [event] = await query(relay.url, filter);
+      return event && tagValues(event, 'status')[0] === 'live' && tagValues(event, 'streaming')[0] === standIn.hlsUrl && event;
+    }, { timeoutMs: 30000, what: 'a live event on the relay naming the HLS URL' });
+    assert.deepEqual(tagValues(announced, 'streaming'), [standIn.hlsUrl]);
 
     const end = await studio.stop({ signal: 'SIGINT' });
     assert.equal(end.code, 0, studio.describe());

@@ -175,9 +175,11 @@ RtmpPushSink::~RtmpPushSink()
     {
         std::lock_guard lock(m_mutex);
         m_isFinishing = true;
-        m_isClosing = true;
     }
-    m_isAborted = true;
+    // After finish() the queue drains within its budget (the interrupt callback enforces it);
+    // without one there is nothing to wait for.
+    if (m_finishDeadlineMs == 0)
+        m_isAborted = true;
     m_wake.notify_all();
     if (m_thread.joinable())
         m_thread.join();

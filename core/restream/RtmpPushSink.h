@@ -76,7 +76,6 @@ private:
     qint64 m_queuedBytes = 0;
     bool m_isWaitingForKeyframe = true; // after an overflow that left no keyframe queued
     bool m_isFinishing = false;
-    bool m_isClosing = false; // the destructor: give up at once
 
     QElapsedTimer m_clock;
     std::atomic<qint64> m_ioDeadlineMs{0};

@@ -41,11 +41,11 @@ QString CloudinaryLiveStream::errorOf(QNetworkReply *reply, const QByteArray &bo
     return QStringLiteral("HTTP %1 %2").arg(status).arg(message).trimmed();
 }
 
-void CloudinaryLiveStream::fail(const QString &error)
+void CloudinaryLiveStream::fail(const QString &error, bool isRetryable)
 {
     m_state = QStringLiteral("failed");
     m_lastError = error;
-    emit failed(error);
+    emit failed(error, isRetryable);
 }
 
 void CloudinaryLiveStream::create(const CloudinaryLiveStreamSettings &settings)
@@ -63,7 +63,12 @@ void CloudinaryLiveStream::create(const CloudinaryLiveStreamSettings &settings)
         reply->deleteLater();
         const QByteArray body = reply->readAll();
         if (reply->error() != QNetworkReply::NoError) {
-            fail(QStringLiteral("cannot create the Cloudinary live stream: ") + errorOf(reply, body));
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            // No answer, the service's trouble or its rate limit (420 is Cloudinary's) may pass;
+            // credentials and bad requests will not.
+            const bool isRetryable = status == 0 || status >= 500 || status == 420 || status == 429;
+            fail(QStringLiteral("cannot create the Cloudinary live stream: ") + errorOf(reply, body),
+                 isRetryable);
             return;
         }
         const QJsonObject data = QJsonDocument::fromJson(body).object().value(u"data").toObject();
@@ -78,7 +83,8 @@ void CloudinaryLiveStream::create(const CloudinaryLiveStreamSettings &settings)
         const QString uri = input.value(u"uri").toString();
         const QString streamKey = input.value(u"stream_key").toString();
         if (m_id.isEmpty() || uri.isEmpty() || streamKey.isEmpty()) {
-            fail(QStringLiteral("the Cloudinary answer has no id, input.uri or input.stream_key"));
+            fail(QStringLiteral("the Cloudinary answer has no id, input.uri or input.stream_key"),
+                 false);
             return;
         }
         const QString ingestUrl = (uri.endsWith(u'/') ? uri : uri + u'/') + streamKey;

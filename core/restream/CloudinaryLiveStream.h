@@ -27,7 +27,8 @@ class CloudinaryLiveStream : public QObject
 public:
     explicit CloudinaryLiveStream(CloudinaryCredentials credentials, QObject *parent = nullptr);
 
-    // POST live_streams, then POST …/activate. created() or failed() follows.
+    // POST live_streams, then POST …/activate. created() or failed() follows; after a failure
+    // that may pass (no answer, 5xx, a rate limit) create() may be called again.
     void create(const CloudinaryLiveStreamSettings &settings);
     // POST …/idle, then DELETE …; ended() follows (also when either call failed: the stream is
     // left to the service's idle timeout then, and the failure is in lastError()).
@@ -41,14 +42,14 @@ public:
 signals:
     // ingestUrl carries the stream key: it goes to the push, never to a log or /status.
     void created(const QString &ingestUrl, const QString &hlsUrl);
-    void failed(const QString &error);
+    void failed(const QString &error, bool isRetryable);
     void ended();
 
 private:
     QNetworkReply *send(const QByteArray &verb, const QString &path, const QByteArray &body = {});
     // The error of a reply that failed, from Cloudinary's {"error":{"message"}} when present.
     static QString errorOf(QNetworkReply *reply, const QByteArray &body);
-    void fail(const QString &error);
+    void fail(const QString &error, bool isRetryable);
 
     CloudinaryCredentials m_credentials;
     QNetworkAccessManager m_network;

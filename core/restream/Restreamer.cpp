@@ -5,6 +5,8 @@
 #include "RtmpPushSink.h"
 #include "RtmpUrl.h"
 
+#include <QTimer>
+
 namespace afk::restream {
 namespace {
 
@@ -71,7 +73,8 @@ void Restreamer::streamStarted(const QString &streamKey, const QString &title)
         m_cloudinaryStream->deleteLater();
     auto *stream = new CloudinaryLiveStream(m_options.cloudinary, this);
     m_cloudinaryStream = stream;
-    ++m_pendingRequests;
+    CloudinaryLiveStreamSettings settings;
+    settings.name = title.isEmpty() ? streamKey : title;
     connect(stream, &CloudinaryLiveStream::created, this,
             [this, stream](const QString &ingestUrl, const QString &hlsUrl) {
                 --m_pendingRequests;
@@ -86,15 +89,28 @@ void Restreamer::streamStarted(const QString &streamKey, const QString &title)
                 if (!hlsUrl.isEmpty())
                     emit publicPlaybackUrlChanged(hlsUrl);
             });
-    connect(stream, &CloudinaryLiveStream::failed, this, [this, stream](const QString &error) {
-        --m_pendingRequests;
-        m_cloudinaryTarget->setError(error);
-        emit warning(error);
-        if (stream != m_cloudinaryStream)
-            stream->end(); // nothing to delete: just the ended() the run's end waits for
-    });
-    CloudinaryLiveStreamSettings settings;
-    settings.name = title.isEmpty() ? streamKey : title;
+    auto attempt = std::make_shared<int>(0);
+    connect(stream, &CloudinaryLiveStream::failed, this,
+            [this, stream, settings, attempt](const QString &error, bool isRetryable) {
+                --m_pendingRequests;
+                m_cloudinaryTarget->setError(error);
+                if (stream != m_cloudinaryStream) {
+                    stream->end(); // nothing to delete: just the ended() the run's end waits for
+                    return;
+                }
+                emit warning(error);
+                if (!isRetryable)
+                    return;
+                // 2, 4, 8 … 60 s while the run lasts.
+                const int delayMs = std::min(60000, 2000 << std::min((*attempt)++, 5));
+                QTimer::singleShot(delayMs, stream, [this, stream, settings] {
+                    if (stream != m_cloudinaryStream)
+                        return;
+                    ++m_pendingRequests;
+                    stream->create(settings);
+                });
+            });
+    ++m_pendingRequests;
     stream->create(settings);
 }
 

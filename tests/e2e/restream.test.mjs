@@ -145,7 +145,8 @@ describe('Cloudinary', { skip }, () => {
     identity = studioIdentity();
     const port = await freePort();
     nginx = await startNginxRtmp(path.join(tmp.dir, 'nginx'), port);
-    standIn = await startCloudinaryStandIn({ cloud, apiKey, apiSecret, ingest: { uri: `rtmp://127.0.0.1:${port}/live`, streamKey: ingestKey } });
+    // Its first create fails with a 503: the studio tries again.
+    standIn = await startCloudinaryStandIn({ cloud, apiKey, apiSecret, failCreates: 1, ingest: { uri: `rtmp://127.0.0.1:${port}/live`, streamKey: ingestKey } });
   });
   after(async () => {
     await studio?.stop({ killAfterMs: 5000 }).catch(() => {});
@@ -192,14 +193,16 @@ describe('Cloudinary', { skip }, () => {
     assert.equal(end.code, 0, studio.describe());
     const calls = standIn.requests.map((r) => `${r.method} ${r.path.replace(/[0-9a-f]{32}/, '<id>')}`);
     assert.deepEqual(calls, [
+      `POST /v2/video/${cloud}/live_streams`, // answered 503
       `POST /v2/video/${cloud}/live_streams`,
       `POST /v2/video/${cloud}/live_streams/<id>/activate`,
       `POST /v2/video/${cloud}/live_streams/<id>/idle`,
       `DELETE /v2/video/${cloud}/live_streams/<id>`,
     ]);
     assert.deepEqual(standIn.problems, []);
-    const create = JSON.parse(standIn.requests[0].body);
+    const create = JSON.parse(standIn.requests[1].body);
     assert.equal(create.name, 'Cloudinary contract');
+    assert.match(end.stderr, /\[restream\] cannot create the Cloudinary live stream: HTTP 503 Service Unavailable/);
 
     await nginx.stop();
     const recordings = nginx.recordings();

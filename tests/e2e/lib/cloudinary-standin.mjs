@@ -11,11 +11,12 @@ import http from 'node:http';
 import { v2 as cloudinary } from 'cloudinary';
 
 /**
- * Start the stand-in. ingest: { uri, streamKey } handed out as the live stream's RTMP input.
+ * Start the stand-in. ingest: { uri, streamKey } handed out as the live stream's RTMP input;
+ * the first failCreates creates are answered 503 (after their checks).
  * Returns { port, base, requests, problems, hlsUrl, uploads, setUploadAnswer(status, body), close() }.
  * Every request is logged in `requests`; anything not as documented is added to `problems`.
  */
-export async function startCloudinaryStandIn({ cloud, apiKey, apiSecret, ingest }) {
+export async function startCloudinaryStandIn({ cloud, apiKey, apiSecret, ingest, failCreates = 0 }) {
   const state = {
     requests: [],
     problems: [],
@@ -54,6 +55,10 @@ export async function startCloudinaryStandIn({ cloud, apiKey, apiSecret, ingest 
         if (JSON.stringify(json.input) !== '{"type":"rtmp"}') problem(`create: input is ${JSON.stringify(json.input)}`);
         if (typeof json.name !== 'string' || !json.name) problem('create: name is not a non-empty string');
         if (!Number.isInteger(json.idle_timeout_sec) || !Number.isInteger(json.max_runtime_sec)) problem('create: timeouts are not integers');
+        if (failCreates > 0) {
+          failCreates -= 1;
+          return send(503, { request_id: requestId(), error: { message: 'Service Unavailable' } });
+        }
         const id = crypto.randomBytes(16).toString('hex');
         const now = Date.now();
         const data = {

@@ -34,8 +34,12 @@ QNetworkReply *CloudinaryLiveStream::send(const QByteArray &verb, const QString 
 QString CloudinaryLiveStream::errorOf(QNetworkReply *reply, const QByteArray &body)
 {
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QString message =
-        QJsonDocument::fromJson(body).object().value(u"error").toObject().value(u"message").toString();
+    const QString message = QJsonDocument::fromJson(body)
+                                .object()
+                                .value(u"error")
+                                .toObject()
+                                .value(u"message")
+                                .toString();
     if (status == 0)
         return reply->errorString();
     return QStringLiteral("HTTP %1 %2").arg(status).arg(message).trimmed();
@@ -67,7 +71,8 @@ void CloudinaryLiveStream::create(const CloudinaryLiveStreamSettings &settings)
             // No answer, the service's trouble or its rate limit (420 is Cloudinary's) may pass;
             // credentials and bad requests will not.
             const bool isRetryable = status == 0 || status >= 500 || status == 420 || status == 429;
-            fail(QStringLiteral("cannot create the Cloudinary live stream: ") + errorOf(reply, body),
+            fail(QStringLiteral("cannot create the Cloudinary live stream: ") +
+                     errorOf(reply, body),
                  isRetryable);
             return;
         }
@@ -95,8 +100,8 @@ void CloudinaryLiveStream::create(const CloudinaryLiveStreamSettings &settings)
             // A stream that could not be activated by hand may still start on input: push anyway,
             // and say what went wrong.
             if (activation->error() != QNetworkReply::NoError)
-                m_lastError = QStringLiteral("cannot activate the Cloudinary live stream: ")
-                              + errorOf(activation, activationBody);
+                m_lastError = QStringLiteral("cannot activate the Cloudinary live stream: ") +
+                              errorOf(activation, activationBody);
             m_state = QStringLiteral("active");
             emit created(ingestUrl, m_hlsUrl);
         });
@@ -116,15 +121,15 @@ void CloudinaryLiveStream::end()
         idle->deleteLater();
         const QByteArray idleBody = idle->readAll();
         if (idle->error() != QNetworkReply::NoError)
-            m_lastError = QStringLiteral("cannot idle the Cloudinary live stream: ")
-                          + errorOf(idle, idleBody);
+            m_lastError = QStringLiteral("cannot idle the Cloudinary live stream: ") +
+                          errorOf(idle, idleBody);
         QNetworkReply *removal = send("DELETE", u'/' + m_id);
         connect(removal, &QNetworkReply::finished, this, [this, removal] {
             removal->deleteLater();
             const QByteArray removalBody = removal->readAll();
             if (removal->error() != QNetworkReply::NoError)
-                m_lastError = QStringLiteral("cannot delete the Cloudinary live stream: ")
-                              + errorOf(removal, removalBody);
+                m_lastError = QStringLiteral("cannot delete the Cloudinary live stream: ") +
+                              errorOf(removal, removalBody);
             m_state = QStringLiteral("ended");
             emit ended();
         });

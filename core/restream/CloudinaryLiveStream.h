@@ -17,8 +17,8 @@ namespace afk::restream {
 
 struct CloudinaryLiveStreamSettings {
     QString name;
-    int idleTimeoutSeconds = 120;    // the service ends the stream when no input comes this long
-    int maxRuntimeSeconds = 43200;   // and after this long in any case
+    int idleTimeoutSeconds = 120;  // the service ends the stream when no input comes this long
+    int maxRuntimeSeconds = 43200; // and after this long in any case
 };
 
 class CloudinaryLiveStream : public QObject

@@ -48,19 +48,21 @@ void CloudinaryUploader::upload(const QString &filePath, const QString &publicId
         const bool isRead = file.open(QIODevice::ReadOnly);
         const QByteArray content = isRead ? file.readAll() : QByteArray();
         const QString readError = isRead ? QString() : file.errorString();
-        QMetaObject::invokeMethod(self, [self, filePath, publicId, resourceType, done, content,
-                                         readError] {
-            if (!self)
-                return;
-            if (!readError.isEmpty()) {
-                CloudinaryUploadOutcome outcome;
-                outcome.kind = CloudinaryUploadOutcome::Kind::Fatal;
-                outcome.message = QStringLiteral("cannot read %1: %2").arg(filePath, readError);
-                done(outcome);
-                return;
-            }
-            self->send(content, QFileInfo(filePath).fileName(), publicId, resourceType, done);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            self,
+            [self, filePath, publicId, resourceType, done, content, readError] {
+                if (!self)
+                    return;
+                if (!readError.isEmpty()) {
+                    CloudinaryUploadOutcome outcome;
+                    outcome.kind = CloudinaryUploadOutcome::Kind::Fatal;
+                    outcome.message = QStringLiteral("cannot read %1: %2").arg(filePath, readError);
+                    done(outcome);
+                    return;
+                }
+                self->send(content, QFileInfo(filePath).fileName(), publicId, resourceType, done);
+            },
+            Qt::QueuedConnection);
     });
 }
 
@@ -84,8 +86,8 @@ void CloudinaryUploader::send(const QByteArray &content, const QString &fileName
     form->append(formField(QStringLiteral("signature"),
                            cloudinarySignature(parameters, m_credentials.apiSecret).toUtf8()));
 
-    const QString type = resourceType == ResourceType::Raw ? QStringLiteral("raw")
-                                                           : QStringLiteral("video");
+    const QString type =
+        resourceType == ResourceType::Raw ? QStringLiteral("raw") : QStringLiteral("video");
     QNetworkRequest request(QUrl(QStringLiteral("%1/v1_1/%2/%3/upload")
                                      .arg(m_credentials.apiBase, m_credentials.cloudName, type)));
     request.setTransferTimeout(m_transferTimeoutMs);

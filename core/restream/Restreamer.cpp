@@ -39,12 +39,13 @@ Restreamer::Restreamer(RestreamOptions options, QObject *parent)
     int number = 0;
     for (const QString &url : std::as_const(m_options.rtmpPushUrls)) {
         redactKeyOf(url);
-        m_targets.push_back(std::make_shared<RtmpPushTarget>(
-            QStringLiteral("rtmp-push %1").arg(++number), url));
+        m_targets.push_back(
+            std::make_shared<RtmpPushTarget>(QStringLiteral("rtmp-push %1").arg(++number), url));
     }
     if (m_options.isCloudinaryLive) {
         redactFromLibavLog(m_options.cloudinary.apiSecret);
-        m_cloudinaryTarget = std::make_shared<RtmpPushTarget>(QStringLiteral("cloudinary"), QString());
+        m_cloudinaryTarget =
+            std::make_shared<RtmpPushTarget>(QStringLiteral("cloudinary"), QString());
         m_targets.push_back(m_cloudinaryTarget);
     }
 }

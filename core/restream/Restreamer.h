@@ -62,7 +62,7 @@ private:
     RestreamOptions m_options;
     std::vector<std::shared_ptr<RtmpPushTarget>> m_targets;
     std::shared_ptr<RtmpPushTarget> m_cloudinaryTarget; // also in m_targets; null without
-    QPointer<CloudinaryLiveStream> m_cloudinaryStream;    // the current run's
+    QPointer<CloudinaryLiveStream> m_cloudinaryStream;  // the current run's
     int m_pendingRequests = 0;
 };
 

@@ -32,8 +32,8 @@ QByteArray parameterSetsOf(const AVPacket &keyframe)
             return;
         const int type = data[start] & 0x1f;
         if (type == 7 || type == 8) // SPS, PPS
-            sets += QByteArray("\0\0\0\1", 4)
-                    + QByteArray(reinterpret_cast<const char *>(data + start), end - start);
+            sets += QByteArray("\0\0\0\1", 4) +
+                    QByteArray(reinterpret_cast<const char *>(data + start), end - start);
     };
     for (int i = 0; i + 2 < size; ++i) {
         if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1) {
@@ -66,7 +66,8 @@ public:
         m_muxer.reset(raw);
         m_muxer->interrupt_callback = AVIOInterruptCB{&RtmpPushSink::interruptCallback, &sink};
         m_video = avformat_new_stream(m_muxer.get(), nullptr);
-        if (!m_video || avcodec_parameters_copy(m_video->codecpar, sink.m_videoParameters.get()) < 0) {
+        if (!m_video ||
+            avcodec_parameters_copy(m_video->codecpar, sink.m_videoParameters.get()) < 0) {
             *error = QStringLiteral("out of memory");
             return false;
         }
@@ -86,8 +87,8 @@ public:
         m_video->time_base = flvTimeBase;
         if (sink.m_audioParameters) {
             m_audio = avformat_new_stream(m_muxer.get(), nullptr);
-            if (!m_audio
-                || avcodec_parameters_copy(m_audio->codecpar, sink.m_audioParameters.get()) < 0) {
+            if (!m_audio ||
+                avcodec_parameters_copy(m_audio->codecpar, sink.m_audioParameters.get()) < 0) {
                 *error = QStringLiteral("out of memory");
                 return false;
             }
@@ -192,15 +193,16 @@ bool RtmpPushSink::open(const AVCodecContext &video, const AVCodecContext *audio
         return false;
     }
     m_videoParameters.reset(avcodec_parameters_alloc());
-    if (!m_videoParameters || avcodec_parameters_from_context(m_videoParameters.get(), &video) < 0) {
+    if (!m_videoParameters ||
+        avcodec_parameters_from_context(m_videoParameters.get(), &video) < 0) {
         *error = QStringLiteral("out of memory");
         return false;
     }
     m_videoTimeBase = video.time_base;
     if (audio) {
         m_audioParameters.reset(avcodec_parameters_alloc());
-        if (!m_audioParameters
-            || avcodec_parameters_from_context(m_audioParameters.get(), audio) < 0) {
+        if (!m_audioParameters ||
+            avcodec_parameters_from_context(m_audioParameters.get(), audio) < 0) {
             *error = QStringLiteral("out of memory");
             return false;
         }
@@ -243,9 +245,8 @@ void RtmpPushSink::enqueue(const AVPacket &packet, bool isVideo)
         } else {
             m_isWaitingForKeyframe = false;
             const qint64 before = qint64(m_queue.size());
-            while (!m_queue.empty()
-                   && (int(m_queue.size()) >= m_settings.maxQueuedPackets
-                       || m_queuedBytes + packet.size > m_settings.maxQueuedBytes))
+            while (!m_queue.empty() && (int(m_queue.size()) >= m_settings.maxQueuedPackets ||
+                                        m_queuedBytes + packet.size > m_settings.maxQueuedBytes))
                 dropOldestGop();
             dropped += before - qint64(m_queue.size());
             if (m_isWaitingForKeyframe && !isKeyframe) {
@@ -296,8 +297,8 @@ int RtmpPushSink::interruptCallback(void *opaque)
     auto *sink = static_cast<RtmpPushSink *>(opaque);
     const qint64 now = sink->m_clock.elapsed();
     const qint64 finishDeadline = sink->m_finishDeadlineMs;
-    return sink->m_isAborted || now > sink->m_ioDeadlineMs
-           || (finishDeadline > 0 && now > finishDeadline);
+    return sink->m_isAborted || now > sink->m_ioDeadlineMs ||
+           (finishDeadline > 0 && now > finishDeadline);
 }
 
 bool RtmpPushSink::waitFor(int milliseconds)

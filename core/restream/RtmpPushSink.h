@@ -27,10 +27,10 @@ struct CodecParametersDeleter {
 using CodecParametersPtr = std::unique_ptr<AVCodecParameters, CodecParametersDeleter>;
 
 struct RtmpPushSettings {
-    int maxQueuedPackets = 1024;             // about 13 s of 30 fps video with its audio
+    int maxQueuedPackets = 1024; // about 13 s of 30 fps video with its audio
     qint64 maxQueuedBytes = 16 * 1024 * 1024;
-    int ioTimeoutMs = 10000;                 // connect, or one write, longer than this fails
-    int finishBudgetMs = 2500;               // draining at the end never holds a shutdown longer
+    int ioTimeoutMs = 10000;   // connect, or one write, longer than this fails
+    int finishBudgetMs = 2500; // draining at the end never holds a shutdown longer
     int firstBackoffMs = 1000;
     int maxBackoffMs = 30000;
 };

@@ -9,9 +9,10 @@
 namespace afk::restream {
 
 struct RtmpPushStatus {
-    QString label;      // "rtmp-push 1", "cloudinary"
-    QString target;     // redacted: never the stream key
-    QString state = QStringLiteral("idle"); // idle, waiting-for-url, connecting, live, backoff, ended
+    QString label;  // "rtmp-push 1", "cloudinary"
+    QString target; // redacted: never the stream key
+    // idle, waiting-for-url, connecting, live, backoff, ended
+    QString state = QStringLiteral("idle");
     double bytesPerSecond = 0;
     qint64 bytesSent = 0;
     int connections = 0; // successful connects; reconnects = connections - 1 when positive

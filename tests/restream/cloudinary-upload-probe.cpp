@@ -13,7 +13,8 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     const QStringList arguments = app.arguments();
     if (arguments.size() != 6) {
-        std::fprintf(stderr, "usage: cloudinary-upload-probe API_BASE CLOUD raw|video FILE PUBLIC_ID\n");
+        std::fprintf(stderr,
+                     "usage: cloudinary-upload-probe API_BASE CLOUD raw|video FILE PUBLIC_ID\n");
         return 2;
     }
     CloudinaryCredentials credentials;
@@ -27,7 +28,7 @@ int main(int argc, char **argv)
     CloudinaryUploader uploader(credentials);
     uploader.setTransferTimeoutMs(10000);
     const auto type = arguments[3] == u"video" ? CloudinaryUploader::ResourceType::Video
-                                                : CloudinaryUploader::ResourceType::Raw;
+                                               : CloudinaryUploader::ResourceType::Raw;
     uploader.upload(arguments[4], arguments[5], type, [](const CloudinaryUploadOutcome &outcome) {
         switch (outcome.kind) {
         case CloudinaryUploadOutcome::Kind::Done:

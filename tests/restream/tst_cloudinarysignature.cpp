@@ -36,8 +36,8 @@ private slots:
                                            {QStringLiteral("timestamp"), QStringLiteral("1")}};
         QCOMPARE(cloudinarySignature(withEmpty, QStringLiteral("s")),
                  cloudinarySignature(without, QStringLiteral("s")));
-        QVERIFY(cloudinarySignature(without, QStringLiteral("s"))
-                != cloudinarySignature(without, QStringLiteral("t")));
+        QVERIFY(cloudinarySignature(without, QStringLiteral("s")) !=
+                cloudinarySignature(without, QStringLiteral("t")));
     }
 };
 

@@ -32,13 +32,15 @@ private slots:
 
     void redactionHidesTheKey()
     {
-        const QString url = QStringLiteral("rtmp://user:pw@live.example:1935/app/sekr1t-key?x=sekr2t");
+        const QString url =
+            QStringLiteral("rtmp://user:pw@live.example:1935/app/sekr1t-key?x=sekr2t");
         const QString shown = redactRtmpUrl(url);
         QCOMPARE(shown, QStringLiteral("rtmp://live.example:1935/app/…"));
         QVERIFY(!shown.contains(u"sekr"));
         QVERIFY(!shown.contains(u"pw"));
         QCOMPARE(rtmpUrlSecret(url), QStringLiteral("sekr1t-key"));
-        QCOMPARE(rtmpUrlSecret(QStringLiteral("rtmp://h/app/inst/key")), QStringLiteral("inst/key"));
+        QCOMPARE(rtmpUrlSecret(QStringLiteral("rtmp://h/app/inst/key")),
+                 QStringLiteral("inst/key"));
         // A key given without an application is not mistaken for one.
         QCOMPARE(redactRtmpUrl(QStringLiteral("rtmp://h/sekr1t")), QStringLiteral("rtmp://h/…"));
     }

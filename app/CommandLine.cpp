@@ -1,5 +1,6 @@
 #include "CommandLine.h"
 
+#include "RtmpUrl.h"
 #include "ScreenSource.h"
 #include "StreamPaths.h"
 
@@ -12,6 +13,7 @@
 #include <QDir>
 #include <QRegularExpression>
 #include <QStandardPaths>
+#include <QUrl>
 
 namespace afk::app {
 namespace {
@@ -143,6 +145,48 @@ bool parseInteger(const QString &flag, const QString &text, int minimum, int max
 }
 
 } // namespace
+
+// --rtmp-push and the --cloudinary-* flags. An RTMP URL carries its stream key, so an error shows
+// the URL redacted.
+bool parseRestreamFlags(const QStringList &pushUrls, const QString &cloud, const QString &mode,
+                        const QString &apiBase, StudioOptions *options, QString *error)
+{
+    for (const QString &url : pushUrls) {
+        QString why;
+        if (!restream::isValidRtmpUrl(url, &why)) {
+            *error = QStringLiteral("--rtmp-push %1: %2").arg(restream::redactRtmpUrl(url), why);
+            return false;
+        }
+    }
+    options->rtmpPushUrls = pushUrls;
+    if (!mode.isEmpty() && mode != u"live" && mode != u"upload") {
+        *error = QStringLiteral("--cloudinary-mode: '%1' is not live or upload").arg(mode.left(80));
+        return false;
+    }
+    if (!mode.isEmpty() && cloud.isEmpty()) {
+        *error = QStringLiteral("--cloudinary-mode needs --cloudinary-cloud NAME");
+        return false;
+    }
+    static const QRegularExpression cloudPattern(QStringLiteral("^[A-Za-z0-9_-]{1,128}$"));
+    if (!cloud.isEmpty() && !cloudPattern.match(cloud).hasMatch()) {
+        *error = QStringLiteral("--cloudinary-cloud: '%1' is not a cloud name").arg(cloud.left(80));
+        return false;
+    }
+    const QUrl base(apiBase, QUrl::StrictMode);
+    if (!base.isValid() || (base.scheme() != u"https" && base.scheme() != u"http")
+        || base.host().isEmpty()) {
+        *error = QStringLiteral("--cloudinary-api-base: '%1' is not an http(s) URL")
+                     .arg(apiBase.left(80));
+        return false;
+    }
+    options->cloudinaryCloud = cloud;
+    // Without a mode a cloud name means the Live Streaming API.
+    options->cloudinaryMode = cloud.isEmpty() ? QString() : (mode.isEmpty() ? QStringLiteral("live") : mode);
+    options->cloudinaryApiBase = apiBase;
+    while (options->cloudinaryApiBase.endsWith(u'/'))
+        options->cloudinaryApiBase.chop(1);
+    return true;
+}
 
 ParseResult parseCommandLine(const QStringList &arguments)
 {
@@ -337,6 +381,25 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "variables (AFK_PORT=8080) and the flags, which win. Default "
                        "$XDG_CONFIG_HOME/afk-host-studio/studio.conf when it exists."),
         QStringLiteral("FILE"));
+    const QCommandLineOption rtmpPush(QStringLiteral("rtmp-push"),
+        QStringLiteral("Restream the top rendition to this RTMP server (rtmp://host[:port]/app/"
+                       "<stream key>; repeatable: simulcast), reconnecting with backoff. The URL "
+                       "holds the key: prefer AFK_RTMP_PUSH or the settings file to keep it out "
+                       "of ps."),
+        QStringLiteral("URL"));
+    const QCommandLineOption cloudinaryCloud(QStringLiteral("cloudinary-cloud"),
+        QStringLiteral("Cloudinary cloud name; the API key and secret come from "
+                       "AFK_CLOUDINARY_API_KEY and AFK_CLOUDINARY_API_SECRET only."),
+        QStringLiteral("NAME"));
+    const QCommandLineOption cloudinaryMode(QStringLiteral("cloudinary-mode"),
+        QStringLiteral("live: a Cloudinary live stream per run, fed by the RTMP push; its HLS "
+                       "URL is the public playback URL. upload: segments and playlists through "
+                       "the signed upload API (refused until the upload queue exists). Default "
+                       "live."),
+        QStringLiteral("live|upload"));
+    const QCommandLineOption cloudinaryApiBase(QStringLiteral("cloudinary-api-base"),
+        QStringLiteral("Cloudinary API base URL (for tests). Default https://api.cloudinary.com."),
+        QStringLiteral("URL"), QStringLiteral("https://api.cloudinary.com"));
     const QList<QCommandLineOption> allOptions{
         helpOption, versionOption, listDevices, headless, goLive, config, microphone, source, noRealtime, port, bind,
         dataDir, streamKey, ladder, segmentSeconds, liveWindow, corsOrigin, retainHours, preset,
@@ -344,7 +407,8 @@ ParseResult parseCommandLine(const QStringList &arguments)
         maxPublishers, maxViewers, maxConnections, relay, identity, keyPasswordFile, title,
         summary, image, tag, publicUrl, maxStreams, mediaTimeout, idleTimeout, reconnectGrace,
         recordRetention, maxClients, maxClientsPerIp, announcePlaylist, listenBacklog,
-        cameraOverlay, overlayCamera, overlaySource};
+        cameraOverlay, overlayCamera, overlaySource, rtmpPush, cloudinaryCloud, cloudinaryMode,
+        cloudinaryApiBase};
     parser.addOptions(allOptions);
 
     // --mic takes an optional value (--mic=ID), which QCommandLineParser has no notion of: the
@@ -537,6 +601,10 @@ ParseResult parseCommandLine(const QStringList &arguments)
     options.nostr.publicBaseUrl = parser.value(publicUrl);
     while (options.nostr.publicBaseUrl.endsWith(u'/'))
         options.nostr.publicBaseUrl.chop(1);
+    if (!parseRestreamFlags(parser.values(rtmpPush), parser.value(cloudinaryCloud),
+                            parser.value(cloudinaryMode), parser.value(cloudinaryApiBase),
+                            &options, &error))
+        return result;
     result.action = ParseResult::Action::Run;
     return result;
 }
@@ -569,7 +637,8 @@ QString configFlag(const QStringList &arguments, bool *isGiven)
 bool isRepeatable(const FlagSpec &flag)
 {
     static const QStringList repeatable{QStringLiteral("relay"), QStringLiteral("tag"),
-                                        QStringLiteral("allow-pubkey")};
+                                        QStringLiteral("allow-pubkey"),
+                                        QStringLiteral("rtmp-push")};
     return repeatable.contains(flag.name);
 }
 

@@ -3,6 +3,7 @@
 #include "HttpApi.h"
 #include "KeyPassword.h"
 #include "NostrPresence.h"
+#include "Restreamer.h"
 #include "StreamRegistry.h"
 #include "Studio.h"
 #include "StudioSource.h"
@@ -70,6 +71,8 @@ bool HeadlessStudio::start(QString *error)
                       .arg(nostr->npub(), m_options.nostr.relayUrls.join(u' ')));
     printLine(QStringLiteral("AFK Host Studio %1 serving on %2 (data in %3)")
                   .arg(QStringLiteral(AFK_VERSION), m_studio->baseUrl(), m_options.dataDir));
+    if (restream::Restreamer *restreamer = m_studio->restreamer())
+        watchRestreaming(*restreamer);
 
     if (source) {
         session::Stream *stream = m_studio->goLive(std::move(source), m_options.nostr.title, error);
@@ -121,6 +124,24 @@ void HeadlessStudio::printPlaybackUrls(const session::Stream &stream) const
     printLine(QStringLiteral("status:                        %1/status").arg(streamUrl));
 }
 
+void HeadlessStudio::watchRestreaming(restream::Restreamer &restreamer)
+{
+    // Targets are shown redacted: an RTMP URL's path holds its stream key.
+    for (const QJsonValue &target : restreamer.pushStatusJson()) {
+        const QJsonObject status = target.toObject();
+        printLine(QStringLiteral("restreaming the top rendition: %1 %2")
+                      .arg(status.value(u"label").toString(), status.value(u"target").toString()));
+    }
+    connect(&restreamer, &restream::Restreamer::publicPlaybackUrlChanged, this,
+            [](const QString &url) {
+                if (!url.isEmpty())
+                    printLine(QStringLiteral("public playback (Cloudinary HLS): %1").arg(url));
+            });
+    connect(&restreamer, &restream::Restreamer::warning, this, [](const QString &message) {
+        std::fprintf(stderr, "[restream] %s\n", qPrintable(message));
+    });
+}
+
 void HeadlessStudio::printStats()
 {
     for (session::Stream *stream : m_studio->registry().activeStreams()) {
@@ -136,6 +157,10 @@ void HeadlessStudio::printStats()
                      stats.videoFramesDropped, stats.videoFramesDuplicated, stats.inputQueueDepth,
                      stats.inputQueueCapacity, stream->viewerCount(),
                      m_studio->httpViewerCount(stream->key()), qPrintable(rates.join(u' ')));
+        if (const restream::Restreamer *restreamer = m_studio->restreamer();
+            restreamer && stream->key() == m_options.streamKey)
+            std::fprintf(stderr, "[stats] %s: restream %s\n", qPrintable(stream->key()),
+                         qPrintable(restreamer->statsText()));
     }
 }
 

@@ -14,6 +14,9 @@ class MediaSource;
 namespace afk::session {
 class Stream;
 }
+namespace afk::restream {
+class Restreamer;
+}
 namespace afk::studio {
 class Studio;
 }
@@ -39,6 +42,7 @@ private:
     std::unique_ptr<media::MediaSource> makeSource(QString *error) const;
     void printPlaybackUrls(const session::Stream &stream) const;
     void printStats();
+    void watchRestreaming(restream::Restreamer &restreamer);
 
     StudioOptions m_options;
     std::unique_ptr<studio::Studio> m_studio;

@@ -25,6 +25,8 @@ PACKAGES=(
   ffmpeg chromium time xvfb ca-certificates curl
   # the .deb test (packaging/test-deb.sh): dpkg-shlibdeps for CPack, and the validators
   dpkg-dev desktop-file-utils appstream lintian systemd
+  # the RTMP push tests: a real RTMP server on loopback (nginx with the rtmp module)
+  nginx-light libnginx-mod-rtmp
 )
 
 SUDO=()

@@ -79,6 +79,12 @@ public:
     {
         m_relayStatusProvider = std::move(provider);
     }
+    // Members merged into a stream's /status (restream targets, the cloudinary section, the
+    // public playback URL); an empty object adds nothing.
+    void setRestreamStatusProvider(std::function<QJsonObject(const QString &streamKey)> provider)
+    {
+        m_restreamStatusProvider = std::move(provider);
+    }
     // More Prometheus text appended to /metrics (Socket.IO, ingest, relays: parts that live
     // outside the HTTP server).
     void setExtraMetricsProvider(std::function<QByteArray()> provider)
@@ -168,6 +174,7 @@ private:
     HttpMetrics m_metrics;
     std::function<QJsonArray()> m_relayStatusProvider;
     std::function<QByteArray()> m_extraMetricsProvider;
+    std::function<QJsonObject(const QString &)> m_restreamStatusProvider;
     std::function<nostr::LiveChat *(const QString &)> m_chatProvider;
     PlaybackViewerTracker m_viewers;
     WebAssets m_webAssets;

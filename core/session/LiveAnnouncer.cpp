@@ -36,4 +36,15 @@ void LiveAnnouncer::setViewerCount(int viewerCount)
     m_publisher->setViewerCount(viewerCount);
 }
 
+void LiveAnnouncer::setStreamingUrl(const QString &url)
+{
+    nostr::LiveEvent description = m_publisher->liveEvent();
+    if (description.streamingUrl == url)
+        return;
+    description.streamingUrl = url;
+    m_publisher->setDescription(description);
+    if (m_publisher->status() == nostr::LiveStatus::Live)
+        m_publisher->refresh();
+}
+
 } // namespace afk::session

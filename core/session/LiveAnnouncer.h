@@ -29,6 +29,9 @@ public:
     ~LiveAnnouncer() override;
 
     void setViewerCount(int viewerCount);
+    // Where viewers play the stream (a CDN's URL replacing the studio's own); republished at once
+    // while live.
+    void setStreamingUrl(const QString &url);
     QString naddr() const { return m_publisher->naddr(); }
     nostr::LiveStatus status() const { return m_publisher->status(); }
 

@@ -89,14 +89,14 @@ Stream *StreamRegistry::startStream(const QString &streamKey, const QString &use
     Stream *stream = createStream(streamKey, QString(), userId, title, error);
     if (!stream)
         return nullptr;
-    if (!stream->startMedia(std::move(source), pipelineConfig(), error)) {
+    if (!stream->startMedia(std::move(source), pipelineConfig(streamKey), error)) {
         stream->stop();
         return nullptr;
     }
     return stream;
 }
 
-media::PipelineConfig StreamRegistry::pipelineConfig() const
+media::PipelineConfig StreamRegistry::pipelineConfig(const QString &streamKey) const
 {
     media::PipelineConfig config;
     config.ladder = m_defaults.ladder;
@@ -106,6 +106,8 @@ media::PipelineConfig StreamRegistry::pipelineConfig() const
     config.x264Threads = m_defaults.x264Threads;
     config.liveWindowSeconds = m_defaults.liveWindowSeconds;
     config.scaleFilter = m_defaults.scaleFilter;
+    if (m_packetSinkProvider)
+        config.packetSinks = m_packetSinkProvider(streamKey);
     return config;
 }
 
@@ -116,7 +118,7 @@ bool StreamRegistry::ingest(const QString &streamKey, const QByteArray &chunk, Q
         *error = QStringLiteral("Stream not found");
         return false;
     }
-    return stream->ingestChunk(chunk, pipelineConfig(), error);
+    return stream->ingestChunk(chunk, pipelineConfig(streamKey), error);
 }
 
 void StreamRegistry::stopAll()

@@ -6,6 +6,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <functional>
 
 namespace afk::session {
 
@@ -64,6 +65,14 @@ public:
     // Ends every active stream; allStreamsEnded() follows (at once if none is active).
     void stopAll();
 
+    // Extra outputs (an RTMP push, …) for the pipelines of the streams started from now on; the
+    // provider answers per stream key and may give an empty factory.
+    using PacketSinkProvider = std::function<media::EncodedPacketSinkFactory(const QString &)>;
+    void setPacketSinkProvider(PacketSinkProvider provider)
+    {
+        m_packetSinkProvider = std::move(provider);
+    }
+
 signals:
     void streamStarted(afk::session::Stream *stream);
     void streamEnded(afk::session::Stream *stream);
@@ -76,8 +85,9 @@ private:
     void onStreamEnded(Stream *stream);
     void evict(Stream *stream);
     void evictOldestRecords(int keep);
-    media::PipelineConfig pipelineConfig() const;
+    media::PipelineConfig pipelineConfig(const QString &streamKey) const;
 
+    PacketSinkProvider m_packetSinkProvider;
     storage::StreamStore m_store;
     EncodingDefaults m_defaults;
     StreamLimits m_limits;

@@ -63,6 +63,18 @@ QString NostrPresence::npub() const
     return m_keyPair ? nostr::Nip19::encodeNpub(m_keyPair->publicKey()) : QString();
 }
 
+QString NostrPresence::ownStreamingUrl(const QString &streamKey) const
+{
+    return QStringLiteral("%1/livestream/%2/%3")
+        .arg(m_options.publicBaseUrl, streamKey, m_options.announcedPlaylist);
+}
+
+void NostrPresence::setStreamingUrl(const QString &streamKey, const QString &url)
+{
+    if (session::LiveAnnouncer *announcer = m_announcers.value(streamKey))
+        announcer->setStreamingUrl(url.isEmpty() ? ownStreamingUrl(streamKey) : url);
+}
+
 QString NostrPresence::publicKeyHex() const
 {
     return m_keyPair ? m_keyPair->publicKey().toHex() : QString();
@@ -83,9 +95,7 @@ void NostrPresence::announce(session::Stream &stream)
     description.summary = m_options.summary;
     description.imageUrl = m_options.imageUrl;
     description.hashtags = m_options.hashtags;
-    description.streamingUrl = QStringLiteral("%1/livestream/%2/%3")
-                                   .arg(m_options.publicBaseUrl, stream.key(),
-                                        m_options.announcedPlaylist);
+    description.streamingUrl = ownStreamingUrl(stream.key());
     description.relays = m_options.relayUrls;
     nostr::LiveEventPublisherOptions publisherOptions;
     publisherOptions.viewerCountIntervalMs = m_options.viewerCountIntervalMs;

@@ -61,6 +61,9 @@ public:
     // The chat of an announced stream; nullptr for any other.
     nostr::LiveChat *chat(const QString &streamKey) const;
     void setViewerCount(const QString &streamKey, int viewerCount);
+    // The announced stream's streaming URL becomes url (a CDN's playback URL); empty: the studio's
+    // own playlist again.
+    void setStreamingUrl(const QString &streamKey, const QString &url);
     QString npub() const;
     // Hex public key of the studio's identity (empty before start()).
     QString publicKeyHex() const;
@@ -73,6 +76,7 @@ signals:
     void streamAnnounced(const QString &streamKey, const QString &naddr);
 
 private:
+    QString ownStreamingUrl(const QString &streamKey) const;
     const nostr::Secp256k1Context &m_context;
     NostrOptions m_options;
     std::unique_ptr<nostr::KeyPair> m_keyPair;

@@ -4,6 +4,7 @@
 #include "CompositeSource.h"
 #include "MediaSource.h"
 #include "NostrPresence.h"
+#include "Restreamer.h"
 #include "Secp256k1Context.h"
 #include "SocketIoServer.h"
 #include "StreamRegistry.h"
@@ -35,6 +36,7 @@ Studio::~Studio()
     // Chats and announcers talk to the pool, the Socket.IO server to the registry: tear down in
     // the reverse order of start().
     m_nostr.reset();
+    m_restreamer.reset();
     m_socketIo.reset();
     m_server.reset();
     m_registry.reset();
@@ -112,6 +114,8 @@ bool Studio::start(QString *error)
         return false;
     if (!m_options.nostr.relayUrls.isEmpty() && !startNostr(error))
         return false;
+    if (!startRestreaming(error))
+        return false;
     // POST /livestream/:id/start and /stop: the same publishers as Socket.IO, or the studio's key.
     m_server->setControlAuth(server::IngestAuth(*m_secp256k1, socketIoOptions.ingest),
                              m_nostr ? m_nostr->publicKeyHex() : QString());
@@ -167,6 +171,61 @@ bool Studio::startNostr(QString *error)
                                     std::max(stream->viewerCount(), httpViewerCount(stream->key())));
     });
     m_viewerCountTimer.start(5000);
+    return true;
+}
+
+bool Studio::startRestreaming(QString *error)
+{
+    if (m_options.cloudinaryMode == u"upload") {
+        // CloudinaryUploader is ready; the persistent upload queue that drives it is not yet.
+        *error = QStringLiteral("--cloudinary-mode upload is not available yet (the upload queue "
+                                "comes with the storage work); use --cloudinary-mode live");
+        return false;
+    }
+    restream::RestreamOptions options;
+    options.rtmpPushUrls = m_options.rtmpPushUrls;
+    options.isCloudinaryLive = m_options.cloudinaryMode == u"live";
+    if (options.isCloudinaryLive) {
+        options.cloudinary.cloudName = m_options.cloudinaryCloud;
+        options.cloudinary.apiBase = m_options.cloudinaryApiBase;
+        if (!restream::CloudinaryCredentials::fromEnvironment(&options.cloudinary, error))
+            return false;
+    }
+    if (options.rtmpPushUrls.isEmpty() && !options.isCloudinaryLive)
+        return true;
+    m_restreamer = std::make_unique<restream::Restreamer>(std::move(options));
+    // The studio's own stream (--stream-key, whatever its source) is the one restreamed.
+    const QString ownKey = m_options.streamKey;
+    m_registry->setPacketSinkProvider(
+        [factory = m_restreamer->sinkFactory(), ownKey](const QString &streamKey) {
+            return streamKey == ownKey ? factory : media::EncodedPacketSinkFactory();
+        });
+    connect(m_registry.get(), &session::StreamRegistry::streamStarted, this,
+            [this, ownKey](session::Stream *stream) {
+                if (stream->key() == ownKey)
+                    m_restreamer->streamStarted(stream->key(), stream->metadata().title);
+            });
+    connect(m_registry.get(), &session::StreamRegistry::streamEnded, this,
+            [this, ownKey](session::Stream *stream) {
+                if (stream->key() == ownKey)
+                    m_restreamer->streamEnded();
+            });
+    // Cloudinary's HLS URL is where viewers play: the live event names it while it exists.
+    connect(m_restreamer.get(), &restream::Restreamer::publicPlaybackUrlChanged, this,
+            [this, ownKey](const QString &url) {
+                if (m_nostr)
+                    m_nostr->setStreamingUrl(ownKey, url);
+            });
+    m_server->setRestreamStatusProvider([this, ownKey](const QString &streamKey) {
+        QJsonObject status;
+        if (streamKey != ownKey)
+            return status;
+        status.insert(QStringLiteral("restream"), m_restreamer->pushStatusJson());
+        status.insert(QStringLiteral("cloudinary"), m_restreamer->cloudinaryStatusJson());
+        if (const QString url = m_restreamer->publicPlaybackUrl(); !url.isEmpty())
+            status.insert(QStringLiteral("publicPlaybackUrl"), url);
+        return status;
+    });
     return true;
 }
 
@@ -265,7 +324,9 @@ void Studio::stopWhenRelaysHaveEverything()
 {
     // The ended events must reach the relays before the process goes: wait for their OKs, but
     // never past the shutdown budget.
-    if (!m_nostr || m_nostr->pendingEventCount() == 0
+    // Cloudinary's live stream is idled and deleted on the way out too.
+    const bool isRestreamDone = !m_restreamer || !m_restreamer->hasPendingRequests();
+    if (((!m_nostr || m_nostr->pendingEventCount() == 0) && isRestreamDone)
         || m_shutdownClock.elapsed() > relayFlushBudgetMs) {
         finishShutdown(m_exitCode);
         return;

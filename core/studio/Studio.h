@@ -29,6 +29,9 @@ class SocketIoServer;
 namespace afk::nostr {
 class Secp256k1Context;
 }
+namespace afk::restream {
+class Restreamer;
+}
 
 namespace afk::studio {
 
@@ -80,6 +83,8 @@ public:
     server::HttpApi &server() const { return *m_server; }
     server::SocketIoServer &socketIo() const { return *m_socketIo; }
     NostrPresence *nostr() const { return m_nostr.get(); } // null without relays
+    // RTMP pushes and Cloudinary of the studio's own stream; null when none is configured.
+    restream::Restreamer *restreamer() const { return m_restreamer.get(); }
     int httpViewerCount(const QString &streamKey) const;
     // How late this thread's event loop serves timers (running once start() succeeded).
     const EventLoopLatency &eventLoopLatency() const { return m_eventLoopLatency; }
@@ -99,6 +104,7 @@ private:
     void stopWhenRelaysHaveEverything();
     void finishShutdown(int exitCode);
     void removeExpiredStreams();
+    bool startRestreaming(QString *error);
 
     StudioOptions m_options;
     std::function<QString(QString *error)> m_keyPasswordProvider;
@@ -107,6 +113,7 @@ private:
     std::unique_ptr<nostr::Secp256k1Context> m_secp256k1; // NIP-98 checks of publishers
     std::unique_ptr<server::SocketIoServer> m_socketIo;
     std::unique_ptr<NostrPresence> m_nostr;
+    std::unique_ptr<restream::Restreamer> m_restreamer;
     QPointer<session::Stream> m_liveStream; // its key may be run again later
     media::SharedLayoutPtr m_liveLayout;    // of m_liveStream's source, when it is composed
     QTimer m_viewerCountTimer;

@@ -62,6 +62,11 @@ struct StudioOptions {
     int maxSocketClientsPerAddress = 256;
     int maxConnections = 4096; // HTTP + WebSocket connections open at once
     int listenBacklog = 0;     // the listening socket's accept queue; 0: the system's limit
+    // Restreaming (see restream::Restreamer): RTMP pushes of the top rendition, Cloudinary.
+    QStringList rtmpPushUrls;   // --rtmp-push (each carries its stream key: never shown whole)
+    QString cloudinaryCloud;    // empty: no Cloudinary
+    QString cloudinaryMode;     // live or upload (set when cloudinaryCloud is)
+    QString cloudinaryApiBase = QStringLiteral("https://api.cloudinary.com");
 };
 
 } // namespace afk::studio

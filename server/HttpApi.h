@@ -18,6 +18,7 @@
 #include <QElapsedTimer>
 #include <QHostAddress>
 #include <QHttpServerRequest>
+#include <QJsonObject>
 #include <QPointer>
 #include <QTimer>
 #include <functional>
@@ -78,6 +79,12 @@ public:
     void setRelayStatusProvider(std::function<QJsonArray()> provider)
     {
         m_relayStatusProvider = std::move(provider);
+    }
+    // Fields merged into a stream's /status: "storage" (each upload target's backlog, rate,
+    // errors) and "publicPlaybackUrl" (unset: no uploads).
+    void setStorageStatusProvider(std::function<QJsonObject(const QString &streamKey)> provider)
+    {
+        m_storageStatusProvider = std::move(provider);
     }
     // More Prometheus text appended to /metrics (Socket.IO, ingest, relays: parts that live
     // outside the HTTP server).
@@ -168,6 +175,7 @@ private:
     HttpMetrics m_metrics;
     std::function<QJsonArray()> m_relayStatusProvider;
     std::function<QByteArray()> m_extraMetricsProvider;
+    std::function<QJsonObject(const QString &)> m_storageStatusProvider;
     std::function<nostr::LiveChat *(const QString &)> m_chatProvider;
     PlaybackViewerTracker m_viewers;
     WebAssets m_webAssets;

@@ -7,8 +7,12 @@
 #include "SocketIoServer.h"
 #include "StreamRegistry.h"
 #include "StudioMetrics.h"
+#include "S3Target.h"
+#include "StorageCredentials.h"
+#include "UploadQueue.h"
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QThreadPool>
 
 namespace afk::studio {
@@ -30,6 +34,7 @@ Studio::~Studio()
 {
     // Chats and announcers talk to the pool, the Socket.IO server to the registry: tear down in
     // the reverse order of start().
+    m_uploads.reset();
     m_nostr.reset();
     m_socketIo.reset();
     m_server.reset();
@@ -106,6 +111,8 @@ bool Studio::start(QString *error)
         });
     if (!m_server->listen(m_options.bindAddress, m_options.port, error))
         return false;
+    if (!m_options.uploads.r2Bucket.isEmpty() && !startUploads(error))
+        return false;
     if (!m_options.nostr.relayUrls.isEmpty() && !startNostr(error))
         return false;
     // POST /livestream/:id/start and /stop: the same publishers as Socket.IO, or the studio's key.
@@ -134,6 +141,9 @@ bool Studio::startNostr(QString *error)
     NostrOptions options = m_options.nostr;
     if (options.publicBaseUrl.isEmpty())
         options.publicBaseUrl = baseUrl();
+    // Viewers play from the store, not from this machine.
+    if (m_uploads && !m_options.uploads.r2PublicUrl.isEmpty())
+        options.publicBaseUrl = m_options.uploads.r2PublicUrl;
     m_nostr = std::make_unique<NostrPresence>(*m_secp256k1, options);
     const auto noPassword = [](QString *passwordError) {
         *passwordError = QStringLiteral("no way to ask for the key password");
@@ -160,6 +170,56 @@ bool Studio::startNostr(QString *error)
     });
     m_viewerCountTimer.start(5000);
     return true;
+}
+
+bool Studio::startUploads(QString *error)
+{
+    const UploadOptions &uploads = m_options.uploads;
+    storage::S3TargetConfig config;
+    config.endpoint = QUrl(uploads.r2Endpoint);
+    config.bucket = uploads.r2Bucket;
+    config.isVirtualHosted = uploads.isR2VirtualHosted;
+    config.publicBaseUrl = uploads.r2PublicUrl;
+    config.accessKeyId = storage::storageCredential(QStringLiteral("r2-access-key-id"));
+    config.secretAccessKey = storage::storageCredential(QStringLiteral("r2-secret-access-key"));
+    if (const QString problem = config.problem(); !problem.isEmpty()) {
+        *error = problem;
+        return false;
+    }
+    storage::UploadQueueOptions queueOptions;
+    queueOptions.concurrency = uploads.concurrency;
+    queueOptions.retainHours = uploads.r2RetainHours;
+    m_uploads = std::make_unique<storage::UploadQueue>(
+        m_options.dataDir, std::make_unique<storage::S3Target>(config), queueOptions);
+    connect(m_uploads.get(), &storage::UploadQueue::message, this, &Studio::uploadMessage);
+    // Every stream of every source: each servable segment and the end change its playlists.
+    // (The registry's streamEnded comes before allStreamsEnded, so a shutdown sees the final
+    // playlists in the backlog it waits for.)
+    connect(m_registry.get(), &session::StreamRegistry::streamStarted, this,
+            [this](session::Stream *stream) {
+                connect(stream, &session::Stream::segmentCompleted, m_uploads.get(), [this, stream] {
+                    m_uploads->streamUpdated(stream->key(), stream->metadata().renditionNames,
+                                             false);
+                });
+            });
+    connect(m_registry.get(), &session::StreamRegistry::streamEnded, this,
+            [this](session::Stream *stream) {
+                m_uploads->streamUpdated(stream->key(), stream->metadata().renditionNames, true);
+            });
+    m_server->setStorageStatusProvider([this](const QString &streamKey) {
+        QJsonObject fields{{QStringLiteral("storage"), QJsonArray{m_uploads->status(streamKey)}}};
+        const QString url = m_uploads->publicPlaybackUrl(streamKey);
+        if (!url.isEmpty())
+            fields.insert(QStringLiteral("publicPlaybackUrl"), url);
+        return fields;
+    });
+    m_uploads->resume();
+    return true;
+}
+
+QString Studio::publicPlaybackUrl(const QString &streamKey) const
+{
+    return m_uploads ? m_uploads->publicPlaybackUrl(streamKey) : QString();
 }
 
 void Studio::setLadder(const QList<media::Rendition> &ladder)
@@ -199,6 +259,8 @@ void Studio::endLive()
 void Studio::removeExpiredStreams()
 {
     // Deleting folders is disk I/O: keep it off the event loop.
+    if (m_uploads)
+        m_uploads->removeExpired(QDateTime::currentMSecsSinceEpoch());
     const storage::StreamStore store = m_registry->store();
     const int retainHours = m_options.retainHours;
     QPointer<Studio> self = this;
@@ -236,8 +298,10 @@ void Studio::stopWhenRelaysHaveEverything()
 {
     // The ended events must reach the relays before the process goes: wait for their OKs, but
     // never past the shutdown budget.
-    if (!m_nostr || m_nostr->pendingEventCount() == 0
-        || m_shutdownClock.elapsed() > relayFlushBudgetMs) {
+    // Likewise the final playlists to the store (what is left stays in the upload journal).
+    const bool isEverythingSent = (!m_nostr || m_nostr->pendingEventCount() == 0)
+                                  && (!m_uploads || m_uploads->backlog() == 0);
+    if (isEverythingSent || m_shutdownClock.elapsed() > relayFlushBudgetMs) {
         finishShutdown(m_exitCode);
         return;
     }

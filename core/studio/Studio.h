@@ -26,6 +26,9 @@ class SocketIoServer;
 namespace afk::nostr {
 class Secp256k1Context;
 }
+namespace afk::storage {
+class UploadQueue;
+}
 
 namespace afk::studio {
 
@@ -72,6 +75,10 @@ public:
     server::SocketIoServer &socketIo() const { return *m_socketIo; }
     NostrPresence *nostr() const { return m_nostr.get(); } // null without relays
     int httpViewerCount(const QString &streamKey) const;
+    // Uploads to R2/S3 (null without --r2-bucket).
+    storage::UploadQueue *uploads() const { return m_uploads.get(); }
+    // Where viewers play the stream from a store (empty without --r2-public-url).
+    QString publicPlaybackUrl(const QString &streamKey) const;
 
 signals:
     void liveStarted(afk::session::Stream *stream);
@@ -82,9 +89,12 @@ signals:
     // Files of streams past --retain-hours were removed (off the event loop).
     void expiredStreamsRemoved(const QStringList &streamKeys);
     void stopped(int exitCode);
+    // A line about uploads for the log (an error, uploads working again, a drain left over).
+    void uploadMessage(const QString &line);
 
 private:
     bool startNostr(QString *error);
+    bool startUploads(QString *error);
     void stopWhenRelaysHaveEverything();
     void finishShutdown(int exitCode);
     void removeExpiredStreams();
@@ -96,6 +106,7 @@ private:
     std::unique_ptr<nostr::Secp256k1Context> m_secp256k1; // NIP-98 checks of publishers
     std::unique_ptr<server::SocketIoServer> m_socketIo;
     std::unique_ptr<NostrPresence> m_nostr;
+    std::unique_ptr<storage::UploadQueue> m_uploads;
     QPointer<session::Stream> m_liveStream; // its key may be run again later
     QTimer m_viewerCountTimer;
     QTimer m_retentionTimer;

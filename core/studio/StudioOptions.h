@@ -11,6 +11,17 @@
 
 namespace afk::studio {
 
+// Uploads of every stream's segments and playlists (core/storage/UploadQueue); R2 when
+// r2Bucket is set.
+struct UploadOptions {
+    QString r2Endpoint;      // http(s)://host[:port]
+    QString r2Bucket;
+    QString r2PublicUrl;     // no trailing '/'
+    int r2RetainHours = 0;   // 0: objects are kept
+    bool isR2VirtualHosted = false;
+    int concurrency = 4;     // --upload-concurrency
+};
+
 struct StudioOptions {
     bool isHeadless = false;
     bool isGoLiveAtLaunch = false; // --go-live: the GUI starts streaming at once
@@ -55,6 +66,7 @@ struct StudioOptions {
     int maxSocketClientsPerAddress = 256;
     int maxConnections = 4096; // HTTP + WebSocket connections open at once
     int listenBacklog = 0;     // the listening socket's accept queue; 0: the system's limit
+    UploadOptions uploads;
 };
 
 } // namespace afk::studio

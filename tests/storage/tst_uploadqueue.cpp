@@ -3,6 +3,7 @@
 #include "StreamStore.h"
 #include "UploadQueue.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QSignalSpy>
@@ -46,8 +47,10 @@ public:
                               outcome == UploadResult::Outcome::Done ? 200 : 503});
         });
     }
-    void remove(const QString &, DoneCallback done) override
+    QStringList removedKeys;
+    void remove(const QString &objectKey, DoneCallback done) override
     {
+        removedKeys << objectKey;
         QTimer::singleShot(0, this, [done] { done(UploadResult{UploadResult::Outcome::Done, {}, 204}); });
     }
 };
@@ -119,12 +122,13 @@ struct Harness {
     ScriptedTarget *target = nullptr;
     std::unique_ptr<UploadQueue> queue;
 
-    explicit Harness(const QString &dataDir, int concurrency = 4)
+    explicit Harness(const QString &dataDir, int concurrency = 4, int retainHours = 0)
     {
         auto owned = std::make_unique<ScriptedTarget>();
         target = owned.get();
         UploadQueueOptions options;
         options.concurrency = concurrency;
+        options.retainHours = retainHours;
         queue = std::make_unique<UploadQueue>(dataDir, std::move(owned), options);
     }
 };
@@ -139,6 +143,7 @@ private slots:
     void journalResumesWithoutSendingTwice();
     void transientFailuresAreRetried();
     void fatalErrorPausesTheTarget();
+    void retentionRemovesWhatWasStored();
     void objectTypes();
 };
 
@@ -260,6 +265,31 @@ void TestUploadQueue::fatalErrorPausesTheTarget()
     const QJsonObject status = harness.queue->status(QStringLiteral("k"));
     QVERIFY(status.value(QStringLiteral("backlog")).toInt() > 0);
     QVERIFY(harness.target->storedKeys.isEmpty());
+}
+
+void TestUploadQueue::retentionRemovesWhatWasStored()
+{
+    QTemporaryDir dir;
+    writeStream(dir.path());
+    Harness harness(dir.path(), 4, 1);
+    QSignalSpy drained(harness.queue.get(), &UploadQueue::streamDrained);
+    harness.queue->streamUpdated(QStringLiteral("k"), {QStringLiteral("720p"), QStringLiteral("360p")},
+                                 true);
+    QVERIFY(drained.wait(10000));
+    const QString journal = dir.path() + QStringLiteral("/.uploads/fake/k.journal");
+    QTRY_VERIFY(QFile::exists(journal));
+
+    // Not yet an hour after the end: kept.
+    harness.queue->removeExpired(QDateTime::currentMSecsSinceEpoch());
+    QTest::qWait(200);
+    QVERIFY(harness.target->removedKeys.isEmpty());
+
+    harness.queue->removeExpired(QDateTime::currentMSecsSinceEpoch() + 2 * 3600 * 1000);
+    QTRY_COMPARE(harness.target->removedKeys.size(), expectedKeys().size());
+    QStringList removed = harness.target->removedKeys;
+    removed.sort();
+    QCOMPARE(removed, expectedKeys());
+    QTRY_VERIFY(!QFile::exists(journal));
 }
 
 void TestUploadQueue::objectTypes()

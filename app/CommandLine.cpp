@@ -108,7 +108,8 @@ bool parseUploadFlags(const QCommandLineParser &parser, const QCommandLineOption
                          &uploads->r2RetainHours, error))
         return false;
     if (parser.isSet(endpoint) && parser.isSet(accountId)) {
-        *error = QStringLiteral("--r2-endpoint and --r2-account-id both name the endpoint: give one");
+        *error = QStringLiteral("--r2-endpoint and --r2-account-id both name the endpoint: "
+                                "give one");
         return false;
     }
     uploads->r2Endpoint = parser.value(endpoint);
@@ -135,7 +136,8 @@ bool parseUploadFlags(const QCommandLineParser &parser, const QCommandLineOption
         return false;
     }
     uploads->r2Bucket = parser.value(bucket);
-    static const QRegularExpression bucketPattern(QStringLiteral("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"));
+    static const QRegularExpression bucketPattern(
+        QStringLiteral("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"));
     if (!uploads->r2Bucket.isEmpty() && !bucketPattern.match(uploads->r2Bucket).hasMatch()) {
         *error = QStringLiteral("--r2-bucket: '%1' is not a bucket name (3-63 of a-z 0-9 . -)")
                      .arg(uploads->r2Bucket);

@@ -42,8 +42,9 @@ QString S3TargetConfig::problem() const
         missing << QStringLiteral("AFK_R2_ACCESS_KEY_ID");
     if (secretAccessKey.isEmpty())
         missing << QStringLiteral("AFK_R2_SECRET_ACCESS_KEY");
-    return missing.isEmpty() ? QString()
-                             : QStringLiteral("R2 uploads need ") + missing.join(QStringLiteral(", "));
+    if (missing.isEmpty())
+        return {};
+    return QStringLiteral("R2 uploads need ") + missing.join(QStringLiteral(", "));
 }
 
 S3Target::S3Target(S3TargetConfig config, QObject *parent)
@@ -139,11 +140,12 @@ UploadResult S3Target::classify(int httpStatus, QNetworkReply::NetworkError netw
     if (httpStatus == 0) {
         // No answer: refused, reset, timed out, name not resolved — the store may come back.
         result.outcome = UploadResult::Outcome::Retry;
+        const bool isTimeout = networkError == QNetworkReply::OperationCanceledError
+                               || networkError == QNetworkReply::TimeoutError;
         result.error = QStringLiteral("%1: no answer from the store (%2)")
-                           .arg(what, networkError == QNetworkReply::OperationCanceledError
-                                              || networkError == QNetworkReply::TimeoutError
-                                          ? QStringLiteral("timed out")
-                                          : QStringLiteral("network error %1").arg(int(networkError)));
+                           .arg(what, isTimeout ? QStringLiteral("timed out")
+                                                : QStringLiteral("network error %1")
+                                                      .arg(int(networkError)));
         return result;
     }
     const QString code = s3ErrorCode(body);

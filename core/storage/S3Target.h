@@ -21,7 +21,8 @@ struct S3TargetConfig {
     QUrl endpoint;           // https://<account>.r2.cloudflarestorage.com, http://127.0.0.1:9000
     QString bucket;
     QByteArray region = "auto";
-    bool isVirtualHosted = false; // <bucket>.<endpoint host>/<key> instead of <endpoint>/<bucket>/<key>
+    // <bucket>.<endpoint host>/<key> instead of <endpoint>/<bucket>/<key>
+    bool isVirtualHosted = false;
     QString publicBaseUrl;   // --r2-public-url (no trailing '/'); empty: no public URL
     QByteArray accessKeyId;
     QByteArray secretAccessKey;

@@ -51,7 +51,9 @@ public:
     void remove(const QString &objectKey, DoneCallback done) override
     {
         removedKeys << objectKey;
-        QTimer::singleShot(0, this, [done] { done(UploadResult{UploadResult::Outcome::Done, {}, 204}); });
+        QTimer::singleShot(0, this, [done] {
+            done(UploadResult{UploadResult::Outcome::Done, {}, 204});
+        });
     }
 };
 
@@ -87,7 +89,8 @@ void writeStream(const QString &dataDir, int segments = 2, bool isEnded = true)
         for (int index = 0; index < segments; ++index)
             writeFile(dir + rendition + QStringLiteral("/segment_%1.ts").arg(index),
                       rendition.toUtf8() + " bytes of segment " + QByteArray::number(index));
-        writeFile(dir + rendition + QStringLiteral("/index.m3u8"), mediaPlaylist(segments, isEnded));
+        writeFile(dir + rendition + QStringLiteral("/index.m3u8"),
+                  mediaPlaylist(segments, isEnded));
         writeFile(dir + rendition + QStringLiteral("/recording.m3u8"),
                   mediaPlaylist(segments, isEnded));
     }
@@ -98,6 +101,11 @@ void writeStream(const QString &dataDir, int segments = 2, bool isEnded = true)
     writeFile(dir + QStringLiteral("recording.m3u8"),
               "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p/recording.m3u8\n"
               "#EXT-X-STREAM-INF:BANDWIDTH=1\n360p/recording.m3u8\n");
+}
+
+QStringList renditions()
+{
+    return {QStringLiteral("720p"), QStringLiteral("360p")};
 }
 
 QStringList expectedKeys(int segments = 2)
@@ -153,8 +161,7 @@ void TestUploadQueue::playlistsFollowWhatTheyName()
     writeStream(dir.path());
     Harness harness(dir.path());
     QSignalSpy drained(harness.queue.get(), &UploadQueue::streamDrained);
-    harness.queue->streamUpdated(QStringLiteral("k"), {QStringLiteral("720p"), QStringLiteral("360p")},
-                                 true);
+    harness.queue->streamUpdated(QStringLiteral("k"), renditions(), true);
     QVERIFY(drained.wait(10000));
 
     QStringList stored = harness.target->storedKeys;
@@ -180,8 +187,7 @@ void TestUploadQueue::playlistsFollowWhatTheyName()
              QStringLiteral("https://cdn.example/livestream/k/master.m3u8"));
 
     // Nothing changed: nothing is sent again.
-    harness.queue->streamUpdated(QStringLiteral("k"), {QStringLiteral("720p"), QStringLiteral("360p")},
-                                 true);
+    harness.queue->streamUpdated(QStringLiteral("k"), renditions(), true);
     QTRY_COMPARE(harness.queue->backlog(), 0);
     QCOMPARE(harness.target->putKeys.size(), expectedKeys().size());
 }
@@ -192,8 +198,7 @@ void TestUploadQueue::journalResumesWithoutSendingTwice()
     writeStream(dir.path(), 1, false);
     {
         Harness live(dir.path());
-        live.queue->streamUpdated(QStringLiteral("k"),
-                                  {QStringLiteral("720p"), QStringLiteral("360p")}, false);
+        live.queue->streamUpdated(QStringLiteral("k"), renditions(), false);
         QTRY_COMPARE(live.target->storedKeys.size(), expectedKeys(1).size());
         QTRY_COMPARE(live.queue->backlog(), 0);
     } // the studio stops (or dies) while the stream is live
@@ -232,8 +237,7 @@ void TestUploadQueue::transientFailuresAreRetried()
     harness.target->script = {UploadResult::Outcome::Retry, UploadResult::Outcome::Retry};
     QSignalSpy drained(harness.queue.get(), &UploadQueue::streamDrained);
     QSignalSpy messages(harness.queue.get(), &UploadQueue::message);
-    harness.queue->streamUpdated(QStringLiteral("k"), {QStringLiteral("720p"), QStringLiteral("360p")},
-                                 true);
+    harness.queue->streamUpdated(QStringLiteral("k"), renditions(), true);
     QVERIFY(drained.wait(20000));
     QStringList stored = harness.target->storedKeys;
     stored.sort();
@@ -255,9 +259,11 @@ void TestUploadQueue::fatalErrorPausesTheTarget()
     Harness harness(dir.path());
     for (int index = 0; index < 100; ++index)
         harness.target->script << UploadResult::Outcome::Fatal;
-    harness.queue->streamUpdated(QStringLiteral("k"), {QStringLiteral("720p"), QStringLiteral("360p")},
-                                 true);
-    QTRY_VERIFY(!harness.queue->status(QStringLiteral("k")).value(QStringLiteral("lastError")).isNull());
+    harness.queue->streamUpdated(QStringLiteral("k"), renditions(), true);
+    const auto lastError = [&] {
+        return harness.queue->status(QStringLiteral("k")).value(QStringLiteral("lastError"));
+    };
+    QTRY_VERIFY(!lastError().isNull());
     const qsizetype attemptsAtFirstError = harness.target->putKeys.size();
     // The first backoff is at least 250 ms, and then one object at a time probes: no hot loop.
     QTest::qWait(200);
@@ -273,8 +279,7 @@ void TestUploadQueue::retentionRemovesWhatWasStored()
     writeStream(dir.path());
     Harness harness(dir.path(), 4, 1);
     QSignalSpy drained(harness.queue.get(), &UploadQueue::streamDrained);
-    harness.queue->streamUpdated(QStringLiteral("k"), {QStringLiteral("720p"), QStringLiteral("360p")},
-                                 true);
+    harness.queue->streamUpdated(QStringLiteral("k"), renditions(), true);
     QVERIFY(drained.wait(10000));
     const QString journal = dir.path() + QStringLiteral("/.uploads/fake/k.journal");
     QTRY_VERIFY(QFile::exists(journal));

@@ -13,6 +13,7 @@ import {
   ACCESS_KEY_ID, SECRET_ACCESS_KEY, startStore, startProxy, reader, listKeys, headObject, getObject,
   uploadArgs, uploadEnv,
 } from './lib/s3.mjs';
+import { startRelay, query, tagValues, waitForLine, studioIdentity } from './lib/nostr.mjs';
 
 const LADDER = '360p,240p';
 const PUBLIC_URL = 'https://media.example';
@@ -199,6 +200,35 @@ describe('uploads to an S3 API (s3rver)', () => {
     } finally {
       const stopped = await second.stop({ signal: 'SIGINT', killAfterMs: 20000 });
       logs.push(stopped.stdout, stopped.stderr);
+    }
+  });
+
+  test('the live event (NIP-53) names the store: streaming and recording URLs', { timeout: 90000 }, async () => {
+    const relay = await startRelay();
+    const identity = studioIdentity();
+    const studio = await startStudio({
+      dataDir: path.join(tmp.dir, 'nostr'), ladder: '240p', segmentSeconds: 1,
+      extraArgs: [...uploadArgs(proxy.port, { publicUrl: PUBLIC_URL }), '--relay', relay.url, '--announce-playlist', 'master', '--stats-interval', '0'],
+      env: uploadEnv(),
+    });
+    try {
+      await waitForLine(studio, /live on Nostr: \S+ nostr:naddr1/);
+      const filter = { kinds: [30311], '#d': [studio.key] };
+      const live = await waitFor(async () => (await query(relay.url, filter))[0], { timeoutMs: 20000, what: 'the live event' });
+      assert.deepEqual(tagValues(live, 'streaming'), [`${PUBLIC_URL}/livestream/${studio.key}/master.m3u8`]);
+      const stopped = await studio.stop({ signal: 'SIGINT', killAfterMs: 20000 });
+      logs.push(stopped.stdout, stopped.stderr);
+      const ended = await waitFor(async () => {
+        const [e] = await query(relay.url, filter);
+        return tagValues(e, 'status')[0] === 'ended' && e;
+      }, { timeoutMs: 20000, what: 'the ended event' });
+      assert.deepEqual(tagValues(ended, 'recording'), [`${PUBLIC_URL}/livestream/${studio.key}/recording.m3u8`]);
+      // What the event names is in the store.
+      await waitFor(() => proxy.stored.has(`livestream/${studio.key}/recording.m3u8`), { timeoutMs: 20000, what: 'recording.m3u8 stored' });
+    } finally {
+      await studio.stop().catch(() => {});
+      relay.child.kill('SIGTERM');
+      identity.restore();
     }
   });
 

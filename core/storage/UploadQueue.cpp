@@ -20,6 +20,7 @@ constexpr qint64 fatalBackoffCapMs = 5 * 60 * 1000;
 constexpr qint64 firstBackoffMs = 500;
 constexpr qint64 repeatedErrorLogMs = 30000;
 constexpr qint64 rateWindowMs = 10000;
+constexpr qint64 recordingIntervalMs = 30000;
 // Segment URLs never name other content (numbers go on across runs), so caches may keep them.
 const QByteArray segmentCacheControl = "public, max-age=31536000, immutable";
 // Playlists change every segment; players and CDNs must revalidate.
@@ -234,12 +235,22 @@ void UploadQueue::streamUpdated(const QString &streamKey, const QStringList &ren
 
 void UploadQueue::markPlaylists(const QString &streamKey, const QStringList &renditionNames)
 {
+    // A recording playlist lists every segment of the stream, so sending each version would cost
+    // O(length) bytes per segment: while live it goes at most every recordingIntervalMs (and
+    // whenever the master of recordings first needs it); the final version always.
+    StreamState &state = stateOf(streamKey);
+    const qint64 now = nowMs();
+    const bool isRecordingDue =
+        state.isEnded || now - state.recordingMarkedAtMs >= recordingIntervalMs;
+    if (isRecordingDue)
+        state.recordingMarkedAtMs = now;
     // Renditions' own playlists first: the master and recording name them.
     for (const QString &rendition : renditionNames) {
         if (!isSafeFileName(rendition))
             continue;
         markDirty(streamKey, rendition + QStringLiteral("/index.m3u8"));
-        markDirty(streamKey, rendition + QStringLiteral("/recording.m3u8"));
+        if (isRecordingDue)
+            markDirty(streamKey, rendition + QStringLiteral("/recording.m3u8"));
     }
     markDirty(streamKey, QStringLiteral("stream.m3u8"));
     markDirty(streamKey, QStringLiteral("master.m3u8"));

@@ -97,6 +97,7 @@ private:
         QStringList pendingMarks;  // marked before the journal was loaded
         int jobCount = 0;
         int storedCount = 0;
+        qint64 recordingMarkedAtMs = 0;
     };
     struct ReadResult {
         bool isMissing = false;

@@ -151,6 +151,7 @@ private slots:
     void journalResumesWithoutSendingTwice();
     void transientFailuresAreRetried();
     void fatalErrorPausesTheTarget();
+    void liveRecordingPlaylistsAreThrottled();
     void retentionRemovesWhatWasStored();
     void objectTypes();
 };
@@ -271,6 +272,32 @@ void TestUploadQueue::fatalErrorPausesTheTarget()
     const QJsonObject status = harness.queue->status(QStringLiteral("k"));
     QVERIFY(status.value(QStringLiteral("backlog")).toInt() > 0);
     QVERIFY(harness.target->storedKeys.isEmpty());
+}
+
+void TestUploadQueue::liveRecordingPlaylistsAreThrottled()
+{
+    QTemporaryDir dir;
+    writeStream(dir.path(), 1, false);
+    Harness harness(dir.path());
+    harness.queue->streamUpdated(QStringLiteral("k"), renditions(), false);
+    QTRY_COMPARE(harness.target->storedKeys.size(), expectedKeys(1).size());
+    QTRY_COMPARE(harness.queue->backlog(), 0);
+    const auto count = [&](const QString &path) {
+        return harness.target->storedKeys.count(QStringLiteral("livestream/k/") + path);
+    };
+    writeStream(dir.path(), 2, false);
+    harness.queue->streamUpdated(QStringLiteral("k"), renditions(), false);
+    QTRY_COMPARE(count(QStringLiteral("720p/index.m3u8")), 2);
+    QTRY_COMPARE(harness.queue->backlog(), 0);
+    QCOMPARE(count(QStringLiteral("720p/recording.m3u8")), 1); // the next one within 30 s waits
+
+    writeStream(dir.path(), 2, true);
+    QSignalSpy drained(harness.queue.get(), &UploadQueue::streamDrained);
+    harness.queue->streamUpdated(QStringLiteral("k"), renditions(), true);
+    QVERIFY(drained.wait(10000));
+    QCOMPARE(count(QStringLiteral("720p/recording.m3u8")), 2); // the final version always
+    QVERIFY(harness.target->stored.value(QStringLiteral("livestream/k/720p/recording.m3u8"))
+                .bytes.endsWith("#EXT-X-ENDLIST\n"));
 }
 
 void TestUploadQueue::retentionRemovesWhatWasStored()

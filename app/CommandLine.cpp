@@ -144,6 +144,78 @@ bool parseInteger(const QString &flag, const QString &text, int minimum, int max
     return true;
 }
 
+// --r2-* and --upload-concurrency; the credentials are never flags (see StorageCredentials.h).
+bool parseUploadFlags(const QCommandLineParser &parser, const QCommandLineOption &endpoint,
+                      const QCommandLineOption &accountId, const QCommandLineOption &bucket,
+                      const QCommandLineOption &publicUrl, const QCommandLineOption &retainHours,
+                      const QCommandLineOption &addressing, const QCommandLineOption &concurrency,
+                      studio::UploadOptions *uploads, QString *error)
+{
+    if (!parseInteger(QStringLiteral("upload-concurrency"), parser.value(concurrency), 1, 64,
+                      &uploads->concurrency, error)
+        || !parseInteger(QStringLiteral("r2-retain-hours"), parser.value(retainHours), 0, 87600,
+                         &uploads->r2RetainHours, error))
+        return false;
+    if (parser.isSet(endpoint) && parser.isSet(accountId)) {
+        *error = QStringLiteral("--r2-endpoint and --r2-account-id both name the endpoint: "
+                                "give one");
+        return false;
+    }
+    uploads->r2Endpoint = parser.value(endpoint);
+    if (parser.isSet(accountId)) {
+        static const QRegularExpression accountPattern(QStringLiteral("^[A-Za-z0-9]{1,64}$"));
+        if (!accountPattern.match(parser.value(accountId)).hasMatch()) {
+            *error = QStringLiteral("--r2-account-id: '%1' is not an account id")
+                         .arg(parser.value(accountId));
+            return false;
+        }
+        uploads->r2Endpoint =
+            QStringLiteral("https://%1.r2.cloudflarestorage.com").arg(parser.value(accountId));
+    }
+    const QUrl endpointUrl(uploads->r2Endpoint, QUrl::StrictMode);
+    if (!uploads->r2Endpoint.isEmpty()
+        && (!endpointUrl.isValid() || endpointUrl.host().isEmpty()
+            || (endpointUrl.scheme() != u"https" && endpointUrl.scheme() != u"http")
+            || !endpointUrl.userInfo().isEmpty())) {
+        *error = QStringLiteral("--r2-endpoint: '%1' is not an http(s)://host[:port] URL "
+                                "(credentials go in AFK_R2_ACCESS_KEY_ID / "
+                                "AFK_R2_SECRET_ACCESS_KEY)")
+                     .arg(endpointUrl.userInfo().isEmpty() ? uploads->r2Endpoint
+                                                           : QStringLiteral("…"));
+        return false;
+    }
+    uploads->r2Bucket = parser.value(bucket);
+    static const QRegularExpression bucketPattern(
+        QStringLiteral("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"));
+    if (!uploads->r2Bucket.isEmpty() && !bucketPattern.match(uploads->r2Bucket).hasMatch()) {
+        *error = QStringLiteral("--r2-bucket: '%1' is not a bucket name (3-63 of a-z 0-9 . -)")
+                     .arg(uploads->r2Bucket);
+        return false;
+    }
+    if (uploads->r2Endpoint.isEmpty() != uploads->r2Bucket.isEmpty()) {
+        *error = QStringLiteral("R2 uploads need both --r2-bucket and --r2-endpoint (or "
+                                "--r2-account-id)");
+        return false;
+    }
+    uploads->r2PublicUrl = parser.value(publicUrl);
+    while (uploads->r2PublicUrl.endsWith(u'/'))
+        uploads->r2PublicUrl.chop(1);
+    if (!uploads->r2PublicUrl.isEmpty() && !uploads->r2PublicUrl.startsWith(u"https://")
+        && !uploads->r2PublicUrl.startsWith(u"http://")) {
+        *error = QStringLiteral("--r2-public-url: '%1' is not an http(s) URL")
+                     .arg(uploads->r2PublicUrl);
+        return false;
+    }
+    const QString addressingName = parser.value(addressing);
+    if (addressingName != u"path" && addressingName != u"virtual-host") {
+        *error = QStringLiteral("--r2-addressing: '%1' is not path or virtual-host")
+                     .arg(addressingName);
+        return false;
+    }
+    uploads->isR2VirtualHosted = addressingName == u"virtual-host";
+    return true;
+}
+
 } // namespace
 
 // --rtmp-push and the --cloudinary-* flags. An RTMP URL carries its stream key, so an error shows
@@ -400,6 +472,34 @@ ParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption cloudinaryApiBase(QStringLiteral("cloudinary-api-base"),
         QStringLiteral("Cloudinary API base URL (for tests). Default https://api.cloudinary.com."),
         QStringLiteral("URL"), QStringLiteral("https://api.cloudinary.com"));
+    const QCommandLineOption r2Endpoint(QStringLiteral("r2-endpoint"),
+        QStringLiteral("Upload every segment and playlist to this S3-compatible endpoint "
+                       "(http(s)://host[:port]; Cloudflare R2 or any S3 API), into --r2-bucket. "
+                       "Credentials from AFK_R2_ACCESS_KEY_ID and AFK_R2_SECRET_ACCESS_KEY only."),
+        QStringLiteral("URL"));
+    const QCommandLineOption r2AccountId(QStringLiteral("r2-account-id"),
+        QStringLiteral("Cloudflare account id: the endpoint is "
+                       "https://<ID>.r2.cloudflarestorage.com (instead of --r2-endpoint)."),
+        QStringLiteral("ID"));
+    const QCommandLineOption r2Bucket(QStringLiteral("r2-bucket"),
+        QStringLiteral("Bucket the objects go to, as livestream/<key>/<file>."),
+        QStringLiteral("NAME"));
+    const QCommandLineOption r2PublicUrl(QStringLiteral("r2-public-url"),
+        QStringLiteral("Public base URL of the bucket (https://pub-….r2.dev, a custom domain): "
+                       "<URL>/livestream/<key>/master.m3u8 becomes the stream's public playback "
+                       "URL (printed, in /status, the live event's streaming URL)."),
+        QStringLiteral("URL"));
+    const QCommandLineOption r2RetainHours(QStringLiteral("r2-retain-hours"),
+        QStringLiteral("Delete a stream's uploaded objects H hours after it ended (0-87600; 0 "
+                       "keeps them). Default 0."),
+        QStringLiteral("H"), QStringLiteral("0"));
+    const QCommandLineOption r2Addressing(QStringLiteral("r2-addressing"),
+        QStringLiteral("path (<endpoint>/<bucket>/<key>) or virtual-host "
+                       "(<bucket>.<endpoint host>/<key>). Default path."),
+        QStringLiteral("path|virtual-host"), QStringLiteral("path"));
+    const QCommandLineOption uploadConcurrency(QStringLiteral("upload-concurrency"),
+        QStringLiteral("Objects uploaded at once (1-64). Default 4."), QStringLiteral("N"),
+        QStringLiteral("4"));
     const QList<QCommandLineOption> allOptions{
         helpOption, versionOption, listDevices, headless, goLive, config, microphone, source, noRealtime, port, bind,
         dataDir, streamKey, ladder, segmentSeconds, liveWindow, corsOrigin, retainHours, preset,
@@ -408,7 +508,8 @@ ParseResult parseCommandLine(const QStringList &arguments)
         summary, image, tag, publicUrl, maxStreams, mediaTimeout, idleTimeout, reconnectGrace,
         recordRetention, maxClients, maxClientsPerIp, announcePlaylist, listenBacklog,
         cameraOverlay, overlayCamera, overlaySource, rtmpPush, cloudinaryCloud, cloudinaryMode,
-        cloudinaryApiBase};
+        cloudinaryApiBase, r2Endpoint, r2AccountId, r2Bucket, r2PublicUrl, r2RetainHours,
+        r2Addressing, uploadConcurrency};
     parser.addOptions(allOptions);
 
     // --mic takes an optional value (--mic=ID), which QCommandLineParser has no notion of: the
@@ -603,7 +704,9 @@ ParseResult parseCommandLine(const QStringList &arguments)
         options.nostr.publicBaseUrl.chop(1);
     if (!parseRestreamFlags(parser.values(rtmpPush), parser.value(cloudinaryCloud),
                             parser.value(cloudinaryMode), parser.value(cloudinaryApiBase),
-                            &options, &error))
+                            &options, &error)
+        || !parseUploadFlags(parser, r2Endpoint, r2AccountId, r2Bucket, r2PublicUrl, r2RetainHours,
+                             r2Addressing, uploadConcurrency, &options.uploads, &error))
         return result;
     result.action = ParseResult::Action::Run;
     return result;

@@ -61,6 +61,9 @@ bool HeadlessStudio::start(QString *error)
                     std::fprintf(stderr, "[retention] removed stream %s (ended over %d h ago)\n",
                                  qPrintable(key), m_options.retainHours);
             });
+    connect(m_studio.get(), &studio::Studio::uploadMessage, this, [](const QString &line) {
+        std::fprintf(stderr, "%s\n", qPrintable(line));
+    });
     if (m_options.isOpenIngest)
         std::fprintf(stderr, "afk-studio: --open-ingest: anyone may publish over Socket.IO "
                              "(for local tests only)\n");
@@ -122,6 +125,8 @@ void HeadlessStudio::printPlaybackUrls(const session::Stream &stream) const
     printLine(QStringLiteral("watch (ABR, hls.js / AFK PWA): %1/master.m3u8").arg(streamUrl));
     printLine(QStringLiteral("watch (single rendition):      %1/stream.m3u8").arg(streamUrl));
     printLine(QStringLiteral("status:                        %1/status").arg(streamUrl));
+    if (const QString url = m_studio->publicPlaybackUrl(stream.key()); !url.isEmpty())
+        printLine(QStringLiteral("public playback (the store):   %1").arg(url));
 }
 
 void HeadlessStudio::watchRestreaming(restream::Restreamer &restreamer)

@@ -471,6 +471,11 @@ HttpReply HttpApi::statusReply(const QString &streamKey)
         for (auto it = restream.begin(); it != restream.end(); ++it)
             status.insert(it.key(), it.value());
     }
+    if (m_storageStatusProvider) {
+        const QJsonObject storage = m_storageStatusProvider(streamKey);
+        for (auto it = storage.begin(); it != storage.end(); ++it)
+            status.insert(it.key(), it.value());
+    }
     // The NIP-53 address viewers tag their chat messages with (the watch page sends through the
     // relays above).
     if (const nostr::LiveChat *chat = m_chatProvider ? m_chatProvider(streamKey) : nullptr)

@@ -18,6 +18,7 @@
 #include <QElapsedTimer>
 #include <QHostAddress>
 #include <QHttpServerRequest>
+#include <QJsonObject>
 #include <QPointer>
 #include <QTimer>
 #include <functional>
@@ -84,6 +85,12 @@ public:
     void setRestreamStatusProvider(std::function<QJsonObject(const QString &streamKey)> provider)
     {
         m_restreamStatusProvider = std::move(provider);
+    }
+    // Fields merged into a stream's /status: "storage" (each upload target's backlog, rate,
+    // errors) and "publicPlaybackUrl" (unset: no uploads).
+    void setStorageStatusProvider(std::function<QJsonObject(const QString &streamKey)> provider)
+    {
+        m_storageStatusProvider = std::move(provider);
     }
     // More Prometheus text appended to /metrics (Socket.IO, ingest, relays: parts that live
     // outside the HTTP server).
@@ -175,6 +182,7 @@ private:
     std::function<QJsonArray()> m_relayStatusProvider;
     std::function<QByteArray()> m_extraMetricsProvider;
     std::function<QJsonObject(const QString &)> m_restreamStatusProvider;
+    std::function<QJsonObject(const QString &)> m_storageStatusProvider;
     std::function<nostr::LiveChat *(const QString &)> m_chatProvider;
     PlaybackViewerTracker m_viewers;
     WebAssets m_webAssets;

@@ -9,8 +9,14 @@
 #include "SocketIoServer.h"
 #include "StreamRegistry.h"
 #include "StudioMetrics.h"
+#include "S3Target.h"
+#include "CredentialStore.h"
+#include "StorageCredentials.h"
+#include "StudioPaths.h"
+#include "UploadQueue.h"
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QThreadPool>
 
 namespace afk::studio {
@@ -35,6 +41,7 @@ Studio::~Studio()
 {
     // Chats and announcers talk to the pool, the Socket.IO server to the registry: tear down in
     // the reverse order of start().
+    m_uploads.reset();
     m_nostr.reset();
     m_restreamer.reset();
     m_socketIo.reset();
@@ -112,6 +119,8 @@ bool Studio::start(QString *error)
         });
     if (!m_server->listen(m_options.bindAddress, m_options.port, error))
         return false;
+    if (!m_options.uploads.r2Bucket.isEmpty() && !startUploads(error))
+        return false;
     if (!m_options.nostr.relayUrls.isEmpty() && !startNostr(error))
         return false;
     if (!startRestreaming(error))
@@ -146,6 +155,9 @@ bool Studio::startNostr(QString *error)
     NostrOptions options = m_options.nostr;
     if (options.publicBaseUrl.isEmpty())
         options.publicBaseUrl = baseUrl();
+    // Viewers play from the store, not from this machine.
+    if (m_uploads && !m_options.uploads.r2PublicUrl.isEmpty())
+        options.publicBaseUrl = m_options.uploads.r2PublicUrl;
     m_nostr = std::make_unique<NostrPresence>(*m_secp256k1, options);
     const auto noPassword = [](QString *passwordError) {
         *passwordError = QStringLiteral("no way to ask for the key password");
@@ -229,6 +241,67 @@ bool Studio::startRestreaming(QString *error)
     return true;
 }
 
+bool Studio::startUploads(QString *error)
+{
+    const UploadOptions &uploads = m_options.uploads;
+    storage::S3TargetConfig config;
+    config.endpoint = QUrl(uploads.r2Endpoint);
+    config.bucket = uploads.r2Bucket;
+    config.isVirtualHosted = uploads.isR2VirtualHosted;
+    config.publicBaseUrl = uploads.r2PublicUrl;
+    // AFK_R2_* when set, else the credential store that Settings → Storage fills (unlocked with
+    // the key password).
+    storage::CredentialSources sources;
+    sources.directory = configDir();
+    sources.passwordProvider = m_keyPasswordProvider;
+    const QString accessKeyName = QString::fromLatin1(storage::CredentialStore::R2AccessKeyId);
+    const QString secretKeyName = QString::fromLatin1(storage::CredentialStore::R2SecretAccessKey);
+    const std::optional<QHash<QString, QString>> credentials =
+        storage::resolveCredentials({accessKeyName, secretKeyName}, sources, error);
+    if (!credentials)
+        return false;
+    config.accessKeyId = credentials->value(accessKeyName).toUtf8();
+    config.secretAccessKey = credentials->value(secretKeyName).toUtf8();
+    if (const QString problem = config.problem(); !problem.isEmpty()) {
+        *error = problem;
+        return false;
+    }
+    storage::UploadQueueOptions queueOptions;
+    queueOptions.concurrency = uploads.concurrency;
+    queueOptions.retainHours = uploads.r2RetainHours;
+    m_uploads = std::make_unique<storage::UploadQueue>(
+        m_options.dataDir, std::make_unique<storage::S3Target>(config), queueOptions);
+    connect(m_uploads.get(), &storage::UploadQueue::message, this, &Studio::uploadMessage);
+    // Every stream of every source: each servable segment and the end change its playlists.
+    // (The registry's streamEnded comes before allStreamsEnded, so a shutdown sees the final
+    // playlists in the backlog it waits for.)
+    connect(m_registry.get(), &session::StreamRegistry::streamStarted, this,
+            [this](session::Stream *stream) {
+                connect(stream, &session::Stream::segmentCompleted, m_uploads.get(), [this, stream] {
+                    m_uploads->streamUpdated(stream->key(), stream->metadata().renditionNames,
+                                             false);
+                });
+            });
+    connect(m_registry.get(), &session::StreamRegistry::streamEnded, this,
+            [this](session::Stream *stream) {
+                m_uploads->streamUpdated(stream->key(), stream->metadata().renditionNames, true);
+            });
+    m_server->setStorageStatusProvider([this](const QString &streamKey) {
+        QJsonObject fields{{QStringLiteral("storage"), QJsonArray{m_uploads->status(streamKey)}}};
+        const QString url = m_uploads->publicPlaybackUrl(streamKey);
+        if (!url.isEmpty())
+            fields.insert(QStringLiteral("publicPlaybackUrl"), url);
+        return fields;
+    });
+    m_uploads->resume();
+    return true;
+}
+
+QString Studio::publicPlaybackUrl(const QString &streamKey) const
+{
+    return m_uploads ? m_uploads->publicPlaybackUrl(streamKey) : QString();
+}
+
 void Studio::setLadder(const QList<media::Rendition> &ladder)
 {
     m_options.ladder = ladder;
@@ -287,6 +360,8 @@ void Studio::endLive()
 void Studio::removeExpiredStreams()
 {
     // Deleting folders is disk I/O: keep it off the event loop.
+    if (m_uploads)
+        m_uploads->removeExpired(QDateTime::currentMSecsSinceEpoch());
     const storage::StreamStore store = m_registry->store();
     const int retainHours = m_options.retainHours;
     QPointer<Studio> self = this;
@@ -324,10 +399,12 @@ void Studio::stopWhenRelaysHaveEverything()
 {
     // The ended events must reach the relays before the process goes: wait for their OKs, but
     // never past the shutdown budget.
-    // Cloudinary's live stream is idled and deleted on the way out too.
-    const bool isRestreamDone = !m_restreamer || !m_restreamer->hasPendingRequests();
-    if (((!m_nostr || m_nostr->pendingEventCount() == 0) && isRestreamDone)
-        || m_shutdownClock.elapsed() > relayFlushBudgetMs) {
+    // Likewise the final playlists to the store (what is left stays in the upload journal), and
+    // Cloudinary's live stream is idled and deleted on the way out.
+    const bool isEverythingSent = (!m_nostr || m_nostr->pendingEventCount() == 0)
+                                  && (!m_uploads || m_uploads->backlog() == 0)
+                                  && (!m_restreamer || !m_restreamer->hasPendingRequests());
+    if (isEverythingSent || m_shutdownClock.elapsed() > relayFlushBudgetMs) {
         finishShutdown(m_exitCode);
         return;
     }

@@ -32,6 +32,9 @@ class Secp256k1Context;
 namespace afk::restream {
 class Restreamer;
 }
+namespace afk::storage {
+class UploadQueue;
+}
 
 namespace afk::studio {
 
@@ -88,6 +91,10 @@ public:
     int httpViewerCount(const QString &streamKey) const;
     // How late this thread's event loop serves timers (running once start() succeeded).
     const EventLoopLatency &eventLoopLatency() const { return m_eventLoopLatency; }
+    // Uploads to R2/S3 (null without --r2-bucket).
+    storage::UploadQueue *uploads() const { return m_uploads.get(); }
+    // Where viewers play the stream from a store (empty without --r2-public-url).
+    QString publicPlaybackUrl(const QString &streamKey) const;
 
 signals:
     void liveStarted(afk::session::Stream *stream);
@@ -98,9 +105,12 @@ signals:
     // Files of streams past --retain-hours were removed (off the event loop).
     void expiredStreamsRemoved(const QStringList &streamKeys);
     void stopped(int exitCode);
+    // A line about uploads for the log (an error, uploads working again, a drain left over).
+    void uploadMessage(const QString &line);
 
 private:
     bool startNostr(QString *error);
+    bool startUploads(QString *error);
     void stopWhenRelaysHaveEverything();
     void finishShutdown(int exitCode);
     void removeExpiredStreams();
@@ -114,6 +124,7 @@ private:
     std::unique_ptr<server::SocketIoServer> m_socketIo;
     std::unique_ptr<NostrPresence> m_nostr;
     std::unique_ptr<restream::Restreamer> m_restreamer;
+    std::unique_ptr<storage::UploadQueue> m_uploads;
     QPointer<session::Stream> m_liveStream; // its key may be run again later
     media::SharedLayoutPtr m_liveLayout;    // of m_liveStream's source, when it is composed
     QTimer m_viewerCountTimer;

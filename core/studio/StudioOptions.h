@@ -12,6 +12,17 @@
 
 namespace afk::studio {
 
+// Uploads of every stream's segments and playlists (core/storage/UploadQueue); R2 when
+// r2Bucket is set.
+struct UploadOptions {
+    QString r2Endpoint;      // http(s)://host[:port]
+    QString r2Bucket;
+    QString r2PublicUrl;     // no trailing '/'
+    int r2RetainHours = 0;   // 0: objects are kept
+    bool isR2VirtualHosted = false;
+    int concurrency = 4;     // --upload-concurrency
+};
+
 struct StudioOptions {
     bool isHeadless = false;
     bool isGoLiveAtLaunch = false; // --go-live: the GUI starts streaming at once
@@ -67,6 +78,7 @@ struct StudioOptions {
     QString cloudinaryCloud;    // empty: no Cloudinary
     QString cloudinaryMode;     // live or upload (set when cloudinaryCloud is)
     QString cloudinaryApiBase = QStringLiteral("https://api.cloudinary.com");
+    UploadOptions uploads;
 };
 
 } // namespace afk::studio

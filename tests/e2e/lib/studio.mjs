@@ -60,6 +60,7 @@ export async function startStudio({
   startTimeoutMs = 30000,
   waitReady = true,
   openFilesLimit, // run under `ulimit -n N` (soft and hard) when set
+  env = {}, // more environment variables (credentials)
 } = {}) {
   port = port ?? (await freePort());
   const args = [
@@ -78,9 +79,10 @@ export async function startStudio({
   ];
   const t0 = Date.now();
   // exec keeps the pid: it is the studio's own (for /proc/<pid>/stat).
+  const spawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } };
   const child = openFilesLimit
-    ? spawn('sh', ['-c', `ulimit -n ${Number(openFilesLimit)} && exec "$0" "$@"`, studioBin(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(studioBin(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn('sh', ['-c', `ulimit -n ${Number(openFilesLimit)} && exec "$0" "$@"`, studioBin(), ...args], spawnOptions)
+    : spawn(studioBin(), args, spawnOptions);
   const { out, exited, closed } = supervise(child);
   let exitInfo = null;
   exited.then((e) => { exitInfo = e; });

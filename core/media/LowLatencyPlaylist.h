@@ -38,6 +38,9 @@ public:
     // the spec wants parts gone once they are more than three target durations from the end,
     // and players joining at PART-HOLD-BACK need only the last segment's.
     static constexpr int segmentsListingParts = 2;
+    // PART-HOLD-BACK in parts: the spec's minimum is two, Apple recommends three (a player then
+    // rides out one late part).
+    static constexpr int partHoldBackParts = 3;
 
     LowLatencyPlaylist(double partTargetSeconds, int segmentSeconds, int windowSeconds,
                        qint64 firstSequence);
@@ -54,7 +57,7 @@ public:
     // Segments whose parts are no longer listed (their part files may go): below this number.
     qint64 firstSequenceListingParts() const;
     double partTargetSeconds() const { return m_partTargetSeconds; }
-    double partHoldBackSeconds() const { return 3 * m_partTargetSeconds; }
+    double partHoldBackSeconds() const { return partHoldBackParts * m_partTargetSeconds; }
     int targetDurationSeconds() const { return m_targetDurationSeconds; }
     QByteArray text(const QList<RenditionReport> &reports) const;
 

@@ -124,10 +124,16 @@ void LowLatencyPresentation::setPartsPerSegment(int parts)
 
 void LowLatencyPresentation::updateMasterLocked()
 {
-    // Listed once every rendition can say its codecs: a player picks levels by them.
+    if (!m_master.isEmpty())
+        return;
+    // Listed once every rendition can say its codecs (a player picks levels by them) and holds
+    // PART-HOLD-BACK and a part more: a player starts that far behind the newest part, and one
+    // that came earlier would start at the first part and stall until it caught up with the
+    // encoder (hls.js then stays behind: it raises its target latency on every stall).
+    constexpr int startParts = LowLatencyPlaylist::partHoldBackParts + 1;
     QList<MasterVariant> variants;
     for (const RenditionState &state : m_renditions) {
-        if (state.codecs.isEmpty())
+        if (state.codecs.isEmpty() || state.publishedParts < startParts)
             return;
         MasterVariant variant;
         variant.uri = QStringLiteral("ll/%1/index.m3u8").arg(state.rendition.name);
@@ -149,6 +155,9 @@ void LowLatencyPresentation::publish(int renditionIndex, const LowLatencyPlaylis
     {
         std::lock_guard lock(m_mutex);
         RenditionState &state = m_renditions.at(renditionIndex);
+        if (playlist.position().lastPart > state.position.lastPart
+            || playlist.position().lastMsn > state.position.lastMsn)
+            ++state.publishedParts;
         state.position = playlist.position();
         m_targetDurationSeconds = std::max(m_targetDurationSeconds, playlist.targetDurationSeconds());
         // Siblings as they are now: at most one part behind, which the spec allows a report.
@@ -160,6 +169,7 @@ void LowLatencyPresentation::publish(int renditionIndex, const LowLatencyPlaylis
                     sibling.position};
         state.playlist = playlist.text(reports);
         name = state.rendition.name;
+        updateMasterLocked();
     }
     emit published(name);
 }

@@ -63,6 +63,7 @@ private:
         QString codecs;
         double framesPerSecond = 0;
         LowLatencyPosition position;
+        int publishedParts = 0;
         QByteArray playlist;
     };
     // Every run continues after the highest segment number in ll/ (a URL never names two

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Benchmark (not a test): Low-Latency HLS against the TS presentation, same studio, same run.
-//   node tests/bench/ll-latency.mjs [--play-seconds 20] [--extra "--flag value ..."]
-// One afk-studio on the test pattern (default ladder); hls.js (lowLatencyMode, the e2e player
+//   node tests/bench/ll-latency.mjs [--play-seconds 20] [--ladder RUNGS] [--extra "--flag …"]
+// One afk-studio on the test pattern (default ladder 720p,480p,360p); hls.js (lowLatencyMode, the e2e player
 // page) in headless Chromium plays ll.m3u8 and master.m3u8 side by side. Reports, per playlist,
 // the median of now − hls.playingDate (PROGRAM-DATE-TIME = capture time of a segment's first
 // frame), hls.js's own latency and target; and the time from the studio's start to the first
 // part listed in ll.m3u8's top rendition and to each player's first frame.
+// Options: --ladder RUNGS, --catch-up RATE (hls.js maxLiveSyncPlaybackRate, default 1).
 // Prints one JSON line. afk-studio is $AFK_STUDIO_BIN or build/app/afk-studio.
 import path from 'node:path';
 import { tempDir, httpGet, sleep, waitFor } from '../e2e/lib/util.mjs';
@@ -17,6 +18,10 @@ const argument = (name, fallback) => {
   return i > 0 ? process.argv[i + 1] : fallback;
 };
 const playSeconds = Number(argument('--play-seconds', '20'));
+const ladder = argument('--ladder', '720p,480p,360p');
+// hls.js's maxLiveSyncPlaybackRate for both players: 1 (its default) never catches up after a
+// stall; above 1 it plays faster until it is back at its target latency.
+const catchUpRate = Number(argument('--catch-up', '1'));
 const extraArgs = argument('--extra', '').split(' ').filter(Boolean);
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
 
@@ -25,22 +30,23 @@ let studio;
 let browser;
 let origin;
 try {
-  studio = await startStudio({ dataDir: path.join(dir, 'data'), ladder: '720p,480p,360p', waitReady: false, extraArgs });
+  studio = await startStudio({ dataDir: path.join(dir, 'data'), ladder, waitReady: false, extraArgs: ['--stats-interval', '5', ...extraArgs] });
   const t0 = studio.t0;
   const llUrl = `${studio.base}/ll.m3u8`;
   const firstPartMs = await waitFor(async () => {
     if (studio.exitInfo) throw Object.assign(new Error(`exited (code ${studio.exitInfo.code})`), { fatal: true });
-    const r = await httpGet(`${studio.base}/ll/720p/index.m3u8`, { timeoutMs: 2000 }).catch(() => null);
+    const top = ladder.split(',')[0];
+    const r = await httpGet(`${studio.base}/ll/${top}/index.m3u8`, { timeoutMs: 2000 }).catch(() => null);
     return r?.status === 200 && r.text.includes('#EXT-X-PART:') ? Date.now() - t0 : false;
-  }, { timeoutMs: 60000, intervalMs: 20, what: 'the first part in ll/720p/index.m3u8' });
+  }, { timeoutMs: 60000, intervalMs: 20, what: 'the first part in the top rendition\'s LL playlist' });
   browser = await launchChromium();
   origin = await startPlayerOrigin();
   const players = {};
-  const results = { firstPartMs };
+  const results = { ladder, catchUpRate, firstPartMs };
   for (const [name, url] of [['ll', llUrl], ['ts', studio.masterUrl]]) {
     // The TS master lists segments only once complete: start each player when its playlist can.
     await waitFor(async () => (await httpGet(url)).status === 200, { timeoutMs: 60000, what: `${url} = 200` });
-    players[name] = await openPlayer(browser, origin, url, name === 'ts' ? { lowLatencyMode: true } : null);
+    players[name] = await openPlayer(browser, origin, url, { lowLatencyMode: true, maxLiveSyncPlaybackRate: catchUpRate });
   }
   for (const [name, player] of Object.entries(players)) {
     const start = await player.waitState((s) => s.currentTime > 0 && !s.paused, { timeoutMs: 60000, what: `${name} playback` });
@@ -74,6 +80,8 @@ try {
     await player.close();
   }
   results.ratio = +(results.ll.latencyMs / results.ts.latencyMs).toFixed(2);
+  // The encoder's speed over the run: below 1x the input queue, not the delivery, adds latency.
+  results.speeds = [...studio.out.stderr.matchAll(/speed ([0-9.]+)x/g)].map((m) => Number(m[1]));
   console.log(JSON.stringify(results));
 } catch (e) {
   console.error(`ll-latency.mjs: ${e.message}`);

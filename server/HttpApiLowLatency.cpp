@@ -164,7 +164,9 @@ HttpApi::Routed HttpApi::holdLowLatency(const Incoming &incoming, const QString 
     routed.playbackStreamKey = streamKey;
     const std::shared_ptr<media::LowLatencyPresentation> presentation =
         presentationOf(m_registry, streamKey);
-    // Published notices come from the packagers' threads, queued to this one.
+    // Published notices come from the packagers' threads, queued to this one. Entries of
+    // presentations gone (their streams released) are dropped first: the hash stays small.
+    m_watchedPresentations.removeIf([](const auto &entry) { return entry.value().isNull(); });
     QPointer<QObject> &watched = m_watchedPresentations[streamKey];
     if (watched != presentation.get()) {
         watched = presentation.get();

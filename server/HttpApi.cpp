@@ -837,7 +837,8 @@ QList<std::pair<QByteArray, QByteArray>> HttpApi::replyHeaders(const Routed &rou
     headers.append({QByteArrayLiteral("X-Content-Type-Options"), QByteArrayLiteral("nosniff")});
     // A 304 names no length: its Content-Length would have to be the full answer's.
     if (reply.statusCode != 204 && reply.statusCode != 304)
-        headers.append({QByteArrayLiteral("Content-Length"), QByteArray::number(reply.body.size())});
+        headers.append(
+            {QByteArrayLiteral("Content-Length"), QByteArray::number(reply.body.size())});
     return headers;
 }
 

@@ -29,8 +29,8 @@ const QByteArray cmafCache = QByteArrayLiteral("public, max-age=3600");
 // Held at most this long even with long segments, well within the gate's keep-alive idle time.
 constexpr qint64 maxHoldMs = 30'000;
 
-std::shared_ptr<media::LowLatencyPresentation> presentationOf(const session::StreamRegistry &registry,
-                                                              const QString &streamKey)
+std::shared_ptr<media::LowLatencyPresentation>
+presentationOf(const session::StreamRegistry &registry, const QString &streamKey)
 {
     const session::Stream *stream = registry.find(streamKey);
     return stream ? stream->lowLatency() : nullptr;
@@ -95,13 +95,15 @@ HttpApi::Routed HttpApi::routeLowLatency(const Incoming &incoming, const QString
         const bool hasMsn = query.hasQueryItem(QStringLiteral("_HLS_msn"));
         const bool hasPart = query.hasQueryItem(QStringLiteral("_HLS_part"));
         if (!hasMsn) {
-            routed.reply = hasPart ? HttpReply::error(400, QStringLiteral("_HLS_part needs _HLS_msn"))
-                                   : lowLatencyPlaylistReply(streamKey, rendition);
+            routed.reply = hasPart
+                               ? HttpReply::error(400, QStringLiteral("_HLS_part needs _HLS_msn"))
+                               : lowLatencyPlaylistReply(streamKey, rendition);
             return routed;
         }
         const std::optional<qint64> msn = queryNumber(query, QStringLiteral("_HLS_msn"), 15);
-        const std::optional<qint64> part =
-            hasPart ? queryNumber(query, QStringLiteral("_HLS_part"), 5) : std::optional<qint64>(-1);
+        const std::optional<qint64> part = hasPart
+                                               ? queryNumber(query, QStringLiteral("_HLS_part"), 5)
+                                               : std::optional<qint64>(-1);
         if (!msn || !part) {
             routed.reply =
                 HttpReply::error(400, QStringLiteral("_HLS_msn and _HLS_part must be numbers"));
@@ -132,9 +134,10 @@ HttpApi::Routed HttpApi::routeLowLatency(const Incoming &incoming, const QString
     const std::optional<media::LowLatencyPosition> position = presentation->position(rendition);
     if (position && wanted.msn < position->lastMsn)
         return routed; // an old part or segment, gone: 404
-    return holdLowLatency(incoming, streamKey, rendition, wanted, [this, streamKey, rendition, name] {
-        return lowLatencyFileReply(streamKey, rendition, name);
-    });
+    return holdLowLatency(incoming, streamKey, rendition, wanted,
+                          [this, streamKey, rendition, name] {
+                              return lowLatencyFileReply(streamKey, rendition, name);
+                          });
 }
 
 HttpReply HttpApi::lowLatencyPlaylistReply(const QString &streamKey, const QString &rendition) const

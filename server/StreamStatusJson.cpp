@@ -166,7 +166,8 @@ QJsonObject buildStreamStatus(const QString &streamKey, const session::Stream *s
         {QStringLiteral("isEnded"), isEnded || manifest.hasEndList},
     };
     // The LL-HLS master, relative to the stream's URL, once it lists every rendition.
-    if (stream && isActive && stream->lowLatency() && !stream->lowLatency()->masterPlaylist().isEmpty())
+    if (stream && isActive && stream->lowLatency() &&
+        !stream->lowLatency()->masterPlaylist().isEmpty())
         overall.insert(QStringLiteral("lowLatencyPlaylist"), QStringLiteral("ll.m3u8"));
     QJsonObject status{
         {QStringLiteral("streamId"), streamKey},

@@ -35,7 +35,8 @@ struct CmafPackagerSettings {
 class CmafPackager : public EncodedPacketSink
 {
 public:
-    CmafPackager(CmafPackagerSettings settings, std::shared_ptr<LowLatencyPresentation> presentation);
+    CmafPackager(CmafPackagerSettings settings,
+                 std::shared_ptr<LowLatencyPresentation> presentation);
     ~CmafPackager() override;
 
     bool open(const AVCodecContext &video, const AVCodecContext *audio, QString *error) override;

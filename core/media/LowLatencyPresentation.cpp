@@ -82,8 +82,9 @@ QByteArray LowLatencyPresentation::mediaPlaylist(const QString &rendition) const
 bool LowLatencyPresentation::hasRendition(const QString &rendition) const
 {
     std::lock_guard lock(m_mutex);
-    return std::any_of(m_renditions.begin(), m_renditions.end(),
-                       [&](const RenditionState &state) { return state.rendition.name == rendition; });
+    return std::any_of(m_renditions.begin(), m_renditions.end(), [&](const RenditionState &state) {
+        return state.rendition.name == rendition;
+    });
 }
 
 std::optional<LowLatencyPosition> LowLatencyPresentation::position(const QString &rendition) const
@@ -159,7 +160,8 @@ void LowLatencyPresentation::publish(int renditionIndex, const LowLatencyPlaylis
             || playlist.position().lastMsn > state.position.lastMsn)
             ++state.publishedParts;
         state.position = playlist.position();
-        m_targetDurationSeconds = std::max(m_targetDurationSeconds, playlist.targetDurationSeconds());
+        m_targetDurationSeconds =
+            std::max(m_targetDurationSeconds, playlist.targetDurationSeconds());
         // Siblings as they are now: at most one part behind, which the spec allows a report.
         QList<RenditionReport> reports;
         for (const RenditionState &sibling : m_renditions)

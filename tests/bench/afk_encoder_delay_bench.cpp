@@ -176,9 +176,10 @@ int main(int argc, char **argv)
         // The first row again: how much of its CPU was the process warming up.
         {"veryfast, 1 thread (again, last)", "", 1},
     };
-    std::printf("| x264 settings (720p, 2500k VBV, %d frames) | frames held | latency (ms) | CPU (s) "
-                "| Y PSNR (dB) | kbit/s |\n|---|---|---|---|---|---|\n",
-                frames);
+    std::printf(
+        "| x264 settings (720p, 2500k VBV, %d frames) | frames held | latency (ms) | CPU (s) "
+        "| Y PSNR (dB) | kbit/s |\n|---|---|---|---|---|---|\n",
+        frames);
     for (const Variant &variant : variants) {
         Result result;
         if (!run(variant, frames, &result)) {

@@ -32,6 +32,7 @@ AFK PWA's routes, at http://<bind>:<port>/livestream/<stream key>/:
   master.m3u8        ABR master playlist (hls.js, Safari, the AFK PWA)
   stream.m3u8        media playlist of the top rendition (the PWA's pre-check), segment_N.ts
   <rung>/index.m3u8  each rendition's media playlist and segments
+  ll.m3u8            Low-Latency HLS master (CMAF parts, blocking reloads; hls.js lowLatencyMode)
   status, start, stop, playback, ingest    per-stream JSON routes
   /health, /livestream/health, /livestream/active, /metrics (Prometheus)
   /socket.io/        Socket.IO v4 (WebSocket) for browser hosts and viewers: start-stream,
@@ -337,6 +338,10 @@ ParseResult parseCommandLine(const QStringList &arguments)
             .arg(media::scaleFilterNames().join(u'|'),
                  media::scaleFilterName(media::defaultScaleFilter)),
         QStringLiteral("FILTER"), media::scaleFilterName(media::defaultScaleFilter));
+    const QCommandLineOption partSeconds(QStringLiteral("part-seconds"),
+        QStringLiteral("Length of the Low-Latency HLS parts (ll.m3u8) in seconds, 0.1-1, rounded "
+                       "to whole frames; 0 serves no LL-HLS. Default 0.333."),
+        QStringLiteral("S"), QStringLiteral("0.333"));
     const QCommandLineOption relay(QStringLiteral("relay"),
         QStringLiteral("Nostr relay (ws:// or wss://) to announce streams on as NIP-53 live events "
                        "(kind 30311), signed with the active key of `afk-studio keys`. Repeatable."),
@@ -509,7 +514,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
         recordRetention, maxClients, maxClientsPerIp, announcePlaylist, listenBacklog,
         cameraOverlay, overlayCamera, overlaySource, rtmpPush, cloudinaryCloud, cloudinaryMode,
         cloudinaryApiBase, r2Endpoint, r2AccountId, r2Bucket, r2PublicUrl, r2RetainHours,
-        r2Addressing, uploadConcurrency};
+        r2Addressing, uploadConcurrency, partSeconds};
     parser.addOptions(allOptions);
 
     // --mic takes an optional value (--mic=ID), which QCommandLineParser has no notion of: the
@@ -631,6 +636,14 @@ ParseResult parseCommandLine(const QStringList &arguments)
     if (!media::parseScaleFilter(parser.value(scaler), &options.scaleFilter)) {
         error = QStringLiteral("--scaler: '%1' is not one of %2")
                     .arg(parser.value(scaler).left(80), media::scaleFilterNames().join(u' '));
+        return result;
+    }
+    bool isPartNumber = false;
+    options.partSeconds = parser.value(partSeconds).toDouble(&isPartNumber);
+    if (!isPartNumber || !(options.partSeconds == 0
+                           || (options.partSeconds >= 0.1 && options.partSeconds <= 1))) {
+        error = QStringLiteral("--part-seconds: '%1' is not 0 or a number from 0.1 to 1")
+                    .arg(parser.value(partSeconds).left(80));
         return result;
     }
     if (!parseInteger(QStringLiteral("stats-interval"), parser.value(statsInterval), 0, 3600,

@@ -124,6 +124,8 @@ void HeadlessStudio::printPlaybackUrls(const session::Stream &stream) const
                   .arg(m_studio->baseUrl(), stream.key()));
     printLine(QStringLiteral("watch (ABR, hls.js / AFK PWA): %1/master.m3u8").arg(streamUrl));
     printLine(QStringLiteral("watch (single rendition):      %1/stream.m3u8").arg(streamUrl));
+    if (stream.lowLatency())
+        printLine(QStringLiteral("watch (low-latency HLS):       %1/ll.m3u8").arg(streamUrl));
     printLine(QStringLiteral("status:                        %1/status").arg(streamUrl));
     if (const QString url = m_studio->publicPlaybackUrl(stream.key()); !url.isEmpty())
         printLine(QStringLiteral("public playback (the store):   %1").arg(url));

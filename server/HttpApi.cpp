@@ -156,6 +156,12 @@ HttpApi::HttpApi(session::StreamRegistry &registry, HttpApiOptions options, QObj
     m_pruneTimer.setInterval(PlaybackViewerTracker::defaultWindowMs);
     connect(&m_pruneTimer, &QTimer::timeout, this, [this] { m_viewers.prune(m_clock.elapsed()); });
     m_pruneTimer.start();
+    m_heldRequestTimer.setInterval(200);
+    connect(&m_heldRequestTimer, &QTimer::timeout, this, [this] {
+        m_heldRequests.expire(m_clock.elapsed());
+        if (m_heldRequests.heldCount() == 0)
+            m_heldRequestTimer.stop();
+    });
 }
 
 HttpApi::~HttpApi() = default;
@@ -229,8 +235,11 @@ bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socke
             routed.reply =
                 HttpReply::error(400, QStringLiteral("bad request path: ") + path.error());
         } else {
-            const Incoming incoming{request, request.method(), publicHost(request, socket)};
+            const Incoming incoming{request, request.method(), publicHost(request, socket),
+                                    socket};
             routed = route(incoming, path);
+            if (routed.isDeferred)
+                return true;
         }
     }
     finish(request, socket, routed);
@@ -323,6 +332,8 @@ HttpApi::Routed HttpApi::routeStream(const Incoming &incoming, const QString &st
             routed.playbackStreamKey = streamKey;
             return routed;
         }
+        if (name == u"ll.m3u8")
+            return routeLowLatency(incoming, streamKey, rest);
         if (name == u"status")
             return dispatch(incoming, HttpRoute::Status, Access::Read,
                             [&] { return statusReply(streamKey); });
@@ -364,6 +375,8 @@ HttpApi::Routed HttpApi::routeStream(const Incoming &incoming, const QString &st
             routed.playbackStreamKey = streamKey;
             return routed;
         }
+    } else if (rest.size() == 3 && rest.first() == u"ll") {
+        return routeLowLatency(incoming, streamKey, rest);
     }
     routed.reply = HttpReply::error(404, QStringLiteral("not found"));
     return routed;
@@ -797,38 +810,46 @@ qint64 HttpApi::writeReply(const QHttpServerRequest &request, QTcpSocket *socket
     const HttpReply &reply = routed.reply;
     QHttpServerResponder responder = makeResponder(request, socket);
     responder.writeStatusLine(QHttpServerResponder::StatusCode(reply.statusCode));
-    if (!reply.contentType.isEmpty())
-        responder.writeHeader(QByteArrayLiteral("Content-Type"), reply.contentType);
-    if (!reply.cacheControl.isEmpty())
-        responder.writeHeader(QByteArrayLiteral("Cache-Control"), reply.cacheControl);
-    for (const auto &[name, value] : reply.extraHeaders)
+    const bool isPreflight = request.method() == QHttpServerRequest::Method::Options;
+    for (const auto &[name, value] : replyHeaders(routed, isPreflight))
         responder.writeHeader(name, value);
-
-    const QByteArray origin = m_options.corsOrigin.toUtf8();
-    responder.writeHeader(QByteArrayLiteral("Access-Control-Allow-Origin"), origin);
-    if (origin != "*")
-        responder.writeHeader(QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin"));
-    responder.writeHeader(QByteArrayLiteral("Access-Control-Allow-Methods"),
-                          routed.access == Access::Control ? controlCorsMethods : readMethods);
-    responder.writeHeader(QByteArrayLiteral("Access-Control-Allow-Headers"),
-                          QByteArrayLiteral("Content-Type, Authorization, Range"));
-    responder.writeHeader(QByteArrayLiteral("Access-Control-Expose-Headers"),
-                          QByteArrayLiteral("Content-Length"));
-    if (request.method() == QHttpServerRequest::Method::Options)
-        responder.writeHeader(QByteArrayLiteral("Access-Control-Max-Age"),
-                              QByteArrayLiteral("600"));
-    responder.writeHeader(QByteArrayLiteral("X-Content-Type-Options"),
-                          QByteArrayLiteral("nosniff"));
-    // A 304 names no length: its Content-Length would have to be the full answer's.
-    if (reply.statusCode != 204 && reply.statusCode != 304)
-        responder.writeHeader(QByteArrayLiteral("Content-Length"),
-                              QByteArray::number(reply.body.size()));
 
     const bool hasBody = reply.statusCode != 204 && reply.statusCode != 304 &&
                          request.method() != QHttpServerRequest::Method::Head;
     // writeBody also ends the header block, so it is called even without a body.
     responder.writeBody(hasBody ? reply.body : QByteArray());
     return hasBody ? reply.body.size() : 0;
+}
+
+QList<std::pair<QByteArray, QByteArray>> HttpApi::replyHeaders(const Routed &routed,
+                                                               bool isPreflight) const
+{
+    const HttpReply &reply = routed.reply;
+    QList<std::pair<QByteArray, QByteArray>> headers;
+    if (!reply.contentType.isEmpty())
+        headers.append({QByteArrayLiteral("Content-Type"), reply.contentType});
+    if (!reply.cacheControl.isEmpty())
+        headers.append({QByteArrayLiteral("Cache-Control"), reply.cacheControl});
+    headers += reply.extraHeaders;
+
+    const QByteArray origin = m_options.corsOrigin.toUtf8();
+    headers.append({QByteArrayLiteral("Access-Control-Allow-Origin"), origin});
+    if (origin != "*")
+        headers.append({QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin")});
+    headers.append({QByteArrayLiteral("Access-Control-Allow-Methods"),
+                    routed.access == Access::Control ? controlCorsMethods : readMethods});
+    headers.append({QByteArrayLiteral("Access-Control-Allow-Headers"),
+                    QByteArrayLiteral("Content-Type, Authorization, Range")});
+    headers.append({QByteArrayLiteral("Access-Control-Expose-Headers"),
+                    QByteArrayLiteral("Content-Length")});
+    if (isPreflight)
+        headers.append({QByteArrayLiteral("Access-Control-Max-Age"), QByteArrayLiteral("600")});
+    headers.append({QByteArrayLiteral("X-Content-Type-Options"), QByteArrayLiteral("nosniff")});
+    // A 304 names no length: its Content-Length would have to be the full answer's.
+    if (reply.statusCode != 204 && reply.statusCode != 304)
+        headers.append(
+            {QByteArrayLiteral("Content-Length"), QByteArray::number(reply.body.size())});
+    return headers;
 }
 
 void HttpApi::finish(const QHttpServerRequest &request, QTcpSocket *socket, const Routed &routed)

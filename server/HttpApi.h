@@ -7,6 +7,7 @@
 // timeouts and the connection cap are enforced before Qt reads a request.
 #pragma once
 
+#include "BlockingReloads.h"
 #include "GatedTcpServer.h"
 #include "HttpMetrics.h"
 #include "HttpReply.h"
@@ -126,6 +127,7 @@ private:
         const QHttpServerRequest &request;
         QHttpServerRequest::Method method;
         QString publicHost; // host[:port] clients reach us by, for absolute URLs
+        QTcpSocket *socket = nullptr;
     };
 
     struct Routed {
@@ -133,6 +135,14 @@ private:
         Access access = Access::Read;
         HttpReply reply;
         QString playbackStreamKey; // set for playlist/segment answers: counts an HTTP viewer
+        bool isDeferred = false;   // held (LL-HLS blocking request): answered later
+    };
+    // What a held request needs to be answered after handleRequest returned (Qt 6.4's request
+    // and responder live only during it).
+    struct HeldRequest {
+        QPointer<QTcpSocket> socket;
+        bool isHead = false;
+        QByteArray clientId;
     };
 
     Routed route(const Incoming &incoming, const RequestPath &path);
@@ -167,6 +177,21 @@ private:
     HttpReply activeReply(const Incoming &incoming);
     HttpReply metricsReply();
 
+    // Low-Latency HLS: ll.m3u8 and ll/<rendition>/… (HttpApiLowLatency.cpp).
+    Routed routeLowLatency(const Incoming &incoming, const QString &streamKey,
+                           const QStringList &rest);
+    HttpReply lowLatencyPlaylistReply(const QString &streamKey, const QString &rendition) const;
+    HttpReply lowLatencyFileReply(const QString &streamKey, const QString &rendition,
+                                  const QString &name) const;
+    // Holds the request until `wanted` of the rendition exists, then answers with `reply`.
+    Routed holdLowLatency(const Incoming &incoming, const QString &streamKey,
+                          const QString &rendition, const WantedPosition &wanted,
+                          std::function<HttpReply()> reply);
+    void onLowLatencyPublished(const QString &streamKey, const QString &rendition);
+    void writeHeldReply(const HeldRequest &held, const Routed &routed);
+    QList<std::pair<QByteArray, QByteArray>> replyHeaders(const Routed &routed,
+                                                          bool isPreflight) const;
+
     QString topRenditionName(const QString &streamKey) const;
     QString publicHost(const QHttpServerRequest &request, const QTcpSocket *socket) const;
     // Writes the answer (no body for HEAD) and returns the body bytes written.
@@ -188,6 +213,9 @@ private:
     WebAssets m_webAssets;
     std::optional<IngestAuth> m_controlAuth;
     QString m_studioPubkey;
+    BlockingReloads m_heldRequests{4096};
+    QTimer m_heldRequestTimer; // answers held requests whose wait ran out
+    QHash<QString, QPointer<QObject>> m_watchedPresentations; // by stream key
 };
 
 } // namespace afk::server

@@ -157,7 +157,7 @@ QJsonObject buildStreamStatus(const QString &streamKey, const session::Stream *s
         {QStringLiteral("files"), stream ? knownFiles(*stream, manifest) : QJsonArray{}},
         {QStringLiteral("manifestContent"), manifest.content},
     };
-    const QJsonObject overall{
+    QJsonObject overall{
         {QStringLiteral("isActive"), isActive},
         {QStringLiteral("hasManifest"), manifest.exists},
         {QStringLiteral("hasStreamDir"), stream != nullptr},
@@ -165,6 +165,10 @@ QJsonObject buildStreamStatus(const QString &streamKey, const session::Stream *s
          manifest.exists && manifest.hasSegments && !manifest.hasEndList},
         {QStringLiteral("isEnded"), isEnded || manifest.hasEndList},
     };
+    // The LL-HLS master, relative to the stream's URL, once it lists every rendition.
+    if (stream && isActive && stream->lowLatency() &&
+        !stream->lowLatency()->masterPlaylist().isEmpty())
+        overall.insert(QStringLiteral("lowLatencyPlaylist"), QStringLiteral("ll.m3u8"));
     QJsonObject status{
         {QStringLiteral("streamId"), streamKey},
         {QStringLiteral("local"), local},

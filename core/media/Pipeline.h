@@ -26,6 +26,7 @@ struct PipelineConfig {
     int liveWindowSeconds = 60;     // of the live media playlists; 0: they list every segment
     ScaleFilter scaleFilter = defaultScaleFilter; // for every rung, from the source
     EncodedPacketSinkFactory packetSinks; // extra outputs per rung (LL-HLS, RTMP push), or none
+    double lowLatencyPartSeconds = 0;     // LL-HLS part length (--part-seconds); 0: no LL-HLS
 };
 
 class PipelineWorker;

@@ -81,6 +81,16 @@ bool Stream::startMedia(std::unique_ptr<media::MediaSource> source, media::Pipel
         return false;
     }
     config.outputDir = directory();
+    if (config.lowLatencyPartSeconds > 0) {
+        media::LowLatencySettings lowLatency;
+        lowLatency.directory = directory() + QStringLiteral("/ll");
+        lowLatency.partSeconds = config.lowLatencyPartSeconds;
+        lowLatency.segmentSeconds = config.segmentSeconds;
+        lowLatency.liveWindowSeconds = config.liveWindowSeconds;
+        lowLatency.audioBitrateKbps = config.audioBitrateKbps;
+        m_lowLatency = std::make_shared<media::LowLatencyPresentation>(lowLatency);
+        config.packetSinks = m_lowLatency->sinkFactory(std::move(config.packetSinks));
+    }
     auto pipeline = std::make_unique<media::Pipeline>(std::move(config), std::move(source));
     connect(pipeline.get(), &media::Pipeline::started, this, &Stream::onPipelineStarted);
     connect(pipeline.get(), &media::Pipeline::segmentCompleted, this, [this](qint64 count) {

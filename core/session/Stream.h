@@ -4,6 +4,7 @@
 #pragma once
 
 #include "ByteStreamSource.h"
+#include "LowLatencyPresentation.h"
 #include "Pipeline.h"
 #include "StreamStore.h"
 
@@ -62,6 +63,8 @@ public:
     {
         return m_pipeline ? &m_pipeline->preview() : nullptr;
     }
+    // The LL-HLS presentation of the current (or last) run; nullptr without LL-HLS.
+    std::shared_ptr<media::LowLatencyPresentation> lowLatency() const { return m_lowLatency; }
 
     int viewerCount() const { return m_viewerCount; }
     void setViewerCount(int viewerCount) { m_viewerCount = viewerCount; }
@@ -99,6 +102,8 @@ private:
     storage::StreamMetadata m_metadata;
     const storage::StreamStore &m_store;
     State m_state = State::WaitingForMedia;
+    // Before m_pipeline: its packagers share it, and the pipeline's threads end first.
+    std::shared_ptr<media::LowLatencyPresentation> m_lowLatency;
     std::unique_ptr<media::Pipeline> m_pipeline;
     media::ByteStreamSource *m_ingestSource = nullptr; // owned by m_pipeline
     media::PipelineStats m_finalStats;

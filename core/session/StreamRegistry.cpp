@@ -108,6 +108,7 @@ media::PipelineConfig StreamRegistry::pipelineConfig(const QString &streamKey) c
     config.scaleFilter = m_defaults.scaleFilter;
     if (m_packetSinkProvider)
         config.packetSinks = m_packetSinkProvider(streamKey);
+    config.lowLatencyPartSeconds = m_defaults.partSeconds;
     return config;
 }
 

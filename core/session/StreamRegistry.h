@@ -19,6 +19,7 @@ struct EncodingDefaults {
     int x264Threads = 0;
     int liveWindowSeconds = 60;
     media::ScaleFilter scaleFilter = media::defaultScaleFilter;
+    double partSeconds = 0.333; // LL-HLS parts; 0: no LL-HLS presentation
 };
 
 // Caps and timeouts of the registry (flags of the same names).

@@ -84,6 +84,7 @@ bool Studio::start(QString *error)
     defaults.x264Preset = m_options.x264Preset;
     defaults.x264Threads = m_options.x264Threads;
     defaults.scaleFilter = m_options.scaleFilter;
+    defaults.partSeconds = m_options.partSeconds;
     session::StreamLimits limits;
     limits.maxStreams = m_options.maxStreams;
     limits.mediaTimeoutMs = m_options.mediaTimeoutSeconds * 1000;

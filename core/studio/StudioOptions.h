@@ -55,6 +55,7 @@ struct StudioOptions {
     QString x264Preset = QStringLiteral("veryfast");
     int x264Threads = 0;
     media::ScaleFilter scaleFilter = media::defaultScaleFilter; // --scaler
+    double partSeconds = 0.333; // --part-seconds: LL-HLS parts; 0: no LL-HLS
     int statsIntervalSeconds = 10;
     NostrOptions nostr; // relays empty: no NIP-53 announcements
     // Socket.IO ingest (browser hosts): see server/IngestAuth.h.

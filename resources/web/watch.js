@@ -73,7 +73,9 @@
     playing = what;
     if (window.Hls && window.Hls.isSupported()) {
       let hasRecoveredMedia = false;
-      hls = new window.Hls({ lowLatencyMode: isLowLatency, backBufferLength: 30 });
+      // LL: after a stall hls.js stays behind unless it may play faster to catch up.
+      hls = new window.Hls({ lowLatencyMode: isLowLatency, backBufferLength: 30,
+                             maxLiveSyncPlaybackRate: isLowLatency ? 1.5 : 1 });
       hls.on(window.Hls.Events.ERROR, (_event, data) => {
         if (!data.fatal) return;
         if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR && !hasRecoveredMedia) {

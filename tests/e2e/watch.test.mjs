@@ -113,7 +113,8 @@ test('the watch page and the list of live streams, served by the studio itself',
     assert.equal(live.stateText, 'Live');
     await viewer.waitPlaying(3, 'live stream');
     const playing = await viewer.waitUntil((s) => /^[1-9]\d* watching$/.test(s.viewers), 'a viewer count of at least 1');
-    assert.equal(playing.src, `/livestream/${key}/master.m3u8`);
+    // The page plays the LL-HLS master when /status names it (the studio makes one by default).
+    assert.equal(playing.src, `/livestream/${key}/ll.m3u8`);
     assert.equal(playing.title, TITLE);
     assert.equal(playing.titleElements, 0, 'the title is text, not markup');
 

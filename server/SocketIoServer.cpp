@@ -56,9 +56,12 @@ SocketIoServer::SocketIoServer(QAbstractHttpServer &httpServer, session::StreamR
 SocketIoServer::~SocketIoServer()
 {
     // Sessions are children, which QObject deletes after the members: they must go before
-    // m_timeouts, which holds their addresses.
+    // m_timeouts, which holds their addresses. Unheard: their closed() would reach a server
+    // halfway through its destruction.
     const QList<SocketIoSession *> sessions =
         findChildren<SocketIoSession *>(Qt::FindDirectChildrenOnly);
+    for (SocketIoSession *session : sessions)
+        session->disconnect(this);
     qDeleteAll(sessions);
 }
 

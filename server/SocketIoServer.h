@@ -125,7 +125,8 @@ private:
     SocketIoServerOptions m_options;
     IngestSink m_ingestSink;
     SocketIoSessionOptions m_sessionOptions;
-    SocketIoTimeouts m_timeouts; // of every session; they are deleted before it
+    // The deadlines of every session (the sessions are deleted before it, see the destructor).
+    SocketIoTimeouts m_timeouts;
     QHash<QString, SocketIoSession *> m_sessions; // by socket (or engine) sid; children
     QHash<QString, Publication> m_publications;   // active streams published here, by key
     QHash<session::Stream *, QString> m_watched;  // streams whose signals reach us -> key

@@ -33,8 +33,9 @@ QString randomSessionId()
 
 SocketIoTimeouts::SocketIoTimeouts(const SocketIoSessionOptions &options)
     : nextPing(options.pingIntervalMs, [](SocketIoSession *session) { session->sendPing(); }),
-      pongDeadline(options.pingTimeoutMs,
-                   [](SocketIoSession *session) { session->close(QStringLiteral("ping timeout")); }),
+      pongDeadline(
+          options.pingTimeoutMs,
+          [](SocketIoSession *session) { session->close(QStringLiteral("ping timeout")); }),
       connectDeadline(options.connectTimeoutMs, [](SocketIoSession *session) {
           session->close(QStringLiteral("no Socket.IO CONNECT in time"));
       })
@@ -45,8 +46,9 @@ SocketIoSession::SocketIoSession(std::unique_ptr<QWebSocket> socket, SocketIoSes
                                  SocketIoTimeouts &timeouts, QObject *parent)
     : QObject(parent), m_socket(std::move(socket)), m_options(options),
       m_engineSid(randomSessionId()), m_requestUrl(m_socket->requestUrl()),
-      m_peer(
-          QStringLiteral("%1:%2").arg(m_socket->peerAddress().toString()).arg(m_socket->peerPort())),
+      m_peer(QStringLiteral("%1:%2")
+                 .arg(m_socket->peerAddress().toString())
+                 .arg(m_socket->peerPort())),
       m_peerAddress(m_socket->peerAddress()), m_timeouts(timeouts)
 {
     const quint64 limit = transportLimitBytes(m_options.maxMessageBytes);

@@ -68,8 +68,8 @@ private:
         const qint64 horizon = m_clock.elapsed() + m_slackMs;
         // Entries started by onTimeout wait for the next wake-up, even with a length of 0.
         const quint64 lastBeforeExpiring = m_lastSerial;
-        while (!m_fifo.empty() && m_fifo.front().dueMs <= horizon
-               && m_fifo.front().serial <= lastBeforeExpiring) {
+        while (!m_fifo.empty() && m_fifo.front().dueMs <= horizon &&
+               m_fifo.front().serial <= lastBeforeExpiring) {
             const Entry entry = m_fifo.front();
             m_fifo.pop_front();
             const auto current = m_serialByKey.constFind(entry.key);

@@ -21,8 +21,9 @@ namespace afk::server {
 template <typename Key> class TimeoutQueue
 {
 public:
-    // onTimeout(key) runs on the event loop for each key whose timeout expired; it may start or
-    // stop any key (a periodic timeout restarts its own key there).
+    // onTimeout(key) runs on the event loop for each key whose timeout expired (up to 1 % of
+    // timeoutMs early, see expire()); it may start or stop any key (a periodic timeout restarts
+    // its own key there).
     TimeoutQueue(int timeoutMs, std::function<void(Key)> onTimeout)
         : m_timeoutMs(qMax(0, timeoutMs)), m_slackMs(m_timeoutMs / 100),
           m_onTimeout(std::move(onTimeout))

@@ -33,7 +33,8 @@ SocketIoServer::SocketIoServer(QAbstractHttpServer &httpServer, session::StreamR
                                const nostr::Secp256k1Context &context,
                                SocketIoServerOptions options, QObject *parent)
     : QObject(parent), m_httpServer(httpServer), m_registry(registry),
-      m_auth(context, options.ingest), m_options(std::move(options))
+      m_auth(context, options.ingest), m_options(std::move(options)),
+      m_sessionOptions(sessionOptions(m_options)), m_timeouts(m_sessionOptions)
 {
     connect(&m_httpServer, &QAbstractHttpServer::newWebSocketConnection, this,
             &SocketIoServer::takePendingConnections);
@@ -52,20 +53,35 @@ SocketIoServer::SocketIoServer(QAbstractHttpServer &httpServer, session::StreamR
     m_waitingRoomSweep.start(std::clamp(m_options.waitingRoomTimeoutMs / 4, 250, 30000));
 }
 
-SocketIoServer::~SocketIoServer() = default;
+SocketIoServer::~SocketIoServer()
+{
+    // Sessions are children, which QObject deletes after the members: they must go before
+    // m_timeouts, which holds their addresses. Unheard: their closed() would reach a server
+    // halfway through its destruction.
+    const QList<SocketIoSession *> sessions =
+        findChildren<SocketIoSession *>(Qt::FindDirectChildrenOnly);
+    for (SocketIoSession *session : sessions)
+        session->disconnect(this);
+    qDeleteAll(sessions);
+}
+
+SocketIoSessionOptions SocketIoServer::sessionOptions(const SocketIoServerOptions &options)
+{
+    SocketIoSessionOptions sessionOptions;
+    sessionOptions.pingIntervalMs = options.pingIntervalMs;
+    sessionOptions.pingTimeoutMs = options.pingTimeoutMs;
+    sessionOptions.connectTimeoutMs = options.connectTimeoutMs;
+    sessionOptions.maxMessageBytes = options.ingest.maxMessageBytes;
+    return sessionOptions;
+}
 
 void SocketIoServer::takePendingConnections()
 {
-    SocketIoSessionOptions sessionOptions;
-    sessionOptions.pingIntervalMs = m_options.pingIntervalMs;
-    sessionOptions.pingTimeoutMs = m_options.pingTimeoutMs;
-    sessionOptions.connectTimeoutMs = m_options.connectTimeoutMs;
-    sessionOptions.maxMessageBytes = m_options.ingest.maxMessageBytes;
     while (m_httpServer.hasPendingWebSocketConnections()) {
         std::unique_ptr<QWebSocket> socket = m_httpServer.nextPendingWebSocketConnection();
         if (!socket)
             continue;
-        auto *session = new SocketIoSession(std::move(socket), sessionOptions, this);
+        auto *session = new SocketIoSession(std::move(socket), m_sessionOptions, m_timeouts, this);
         m_sessions.insert(session->engineSid(), session);
         const int fromAddress = ++m_clientsByAddress[session->peerAddress()];
         if (m_sessions.size() > m_options.maxClients)

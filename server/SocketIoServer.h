@@ -91,6 +91,7 @@ private:
         QTimer *graceTimer = nullptr; // runs while the publisher is away
     };
 
+    static SocketIoSessionOptions sessionOptions(const SocketIoServerOptions &options);
     void takePendingConnections();
     void onConnected(SocketIoSession *session);
     void onEvent(SocketIoSession *session, const SocketIoPacket &packet);
@@ -123,6 +124,9 @@ private:
     IngestAuth m_auth;
     SocketIoServerOptions m_options;
     IngestSink m_ingestSink;
+    SocketIoSessionOptions m_sessionOptions;
+    // The deadlines of every session (the sessions are deleted before it, see the destructor).
+    SocketIoTimeouts m_timeouts;
     QHash<QString, SocketIoSession *> m_sessions; // by socket (or engine) sid; children
     QHash<QString, Publication> m_publications;   // active streams published here, by key
     QHash<session::Stream *, QString> m_watched;  // streams whose signals reach us -> key

@@ -3,6 +3,7 @@
 #include "EngineIoPacket.h"
 
 #include <QRandomGenerator>
+#include <QTimer>
 #include <QUrlQuery>
 #include <QWebSocket>
 
@@ -30,13 +31,25 @@ QString randomSessionId()
         bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
+SocketIoTimeouts::SocketIoTimeouts(const SocketIoSessionOptions &options)
+    : nextPing(options.pingIntervalMs, [](SocketIoSession *session) { session->sendPing(); }),
+      pongDeadline(
+          options.pingTimeoutMs,
+          [](SocketIoSession *session) { session->close(QStringLiteral("ping timeout")); }),
+      connectDeadline(options.connectTimeoutMs, [](SocketIoSession *session) {
+          session->close(QStringLiteral("no Socket.IO CONNECT in time"));
+      })
+{
+}
+
 SocketIoSession::SocketIoSession(std::unique_ptr<QWebSocket> socket, SocketIoSessionOptions options,
-                                 QObject *parent)
+                                 SocketIoTimeouts &timeouts, QObject *parent)
     : QObject(parent), m_socket(std::move(socket)), m_options(options),
       m_engineSid(randomSessionId()), m_requestUrl(m_socket->requestUrl()),
-      m_peer(
-          QStringLiteral("%1:%2").arg(m_socket->peerAddress().toString()).arg(m_socket->peerPort())),
-      m_peerAddress(m_socket->peerAddress())
+      m_peer(QStringLiteral("%1:%2")
+                 .arg(m_socket->peerAddress().toString())
+                 .arg(m_socket->peerPort())),
+      m_peerAddress(m_socket->peerAddress()), m_timeouts(timeouts)
 {
     const quint64 limit = transportLimitBytes(m_options.maxMessageBytes);
     m_socket->setMaxAllowedIncomingMessageSize(limit);
@@ -52,24 +65,29 @@ SocketIoSession::SocketIoSession(std::unique_ptr<QWebSocket> socket, SocketIoSes
                 : QStringLiteral("transport closed");
         close(reason);
     });
-
-    m_pingTimer.setInterval(m_options.pingIntervalMs);
-    connect(&m_pingTimer, &QTimer::timeout, this, [this] {
-        sendText(EngineIoPacket::textPacket(EngineIoPacket::Type::Ping).encodeText());
-        if (!m_pongDeadline.isActive())
-            m_pongDeadline.start();
-    });
-    m_pongDeadline.setSingleShot(true);
-    m_pongDeadline.setInterval(m_options.pingTimeoutMs);
-    connect(&m_pongDeadline, &QTimer::timeout, this,
-            [this] { close(QStringLiteral("ping timeout")); });
-    m_connectDeadline.setSingleShot(true);
-    m_connectDeadline.setInterval(m_options.connectTimeoutMs);
-    connect(&m_connectDeadline, &QTimer::timeout, this,
-            [this] { close(QStringLiteral("no Socket.IO CONNECT in time")); });
 }
 
-SocketIoSession::~SocketIoSession() = default;
+// The queues hold this session's address: none may outlive it.
+SocketIoSession::~SocketIoSession()
+{
+    stopTimeouts();
+}
+
+void SocketIoSession::stopTimeouts()
+{
+    m_timeouts.nextPing.stop(this);
+    m_timeouts.pongDeadline.stop(this);
+    m_timeouts.connectDeadline.stop(this);
+}
+
+void SocketIoSession::sendPing()
+{
+    // Written now, like a room event: one ping per session, not one write notifier each.
+    sendEncoded(EngineIoPacket::textPacket(EngineIoPacket::Type::Ping).encodeText());
+    if (!m_timeouts.pongDeadline.isActive(this))
+        m_timeouts.pongDeadline.start(this);
+    m_timeouts.nextPing.start(this);
+}
 
 void SocketIoSession::start()
 {
@@ -88,8 +106,8 @@ void SocketIoSession::start()
             .arg(m_options.pingTimeoutMs)
             .arg(m_options.maxMessageBytes);
     sendText(EngineIoPacket::textPacket(EngineIoPacket::Type::Open, open).encodeText());
-    m_pingTimer.start();
-    m_connectDeadline.start();
+    m_timeouts.nextPing.start(this);
+    m_timeouts.connectDeadline.start(this);
 }
 
 QString SocketIoSession::queryValue(const QString &name) const
@@ -134,9 +152,7 @@ void SocketIoSession::close(const QString &reason, QWebSocketProtocol::CloseCode
     if (m_isClosing)
         return;
     m_isClosing = true;
-    m_pingTimer.stop();
-    m_pongDeadline.stop();
-    m_connectDeadline.stop();
+    stopTimeouts();
     m_pendingBinary.reset();
     if (m_socket) {
         // The socket outlives this session until its close handshake is over (or 5 s), so that
@@ -197,7 +213,7 @@ void SocketIoSession::onTextMessage(const QString &message)
         sendText(EngineIoPacket::textPacket(EngineIoPacket::Type::Pong, packet->text).encodeText());
         break;
     case EngineIoPacket::Type::Pong:
-        m_pongDeadline.stop();
+        m_timeouts.pongDeadline.stop(this);
         break;
     case EngineIoPacket::Type::Message:
         onSocketIoPacket(packet->text);
@@ -275,7 +291,7 @@ void SocketIoSession::onSocketIoPacket(const QString &text)
         m_connectAuth = packet->data.toObject();
         if (m_socketSid.isEmpty())
             m_socketSid = randomSessionId();
-        m_connectDeadline.stop();
+        m_timeouts.connectDeadline.stop(this);
         SocketIoPacket answer;
         answer.type = SocketIoPacket::Type::Connect;
         answer.data = QJsonObject{{QStringLiteral("sid"), m_socketSid}};

@@ -4,12 +4,12 @@
 #pragma once
 
 #include "SocketIoPacket.h"
+#include "TimeoutQueue.h"
 
 #include <QHostAddress>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QObject>
-#include <QTimer>
 #include <QUrl>
 #include <QWebSocketProtocol>
 
@@ -30,13 +30,28 @@ struct SocketIoSessionOptions {
     qint64 maxMessageBytes = 1048576;
 };
 
+class SocketIoSession;
+
+// The deadlines of all sessions of one server: one timer per kind instead of three QTimers per
+// session (see TimeoutQueue). Must outlive its sessions.
+class SocketIoTimeouts
+{
+public:
+    explicit SocketIoTimeouts(const SocketIoSessionOptions &options);
+
+    TimeoutQueue<SocketIoSession *> nextPing;
+    TimeoutQueue<SocketIoSession *> pongDeadline;
+    TimeoutQueue<SocketIoSession *> connectDeadline;
+};
+
 class SocketIoSession : public QObject
 {
     Q_OBJECT
 public:
-    // Takes the upgraded socket; start() sends the Engine.IO open packet.
+    // Takes the upgraded socket; start() sends the Engine.IO open packet. timeouts must be made
+    // with the same options.
     SocketIoSession(std::unique_ptr<QWebSocket> socket, SocketIoSessionOptions options,
-                    QObject *parent = nullptr);
+                    SocketIoTimeouts &timeouts, QObject *parent = nullptr);
     ~SocketIoSession() override;
 
     void start();
@@ -83,6 +98,10 @@ signals:
     void closed(afk::server::SocketIoSession *session, const QString &reason);
 
 private:
+    friend class SocketIoTimeouts;
+
+    void sendPing();
+    void stopTimeouts();
     void onTextMessage(const QString &message);
     void onBinaryMessage(const QByteArray &message);
     void onSocketIoPacket(const QString &text);
@@ -106,9 +125,7 @@ private:
     bool m_isConnected = false;
     bool m_isClosing = false;
     std::optional<SocketIoPacket> m_pendingBinary; // header received, attachments still coming
-    QTimer m_pingTimer;
-    QTimer m_pongDeadline;
-    QTimer m_connectDeadline;
+    SocketIoTimeouts &m_timeouts;
 };
 
 // 20 characters of base64url from 15 CSPRNG bytes.

@@ -9,11 +9,15 @@
 //      server over --idle-seconds, as % of one core
 //   4. room broadcast spread at 10,000 viewers of one live room: for each stream-segments-updated
 //      (afk-studio: the test pattern, --ladder 240p; Node: a 2 s timer), each viewer's arrival
-//      after the first viewer's; p50 / p99 / max over all events and viewers
+//      after the first viewer's; p50 / p99 / max over all events and viewers. The viewers are
+//      spread over --client-threads worker threads (viewer-worker.mjs) with one monotonic clock,
+//      so that the client's parsing is not what is measured.
 // Run through viewer-bench.sh (raises this process's descriptor limit). Prints a Markdown table.
 //   node tests/bench/viewer-bench.mjs [--sizes 1000,5000,10000] [--viewers 10000] [--idle-seconds 60] [--events 10]
-//       [--servers afk-studio,node] (afk-studio alone: JSON only, for quick comparisons)
+//       [--servers afk-studio,node] (afk-studio alone, or --skip-idle: JSON only) [--client-threads 4]
+//       [--skip-idle] (the broadcast only)
 import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir, freePort, httpGet, sleep, waitFor } from '../e2e/lib/util.mjs';
@@ -30,6 +34,8 @@ const viewerCount = Number(opt('viewers', '10000'));
 const idleSeconds = Number(opt('idle-seconds', '60'));
 const eventCount = Number(opt('events', '10'));
 const servers = opt('servers', 'afk-studio,node').split(',');
+const clientThreads = Number(opt('client-threads', '4'));
+const isBroadcastOnly = argv.includes('--skip-idle');
 const log = (...a) => console.error('#', ...a);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const liveKey = 'benchroom';
@@ -65,9 +71,9 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 async function measure(kind) {
   const out = { bursts: {} };
   // 1-3 on an idle server.
-  let server = await startServer(kind, { live: false });
+  let server = isBroadcastOnly ? null : await startServer(kind, { live: false });
   try {
-    for (const n of sizes) {
+    for (const n of isBroadcastOnly ? [] : sizes) {
       await sleep(2000);
       const rssBefore = rssBytes(server.pid);
       const r = await burst(server.port, n, { timeoutMs: 120000 });
@@ -87,28 +93,39 @@ async function measure(kind) {
       await closeAll(r.viewers);
     }
   } finally {
-    await server.stop();
+    await server?.stop();
   }
-  // 4 on a live room.
+  // 4 on a live room, the viewers spread over worker threads (viewer-worker.mjs).
   server = await startServer(kind, { live: true });
+  const workers = [];
   try {
-    const r = await burst(server.port, viewerCount, { timeoutMs: 120000 });
-    const arrivals = new Map(); // segmentCount -> [ms]
-    for (const v of r.viewers) {
-      v.keepEvents = false;
-      v.onEvent = (name, payload, at) => {
-        if (name !== 'stream-segments-updated') return;
-        if (!arrivals.has(payload.segmentCount)) arrivals.set(payload.segmentCount, []);
-        arrivals.get(payload.segmentCount).push(at);
-      };
-      v.join(liveKey);
+    for (let i = 0; i < clientThreads; i++) {
+      const count = Math.floor(viewerCount / clientThreads) + (i < viewerCount % clientThreads ? 1 : 0);
+      const worker = new Worker(path.join(here, 'viewer-worker.mjs'), { workerData: { port: server.port, count, streamKey: liveKey } });
+      worker.on('error', (e) => log(kind, `viewer worker failed: ${e.message}`));
+      worker.nextMessage = (type) => new Promise((resolve) => {
+        const onMessage = (m) => { if (m.type === type) { worker.off('message', onMessage); resolve(m); } };
+        worker.on('message', onMessage);
+      });
+      workers.push(worker);
     }
+    const connected = await Promise.all(workers.map((w) => w.nextMessage('connected')));
+    const joined = connected.reduce((sum, c) => sum + c.viewers, 0);
+    for (const w of workers) w.postMessage('join');
     // Events that every viewer can have received: those after all joined.
     await sleep(5000);
-    const firstCounted = Math.max(0, ...arrivals.keys()) + 1;
-    await waitFor(() => [...arrivals.keys()].filter((k) => k >= firstCounted + eventCount).length > 0,
-      { timeoutMs: (eventCount + 10) * 4000, intervalMs: 500, what: `${eventCount} room events` });
+    const collect = async () => {
+      const arrivals = new Map(); // segmentCount -> [ms]
+      for (const w of workers) w.postMessage('report');
+      for (const report of await Promise.all(workers.map((w) => w.nextMessage('report'))))
+        for (const [k, times] of report.arrivals) arrivals.set(k, [...(arrivals.get(k) ?? []), ...times]);
+      return arrivals;
+    };
+    const firstCounted = Math.max(0, ...(await collect()).keys()) + 1;
+    await waitFor(async () => [...(await collect()).keys()].some((k) => k >= firstCounted + eventCount),
+      { timeoutMs: (eventCount + 10) * 4000, intervalMs: 2000, what: `${eventCount} room events` });
     await sleep(3000);
+    const arrivals = await collect();
     const lags = [];
     const spreads = [];
     let delivered = 0;
@@ -121,23 +138,23 @@ async function measure(kind) {
     }
     lags.sort((a, b) => a - b);
     out.broadcast = {
-      viewers: r.viewers.length, events: eventCount, delivered, expected: r.viewers.length * eventCount,
+      viewers: joined, clientThreads, events: eventCount, delivered, expected: joined * eventCount,
       p50: percentile(lags, 0.5), p99: percentile(lags, 0.99), maxSpread: Math.max(...spreads),
     };
     log(kind, 'broadcast', JSON.stringify(out.broadcast));
-    await closeAll(r.viewers);
   } finally {
+    await Promise.all(workers.map((w) => new Promise((resolve) => { w.once('exit', resolve); w.postMessage('close'); })));
     await server.stop();
   }
   return out;
 }
 
 const afk = await measure('afk-studio');
-if (!servers.includes('node')) {
-  console.log(JSON.stringify({ afk }));
+const node = servers.includes('node') ? await measure('node') : null;
+if (!node || isBroadcastOnly) {
+  console.log(JSON.stringify({ afk, node }));
   process.exit(0);
 }
-const node = await measure('node');
 const ms = (v) => `${Math.round(v).toLocaleString('en-US')}`;
 const rows = [];
 for (const n of sizes) {

@@ -9,8 +9,9 @@ import WebSocket from 'ws';
 /**
  * Opens one viewer: WebSocket upgrade, Engine.IO open, namespace CONNECT ("40" → "40{sid}").
  * Resolves with the viewer once connected; rejects on connect_error, close or timeout.
+ * clock() stamps each event on arrival (before it is parsed); performance.now by default.
  */
-export function openViewer(port, { host = '127.0.0.1', timeoutMs = 60000 } = {}) {
+export function openViewer(port, { host = '127.0.0.1', timeoutMs = 60000, clock = () => performance.now() } = {}) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://${host}:${port}/socket.io/?EIO=4&transport=websocket`, {
       perMessageDeflate: false,
@@ -62,8 +63,8 @@ export function openViewer(port, { host = '127.0.0.1', timeoutMs = 60000 } = {})
       } else if (text.startsWith('44')) {
         fail(new Error(`connect_error: ${text.slice(2)}`));
       } else if (text.startsWith('42')) {
+        const at = clock();
         const [name, payload] = JSON.parse(text.slice(2));
-        const at = performance.now();
         if (viewer.keepEvents) viewer.events.push({ name, payload, at });
         if (viewer.onEvent) viewer.onEvent(name, payload, at);
       }

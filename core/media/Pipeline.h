@@ -4,6 +4,7 @@
 
 #include "EncodedPacketSink.h"
 #include "Ladder.h"
+#include "MediaIndex.h"
 #include "MediaSource.h"
 #include "PipelineStats.h"
 #include "ScaleFilter.h"
@@ -25,6 +26,7 @@ struct PipelineConfig {
     int liveWindowSeconds = 60;     // of the live media playlists; 0: they list every segment
     ScaleFilter scaleFilter = defaultScaleFilter; // for every rung, from the source
     EncodedPacketSinkFactory packetSinks; // extra outputs per rung (LL-HLS, RTMP push), or none
+    std::shared_ptr<MediaIndex> mediaIndex; // where the packagers publish for the server, or none
 };
 
 class PipelineWorker;

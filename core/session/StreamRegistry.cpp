@@ -106,6 +106,7 @@ media::PipelineConfig StreamRegistry::pipelineConfig() const
     config.x264Threads = m_defaults.x264Threads;
     config.liveWindowSeconds = m_defaults.liveWindowSeconds;
     config.scaleFilter = m_defaults.scaleFilter;
+    config.mediaIndex = m_defaults.mediaIndex;
     return config;
 }
 

@@ -18,6 +18,7 @@ struct EncodingDefaults {
     int x264Threads = 0;
     int liveWindowSeconds = 60;
     media::ScaleFilter scaleFilter = media::defaultScaleFilter;
+    std::shared_ptr<media::MediaIndex> mediaIndex; // shared with the HTTP server
 };
 
 // Caps and timeouts of the registry (flags of the same names).

@@ -25,6 +25,8 @@ PACKAGES=(
   ffmpeg chromium time xvfb ca-certificates curl
   # the .deb test (packaging/test-deb.sh): dpkg-shlibdeps for CPack, and the validators
   dpkg-dev desktop-file-utils appstream lintian systemd
+  # the serving benchmark (tests/bench/serve-bench.sh): the load generator and the reference server
+  wrk nginx
 )
 
 SUDO=()

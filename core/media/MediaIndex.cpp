@@ -109,16 +109,37 @@ void MediaIndex::removeLocked(const QString &path)
 quint64 MediaIndex::await(const QString &path, quint64 afterVersion, QObject *context,
                           Waiter onReady)
 {
+    Q_ASSERT(context);
+    return addWaiter(path, afterVersion, context, std::move(onReady));
+}
+
+quint64 MediaIndex::awaitDirect(const QString &path, quint64 afterVersion, Waiter onReady)
+{
+    return addWaiter(path, afterVersion, nullptr, std::move(onReady));
+}
+
+void MediaIndex::deliver(QObject *context, const Waiter &onReady, const MediaEntry &entry)
+{
+    if (!context) {
+        onReady(entry);
+        return;
+    }
+    // Queued even when the entry is there already, so a caller never runs its callback inside
+    // its own await() call.
+    QMetaObject::invokeMethod(
+        context, [onReady, entry] { onReady(entry); }, Qt::QueuedConnection);
+}
+
+quint64 MediaIndex::addWaiter(const QString &path, quint64 afterVersion, QObject *context,
+                              Waiter onReady)
+{
     QMutexLocker locker(&m_mutex);
     if (m_waitingPath.size() >= maxWaiters)
         return 0;
     const quint64 ticket = ++m_lastTicket;
     const auto found = m_entries.constFind(path);
     if (found != m_entries.constEnd() && found->version > afterVersion) {
-        // Queued even now, so the caller never runs its callback inside its own await() call.
-        QMetaObject::invokeMethod(
-            context, [onReady = std::move(onReady), entry = *found] { onReady(entry); },
-            Qt::QueuedConnection);
+        deliver(context, onReady, *found);
         return ticket;
     }
     m_waiting[path].append(Waiting{ticket, afterVersion, context, std::move(onReady)});
@@ -150,8 +171,7 @@ void MediaIndex::wakeLocked(const QString &path, const MediaEntry &entry)
     waiting->removeIf([&](const Waiting &w) {
         if (entry.version <= w.afterVersion)
             return false;
-        QMetaObject::invokeMethod(
-            w.context, [onReady = w.onReady, entry] { onReady(entry); }, Qt::QueuedConnection);
+        deliver(w.context, w.onReady, entry);
         m_waitingPath.remove(w.ticket);
         return true;
     });

@@ -16,6 +16,9 @@
 // callback for a path that runs on the context object's thread as soon as that path has a version
 // newer than afterVersion — no thread is held while waiting. The caller bounds the wait with its
 // own timer and cancel()s (see await). At most maxWaiters wait at once; more are refused.
+// For LL-HLS: publish each part as Segment and each ll.m3u8 version as Replaced, keyed by the
+// files' paths; a blocking reload (_HLS_msn/_HLS_part) awaits the part's path (afterVersion 0)
+// and answers with the playlist's newest version when woken or when its deadline passes.
 #pragma once
 
 #include <QByteArray>
@@ -70,6 +73,10 @@ public:
     // cancel(ticket); after cancel() returns, onReady is not called (a call already queued is
     // discarded with context, or runs: check your own state there).
     quint64 await(const QString &path, quint64 afterVersion, QObject *context, Waiter onReady);
+    // The same for a thread without a Qt event loop (MediaServingThread's epoll loop): onReady
+    // runs on the publisher's thread, with the index locked, so it must only hand the entry over
+    // (e.g. queue it and wake its loop) and must not call into the index.
+    quint64 awaitDirect(const QString &path, quint64 afterVersion, Waiter onReady);
     void cancel(quint64 ticket);
 
     qint64 segmentBytes() const;
@@ -80,13 +87,15 @@ private:
     struct Waiting {
         quint64 ticket;
         quint64 afterVersion;
-        QObject *context;
+        QObject *context; // null: call onReady directly (awaitDirect)
         Waiter onReady;
     };
 
     void evictLocked();
     void removeLocked(const QString &path);
     void wakeLocked(const QString &path, const MediaEntry &entry);
+    static void deliver(QObject *context, const Waiter &onReady, const MediaEntry &entry);
+    quint64 addWaiter(const QString &path, quint64 afterVersion, QObject *context, Waiter onReady);
 
     const qint64 m_maxBytes;
     mutable QMutex m_mutex;

@@ -5,6 +5,7 @@
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
+#include <atomic>
 
 using afk::media::MediaEntry;
 using afk::media::MediaIndex;
@@ -23,6 +24,7 @@ private slots:
     void awaitForANewerVersion();
     void awaitFromAnotherThread();
     void cancelledWaiterIsNotCalled();
+    void directWaiterRunsOnThePublisher();
     void waitersAreBounded();
 };
 
@@ -177,6 +179,27 @@ void TestMediaIndex::cancelledWaiterIsNotCalled()
     QVERIFY(!isCalled);
     index.cancel(ticket); // twice, or an unknown ticket: nothing happens
     index.cancel(12345);
+}
+
+void TestMediaIndex::directWaiterRunsOnThePublisher()
+{
+    MediaIndex index;
+    std::atomic<Qt::HANDLE> wokenOn = nullptr;
+    QByteArray woken;
+    QVERIFY(index.awaitDirect("/s/b.ts", 0, [&](const MediaEntry &entry) {
+        woken = entry.bytes;
+        wokenOn = QThread::currentThreadId();
+    }) != 0);
+    Qt::HANDLE publisherId = nullptr;
+    std::unique_ptr<QThread> publisher(QThread::create([&] {
+        publisherId = QThread::currentThreadId();
+        index.publish("/s/b.ts", "y", MediaIndex::Retention::Segment);
+    }));
+    publisher->start();
+    QVERIFY(publisher->wait(10000));
+    QCOMPARE(woken, QByteArray("y")); // no event loop needed: done when publish() returned
+    QCOMPARE(wokenOn.load(), publisherId);
+    QCOMPARE(index.waiterCount(), 0);
 }
 
 void TestMediaIndex::waitersAreBounded()

@@ -29,10 +29,10 @@ cleanup() {
 trap cleanup EXIT
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
-busy() { # names of running compilers/encoders/browsers
+busy() { # names of running compilers/encoders/browsers (not this benchmark's own studio)
   local n out=""
   for n in cc1plus ninja afk-studio ffmpeg chromium wrk; do
-    pgrep -x "$n" >/dev/null && out="$out $n"
+    pgrep -x "$n" | grep -qvx "${STUDIO_PID:-0}" && out="$out $n"
   done
   echo "${out# }"
 }

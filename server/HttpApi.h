@@ -4,7 +4,9 @@
 // listens to newWebSocketConnection() (the Socket.IO server takes them with
 // nextPendingWebSocketConnection()); with no listener they are answered 503.
 // Every connection passes a ConnectionGate first (see GatedTcpServer): request size limits,
-// timeouts and the connection cap are enforced before Qt reads a request.
+// timeouts and the connection cap are enforced before Qt reads a request. With serving threads
+// (the default), connections go to MediaServingPool first, which answers the media GETs and HEADs
+// from the MediaIndex and hands every other request back here.
 #pragma once
 
 #include "GatedTcpServer.h"
@@ -60,7 +62,7 @@ class HttpApi : public QAbstractHttpServer
 {
     Q_OBJECT
 public:
-    static constexpr qint64 maxServedFileBytes = 8 * 1024 * 1024; // segments are < 2 MB
+    static constexpr qint64 maxServedFileBytes = MediaFileCache::maxFileBytes;
     static constexpr qint64 maxRequestBodyBytes = 64 * 1024;
 
     // registry must outlive this server.

@@ -51,8 +51,7 @@ std::optional<HttpRequestHead> HttpRequestHead::parse(QByteArrayView head)
     head = head.sliced(lineEnd + 1);
     while (!head.isEmpty()) {
         lineEnd = head.indexOf('\n');
-        const QByteArrayView line =
-            withoutCarriageReturn(lineEnd < 0 ? head : head.first(lineEnd));
+        const QByteArrayView line = withoutCarriageReturn(lineEnd < 0 ? head : head.first(lineEnd));
         head = lineEnd < 0 ? QByteArrayView() : head.sliced(lineEnd + 1);
         if (line.isEmpty())
             break;

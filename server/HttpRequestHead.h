@@ -14,8 +14,8 @@ namespace afk::server
 
 struct HttpRequestHead {
     QByteArray method;
-    QByteArray target; // as sent: path plus an optional "?query"
-    int minorVersion = 1; // HTTP/1.<minorVersion>
+    QByteArray target;                               // as sent: path plus an optional "?query"
+    int minorVersion = 1;                            // HTTP/1.<minorVersion>
     QList<std::pair<QByteArray, QByteArray>> fields; // values trimmed
 
     // head: from the request line through the blank line. nullopt when it is not HTTP/1.x.

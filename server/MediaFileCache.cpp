@@ -19,7 +19,8 @@ CachedFile MediaFileCache::read(const QString &path, bool isPlaylist)
 {
     CachedFile result;
     const QByteArray nativePath = QFile::encodeName(path);
-    struct stat info {};
+    struct stat info {
+    };
     // lstat: a symbolic link is refused, not followed out of the stream's folder.
     if (::lstat(nativePath.constData(), &info) != 0 || !S_ISREG(info.st_mode))
         return result;
@@ -48,17 +49,20 @@ CachedFile MediaFileCache::read(const QString &path, bool isPlaylist)
     }
 
     // O_NOFOLLOW | O_NONBLOCK: the file may have been swapped for a link or a FIFO since lstat.
-    const int descriptor = ::open(nativePath.constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    const int descriptor =
+        ::open(nativePath.constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (descriptor < 0)
         return result; // removed since (retention) or unreadable
-    struct stat opened {};
+    struct stat opened {
+    };
     QByteArray bytes;
     if (::fstat(descriptor, &opened) == 0 && S_ISREG(opened.st_mode) &&
         opened.st_size <= maxFileBytes) {
         bytes.resize(qsizetype(opened.st_size));
         qsizetype done = 0;
         while (done < bytes.size()) {
-            const ssize_t got = ::read(descriptor, bytes.data() + done, size_t(bytes.size() - done));
+            const ssize_t got =
+                ::read(descriptor, bytes.data() + done, size_t(bytes.size() - done));
             if (got < 0 && errno == EINTR)
                 continue;
             if (got <= 0)

@@ -22,8 +22,8 @@ struct MediaRequestHeaders {
 
 struct MediaResponse {
     int statusCode = 200;
-    qint64 bodyOffset = 0; // the part of the file's bytes to send
-    qint64 bodyLength = 0; // 0 for HEAD, 304 and 416
+    qint64 bodyOffset = 0;    // the part of the file's bytes to send
+    qint64 bodyLength = 0;    // 0 for HEAD, 304 and 416
     qint64 contentLength = 0; // the Content-Length header (a HEAD's is the GET's); -1: none
     QList<std::pair<QByteArray, QByteArray>> headers; // ETag, Accept-Ranges, Content-Range
 

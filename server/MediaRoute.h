@@ -18,7 +18,7 @@ namespace afk::server
 struct MediaRoute {
     HttpRoute route = HttpRoute::NotFound;
     QString streamKey;
-    QStringList relative;          // below the stream's folder
+    QStringList relative;               // below the stream's folder
     bool isTopRenditionSegment = false; // "segment_N.ts" at the root: the top rendition's
     bool isPlaylist = false;
 

@@ -230,8 +230,7 @@ void MediaServingThread::readRequest(Connection &connection)
         handBack(connection);
         return;
     }
-    const std::optional<HttpRequestHead> head =
-        HttpRequestHead::parse(bytes.first(step.consumed));
+    const std::optional<HttpRequestHead> head = HttpRequestHead::parse(bytes.first(step.consumed));
     const bool isGet = head && head->method == "GET";
     const bool isHead = head && head->method == "HEAD";
     std::optional<MediaRoute> route;
@@ -282,16 +281,16 @@ void MediaServingThread::answer(Connection &connection, const HttpRequestHead &h
         statusCode = plan.statusCode;
         extraHeaders = plan.headers;
         if (statusCode == 416) {
-            const HttpReply error = HttpReply::error(
-                416, QStringLiteral("range not satisfiable: the file has %1 bytes")
-                         .arg(file.bytes.size()));
+            const HttpReply error =
+                HttpReply::error(416, QStringLiteral("range not satisfiable: the file has %1 bytes")
+                                          .arg(file.bytes.size()));
             contentType = error.contentType;
             cacheControl = error.cacheControl;
             body = error.body;
             bodyLength = isHead ? 0 : body.size();
             contentLength = body.size();
         } else {
-            contentType = statusCode == 304 ? QByteArray()
+            contentType = statusCode == 304  ? QByteArray()
                           : route.isPlaylist ? playlistType
                                              : segmentType;
             cacheControl = route.isPlaylist ? playlistCache : segmentCache;
@@ -454,8 +453,8 @@ void MediaServingThread::sweepTimeouts()
         switch (connection->state) {
         case State::Reading:
             // Between requests (a partial request went to the gate): the gate's timeouts.
-            if (quietMs >= (connection->hasServed ? m_context->idleTimeoutMs
-                                                  : m_context->requestTimeoutMs))
+            if (quietMs >=
+                (connection->hasServed ? m_context->idleTimeoutMs : m_context->requestTimeoutMs))
                 expired.push_back({connection.get(), true});
             break;
         case State::Writing:

@@ -42,7 +42,7 @@ struct MediaServingReport {
         quint64 requests = 0;
         quint64 bodyBytes = 0;
     };
-    QHash<std::pair<int, int>, Count> responses; // (HttpRoute, status) → count
+    QHash<std::pair<int, int>, Count> responses;         // (HttpRoute, status) → count
     QList<std::pair<QString, QByteArray>> viewerFetches; // (stream key, client id)
     int closedConnections = 0;
     int idleCloses = 0;
@@ -117,7 +117,7 @@ private:
     std::vector<char> m_peekBuffer;
     RequestFramer m_framer;
     std::mutex m_reportMutex;
-    MediaServingReport m_report; // guarded by m_reportMutex
+    MediaServingReport m_report;                // guarded by m_reportMutex
     QHash<QByteArray, qint64> m_viewerPostedMs; // stream + client → last reported
     std::thread m_thread;
 };

@@ -33,8 +33,8 @@
 namespace afk::media {
 
 struct MediaEntry {
-    QByteArray bytes;  // immutable once published
-    QByteArray etag;   // strong ETag of the bytes, quoted: "\"<size>-<hash>\""
+    QByteArray bytes;    // immutable once published
+    QByteArray etag;     // strong ETag of the bytes, quoted: "\"<size>-<hash>\""
     quint64 version = 0; // grows with every publish in this index (any path)
 };
 

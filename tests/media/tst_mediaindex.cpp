@@ -43,7 +43,8 @@ void TestMediaIndex::publishedBytesAreShared()
 void TestMediaIndex::replacedPathsKeepOneVersion()
 {
     MediaIndex index;
-    const quint64 first = index.publish("/s/720p/index.m3u8", "one", MediaIndex::Retention::Replaced);
+    const quint64 first =
+        index.publish("/s/720p/index.m3u8", "one", MediaIndex::Retention::Replaced);
     const quint64 second =
         index.publish("/s/720p/index.m3u8", "two", MediaIndex::Retention::Replaced);
     QVERIFY(second > first);
@@ -138,8 +139,7 @@ void TestMediaIndex::awaitForANewerVersion()
 {
     MediaIndex index;
     QObject context;
-    const quint64 version =
-        index.publish("/s/720p/ll.m3u8", "v1", MediaIndex::Retention::Replaced);
+    const quint64 version = index.publish("/s/720p/ll.m3u8", "v1", MediaIndex::Retention::Replaced);
     QList<QByteArray> woken;
     index.await("/s/720p/ll.m3u8", version, &context,
                 [&](const MediaEntry &entry) { woken << entry.bytes; });
@@ -154,11 +154,10 @@ void TestMediaIndex::awaitFromAnotherThread()
     MediaIndex index;
     QObject context;
     Qt::HANDLE wokenOn = nullptr;
-    index.await("/s/a.ts", 0, &context, [&](const MediaEntry &) {
-        wokenOn = QThread::currentThreadId();
-    });
-    std::unique_ptr<QThread> publisher(QThread::create(
-        [&] { index.publish("/s/a.ts", "x", MediaIndex::Retention::Segment); }));
+    index.await("/s/a.ts", 0, &context,
+                [&](const MediaEntry &) { wokenOn = QThread::currentThreadId(); });
+    std::unique_ptr<QThread> publisher(
+        QThread::create([&] { index.publish("/s/a.ts", "x", MediaIndex::Retention::Segment); }));
     publisher->start();
     QVERIFY(publisher->wait(10000));
     QTRY_VERIFY(wokenOn != nullptr);

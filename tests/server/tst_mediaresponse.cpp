@@ -41,42 +41,40 @@ void TestMediaResponse::byteRanges_data()
     QTest::newRow("absent") << QByteArray() << 1000LL << Kind::Whole << 0LL << 0LL;
     QTest::newRow("first bytes") << QByteArray("bytes=0-99") << 1000LL << Kind::Partial << 0LL
                                  << 100LL;
-    QTest::newRow("Safari's probe") << QByteArray("bytes=0-1") << 1000LL << Kind::Partial << 0LL
-                                    << 2LL;
+    QTest::newRow("Safari's probe")
+        << QByteArray("bytes=0-1") << 1000LL << Kind::Partial << 0LL << 2LL;
     QTest::newRow("middle") << QByteArray("bytes=100-199") << 1000LL << Kind::Partial << 100LL
                             << 100LL;
     QTest::newRow("open end") << QByteArray("bytes=900-") << 1000LL << Kind::Partial << 900LL
                               << 100LL;
-    QTest::newRow("last past the end is cut") << QByteArray("bytes=900-5000") << 1000LL
-                                              << Kind::Partial << 900LL << 100LL;
-    QTest::newRow("suffix") << QByteArray("bytes=-10") << 1000LL << Kind::Partial << 990LL
-                            << 10LL;
-    QTest::newRow("suffix longer than the file") << QByteArray("bytes=-5000") << 1000LL
-                                                 << Kind::Partial << 0LL << 1000LL;
+    QTest::newRow("last past the end is cut")
+        << QByteArray("bytes=900-5000") << 1000LL << Kind::Partial << 900LL << 100LL;
+    QTest::newRow("suffix") << QByteArray("bytes=-10") << 1000LL << Kind::Partial << 990LL << 10LL;
+    QTest::newRow("suffix longer than the file")
+        << QByteArray("bytes=-5000") << 1000LL << Kind::Partial << 0LL << 1000LL;
     QTest::newRow("last byte") << QByteArray("bytes=999-999") << 1000LL << Kind::Partial << 999LL
                                << 1LL;
-    QTest::newRow("unit case and spaces") << QByteArray(" Bytes= 5 - 9 ") << 1000LL
-                                          << Kind::Partial << 5LL << 5LL;
-    QTest::newRow("starts at the end") << QByteArray("bytes=1000-") << 1000LL
-                                       << Kind::Unsatisfiable << 0LL << 0LL;
-    QTest::newRow("starts past the end") << QByteArray("bytes=5000-6000") << 1000LL
-                                         << Kind::Unsatisfiable << 0LL << 0LL;
-    QTest::newRow("empty suffix") << QByteArray("bytes=-0") << 1000LL << Kind::Unsatisfiable
-                                  << 0LL << 0LL;
+    QTest::newRow("unit case and spaces")
+        << QByteArray(" Bytes= 5 - 9 ") << 1000LL << Kind::Partial << 5LL << 5LL;
+    QTest::newRow("starts at the end")
+        << QByteArray("bytes=1000-") << 1000LL << Kind::Unsatisfiable << 0LL << 0LL;
+    QTest::newRow("starts past the end")
+        << QByteArray("bytes=5000-6000") << 1000LL << Kind::Unsatisfiable << 0LL << 0LL;
+    QTest::newRow("empty suffix") << QByteArray("bytes=-0") << 1000LL << Kind::Unsatisfiable << 0LL
+                                  << 0LL;
     QTest::newRow("empty file") << QByteArray("bytes=0-") << 0LL << Kind::Unsatisfiable << 0LL
                                 << 0LL;
     // Ignored (the whole body, as RFC 9110 allows): several ranges, other units, nonsense.
-    QTest::newRow("several ranges") << QByteArray("bytes=0-1,5-6") << 1000LL << Kind::Whole
-                                    << 0LL << 0LL;
+    QTest::newRow("several ranges")
+        << QByteArray("bytes=0-1,5-6") << 1000LL << Kind::Whole << 0LL << 0LL;
     QTest::newRow("other unit") << QByteArray("items=0-1") << 1000LL << Kind::Whole << 0LL << 0LL;
-    QTest::newRow("last before first") << QByteArray("bytes=9-5") << 1000LL << Kind::Whole << 0LL
-                                       << 0LL;
+    QTest::newRow("last before first")
+        << QByteArray("bytes=9-5") << 1000LL << Kind::Whole << 0LL << 0LL;
     QTest::newRow("negative") << QByteArray("bytes=-5-9") << 1000LL << Kind::Whole << 0LL << 0LL;
-    QTest::newRow("not a number") << QByteArray("bytes=a-9") << 1000LL << Kind::Whole << 0LL
-                                  << 0LL;
+    QTest::newRow("not a number") << QByteArray("bytes=a-9") << 1000LL << Kind::Whole << 0LL << 0LL;
     QTest::newRow("no dash") << QByteArray("bytes=5") << 1000LL << Kind::Whole << 0LL << 0LL;
-    QTest::newRow("overflowing number") << QByteArray("bytes=99999999999999999999-") << 1000LL
-                                        << Kind::Whole << 0LL << 0LL;
+    QTest::newRow("overflowing number")
+        << QByteArray("bytes=99999999999999999999-") << 1000LL << Kind::Whole << 0LL << 0LL;
 }
 
 void TestMediaResponse::byteRanges()

@@ -27,6 +27,8 @@ PACKAGES=(
   dpkg-dev desktop-file-utils appstream lintian systemd
   # the RTMP push tests: a real RTMP server on loopback (nginx with the rtmp module)
   nginx-light libnginx-mod-rtmp
+  # the serving benchmark (tests/bench/serve-bench.sh): the load generator and the reference server
+  wrk nginx
 )
 
 SUDO=()

@@ -174,12 +174,44 @@ void GatedTcpServer::pauseAcceptingAfter(int error)
              strerror(error), descriptorLimit(), acceptRetryMs);
 }
 
+void GatedTcpServer::setMediaServing(MediaServingPool *pool)
+{
+    m_mediaServing = pool;
+    connect(pool, &MediaServingPool::handedBack, this,
+            [this](int descriptor) { gateConnection(descriptor, true); });
+    connect(pool, &MediaServingPool::reported, this, &GatedTcpServer::onMediaServingReport);
+}
+
+void GatedTcpServer::onMediaServingReport(const MediaServingReport &report)
+{
+    if (report.closedConnections > 0)
+        countConnections(-report.closedConnections);
+    if (m_metrics) {
+        for (int i = 0; i < report.idleCloses; ++i)
+            m_metrics->recordIdleClose();
+    }
+}
+
 void GatedTcpServer::incomingConnection(qintptr socketDescriptor)
+{
+    // Media requests first: the serving threads hand back whatever they do not answer.
+    if (m_mediaServing && m_openConnections < m_maxConnections) {
+        countConnections(1);
+        if (m_mediaServing->adopt(int(socketDescriptor)))
+            return;
+        countConnections(-1);
+    }
+    gateConnection(socketDescriptor, false);
+}
+
+void GatedTcpServer::gateConnection(qintptr socketDescriptor, bool isCounted)
 {
     auto *socket = new QTcpSocket(this);
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         delete socket;
         ::close(int(socketDescriptor));
+        if (isCounted)
+            countConnections(-1);
         return;
     }
     auto *gate = new ConnectionGate(socket, m_settings);
@@ -187,7 +219,7 @@ void GatedTcpServer::incomingConnection(qintptr socketDescriptor)
             [this, gate](HttpRefusal reason, const QString &message) {
                 noteRefusal(reason, gate->peerAddress(), message);
             });
-    if (m_openConnections >= m_maxConnections) {
+    if (!isCounted && m_openConnections >= m_maxConnections) {
         // Never handed to the HTTP server: the gate answers, drains briefly and closes.
         gate->refuseNow(503, HttpRefusal::TooManyConnections,
                         QStringLiteral("too many connections: the studio accepts at most %1 at "
@@ -200,7 +232,8 @@ void GatedTcpServer::incomingConnection(qintptr socketDescriptor)
             m_metrics->recordIdleClose();
     });
     // The gate lives as long as the socket, which a WebSocket keeps until it closes.
-    countConnections(1);
+    if (!isCounted)
+        countConnections(1);
     connect(gate, &QObject::destroyed, this, [this] { countConnections(-1); });
 
     // QAbstractHttpServer takes the socket (and connects its readyRead handler) inside this call:

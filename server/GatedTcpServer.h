@@ -7,6 +7,7 @@
 
 #include "ConnectionGate.h"
 #include "HttpMetrics.h"
+#include "MediaServingPool.h"
 
 #include <QElapsedTimer>
 #include <QSocketNotifier>
@@ -56,6 +57,10 @@ public:
         m_logWindowMs = windowMs;
     }
 
+    // From now on every accepted connection goes to pool's serving threads first; those it hands
+    // back come through the gate to the HTTP server. pool must outlive this server.
+    void setMediaServing(MediaServingPool *pool);
+
     // The HTTP server takes connections from here (see incomingConnection).
     bool hasPendingConnections() const override { return !m_handover.isEmpty(); }
     QTcpSocket *nextPendingConnection() override;
@@ -65,6 +70,8 @@ protected:
 
 private:
     void acceptPending();
+    void gateConnection(qintptr socketDescriptor, bool isCounted);
+    void onMediaServingReport(const MediaServingReport &report);
     void handOver(QTcpSocket *socket);
     void pauseAcceptingAfter(int error);
     void countConnections(int delta);
@@ -74,6 +81,7 @@ private:
     GateSettings m_settings;
     int m_maxConnections;
     HttpMetrics *m_metrics;
+    MediaServingPool *m_mediaServing = nullptr;
     int m_openConnections = 0;
     bool m_warnedAboutHandover = false;
     QSocketNotifier *m_acceptNotifier = nullptr;

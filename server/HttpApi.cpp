@@ -2,6 +2,8 @@
 
 #include "IngestAuth.h"
 #include "LiveChat.h"
+#include "MediaResponse.h"
+#include "MediaRoute.h"
 #include "Nip19.h"
 #include "RequestPath.h"
 #include "StreamPaths.h"
@@ -41,19 +43,6 @@ constexpr int maxTitleLength = 512;
 QString nowIso()
 {
     return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
-}
-
-// "segment_12.ts": the top rendition's segment names as stream.m3u8 lists them.
-bool isSegmentName(const QString &name)
-{
-    static const QString prefix = QStringLiteral("segment_");
-    static const QString suffix = QStringLiteral(".ts");
-    if (!name.startsWith(prefix) || !name.endsWith(suffix))
-        return false;
-    const QStringView number =
-        QStringView(name).mid(prefix.size(), name.size() - prefix.size() - suffix.size());
-    return !number.isEmpty() && number.size() <= 10 &&
-           std::all_of(number.begin(), number.end(), [](QChar c) { return c.isDigit(); });
 }
 
 // A Host header worth echoing into absolute URLs: host or [v6] plus an optional port.
@@ -150,7 +139,8 @@ bool checkAction(const QJsonObject &object, const QString &expected, QString *er
 } // namespace
 
 HttpApi::HttpApi(session::StreamRegistry &registry, HttpApiOptions options, QObject *parent)
-    : QAbstractHttpServer(parent), m_registry(registry), m_options(std::move(options))
+    : QAbstractHttpServer(parent), m_registry(registry), m_options(std::move(options)),
+      m_media(std::make_shared<MediaLookup>(registry.store(), m_options.mediaIndex))
 {
     m_clock.start();
     m_pruneTimer.setInterval(PlaybackViewerTracker::defaultWindowMs);
@@ -183,6 +173,18 @@ bool HttpApi::listen(const QHostAddress &address, quint16 port, QString *error)
         delete server;
         return false;
     }
+    if (m_options.servingThreads >= 0) {
+        MediaServingContext context;
+        context.limits = gate.request;
+        context.requestTimeoutMs = gate.requestTimeoutMs;
+        context.idleTimeoutMs = gate.idleTimeoutMs;
+        context.lingerMs = gate.lingerMs;
+        context.corsOrigin = gate.corsOrigin;
+        context.lookup = m_media;
+        m_mediaServing = new MediaServingPool(std::move(context), m_options.servingThreads, this);
+        connect(m_mediaServing, &MediaServingPool::reported, this, &HttpApi::recordMediaServing);
+        server->setMediaServing(m_mediaServing);
+    }
     bind(server);
     m_tcpServer = server;
     return true;
@@ -200,6 +202,8 @@ quint16 HttpApi::serverPort() const
 
 int HttpApi::httpViewerCount(const QString &streamKey)
 {
+    if (m_mediaServing)
+        m_mediaServing->collect();
     return m_viewers.viewerCount(streamKey, m_clock.elapsed());
 }
 
@@ -322,13 +326,14 @@ HttpApi::Routed HttpApi::routeStream(const Incoming &incoming, const QString &st
             routed = dispatch(incoming,
                               name == u"stream.m3u8" ? HttpRoute::StreamPlaylist
                                                      : HttpRoute::MasterPlaylist,
-                              Access::Read, [&] { return servePlaylist(streamKey, rest); });
+                              Access::Read,
+                              [&] { return servePlaylist(incoming, streamKey, rest); });
             routed.playbackStreamKey = streamKey;
             return routed;
         }
-        if (isSegmentName(name)) {
+        if (isTopRenditionSegmentName(name)) {
             routed = dispatch(incoming, HttpRoute::Segment, Access::Read,
-                              [&] { return serveTopRenditionSegment(streamKey, name); });
+                              [&] { return serveTopRenditionSegment(incoming, streamKey, name); });
             routed.playbackStreamKey = streamKey;
             return routed;
         }
@@ -369,8 +374,9 @@ HttpApi::Routed HttpApi::routeStream(const Incoming &incoming, const QString &st
         const QString &name = rest.at(1);
         if (name.endsWith(u".m3u8") || name.endsWith(u".ts")) {
             routed = dispatch(incoming, HttpRoute::RenditionFile, Access::Read, [&] {
-                return name.endsWith(u".m3u8") ? servePlaylist(streamKey, rest)
-                                               : serveSegment(streamKey, rendition, name);
+                return name.endsWith(u".m3u8")
+                           ? servePlaylist(incoming, streamKey, rest)
+                           : serveSegment(incoming, streamKey, rendition, name);
             });
             routed.playbackStreamKey = streamKey;
             return routed;
@@ -407,57 +413,60 @@ HttpApi::Routed HttpApi::dispatch(const Incoming &incoming, HttpRoute route, Acc
     return routed;
 }
 
-HttpReply HttpApi::serveFile(const QString &path, const QByteArray &contentType,
-                             const QByteArray &cacheControl, const QString &notFoundMessage) const
+HttpReply HttpApi::serveMedia(const Incoming &incoming, const MediaFile &file,
+                             bool isPlaylist) const
 {
-    if (path.isEmpty())
-        return HttpReply::error(404, notFoundMessage);
-    // Only regular files: no folders, no symbolic links out of the stream's folder, and no
-    // FIFOs or devices that could block the event loop on open.
-    const QFileInfo info(path);
-    if (info.isSymLink() || !info.isFile())
-        return HttpReply::error(404, notFoundMessage);
-    if (info.size() > maxServedFileBytes) {
-        qWarning().noquote() << "[http] refusing to serve" << path << "of" << info.size()
-                             << "bytes (limit" << maxServedFileBytes << ")";
+    if (file.outcome == MediaFile::Outcome::TooLarge)
         return HttpReply::error(500, QStringLiteral("file too large to serve"));
+    if (file.outcome == MediaFile::Outcome::NotFound)
+        return HttpReply::error(404, isPlaylist ? QStringLiteral("playlist not found")
+                                                : QStringLiteral("segment not found"));
+    const QByteArray range = incoming.request.value(QByteArrayLiteral("Range"));
+    const QByteArray ifNoneMatch = incoming.request.value(QByteArrayLiteral("If-None-Match"));
+    const QByteArray ifRange = incoming.request.value(QByteArrayLiteral("If-Range"));
+    const MediaResponse plan = MediaResponse::plan(
+        file.etag, file.bytes.size(),
+        MediaRequestHeaders{incoming.method == QHttpServerRequest::Method::Head, range,
+                            ifNoneMatch, ifRange});
+    HttpReply reply;
+    if (plan.statusCode == 416) {
+        reply = HttpReply::error(416, QStringLiteral("range not satisfiable: the file has %1 bytes")
+                                          .arg(file.bytes.size()));
+    } else {
+        reply = HttpReply::content(
+            plan.statusCode == 206 ? file.bytes.sliced(plan.bodyOffset, plan.bodyLength)
+            : plan.statusCode == 304 ? QByteArray()
+                                     : file.bytes,
+            plan.statusCode == 304 ? QByteArray()
+            : isPlaylist           ? playlistType
+                                   : segmentType,
+            isPlaylist ? playlistCache : segmentCache);
+        reply.statusCode = plan.statusCode;
     }
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return HttpReply::error(404, notFoundMessage); // removed since (retention) or unreadable
-    // One bounded read: a file that grew past the limit since the check is refused too.
-    QByteArray data = file.read(maxServedFileBytes + 1);
-    if (data.size() > maxServedFileBytes)
-        return HttpReply::error(500, QStringLiteral("file too large to serve"));
-    return HttpReply::content(std::move(data), contentType, cacheControl);
-}
-
-HttpReply HttpApi::servePlaylist(const QString &streamKey,
-                                 const QStringList &relativeSegments) const
-{
-    HttpReply reply = serveFile(m_registry.store().resolveFile(streamKey, relativeSegments),
-                                playlistType, playlistCache, QStringLiteral("playlist not found"));
-    // A recording playlist grows by appends: a read that meets one mid-way may end mid-line.
-    // Serve whole lines only.
-    if (reply.statusCode == 200)
-        reply.body.truncate(reply.body.lastIndexOf('\n') + 1);
+    reply.extraHeaders.append(plan.headers);
     return reply;
 }
 
-HttpReply HttpApi::serveSegment(const QString &streamKey, const QString &rendition,
-                                const QString &fileName) const
+HttpReply HttpApi::servePlaylist(const Incoming &incoming, const QString &streamKey,
+                                 const QStringList &relativeSegments) const
+{
+    return serveMedia(incoming, m_media->find(streamKey, relativeSegments), true);
+}
+
+HttpReply HttpApi::serveSegment(const Incoming &incoming, const QString &streamKey,
+                                const QString &rendition, const QString &fileName) const
 {
     const QStringList relative =
         rendition.isEmpty() ? QStringList{fileName} : QStringList{rendition, fileName};
-    return serveFile(m_registry.store().resolveFile(streamKey, relative), segmentType, segmentCache,
-                     QStringLiteral("segment not found"));
+    return serveMedia(incoming, m_media->find(streamKey, relative), false);
 }
 
-HttpReply HttpApi::serveTopRenditionSegment(const QString &streamKey, const QString &fileName) const
+HttpReply HttpApi::serveTopRenditionSegment(const Incoming &incoming, const QString &streamKey,
+                                            const QString &fileName) const
 {
     // With no known rendition the segments sit in the stream's folder itself (one-rendition
     // layout of older streams).
-    return serveSegment(streamKey, topRenditionName(streamKey), fileName);
+    return serveSegment(incoming, streamKey, topRenditionName(streamKey), fileName);
 }
 
 QString HttpApi::topRenditionName(const QString &streamKey) const
@@ -779,6 +788,8 @@ HttpReply HttpApi::activeReply(const Incoming &incoming)
 
 HttpReply HttpApi::metricsReply()
 {
+    if (m_mediaServing)
+        m_mediaServing->collect();
     QList<session::Stream *> active = m_registry.activeStreams();
     std::sort(active.begin(), active.end(), [](const session::Stream *a, const session::Stream *b) {
         return a->key() < b->key();
@@ -857,7 +868,8 @@ void HttpApi::finish(const QHttpServerRequest &request, QTcpSocket *socket, cons
     const qint64 bodyBytes = writeReply(request, socket, routed);
     m_metrics.recordResponse(routed.route, routed.reply.statusCode, bodyBytes);
     // A GET of a playlist or segment is a viewer watching; HEAD probes are not.
-    if (!routed.playbackStreamKey.isEmpty() && routed.reply.statusCode == 200 &&
+    const int status = routed.reply.statusCode;
+    if (!routed.playbackStreamKey.isEmpty() && (status == 200 || status == 206 || status == 304) &&
         request.method() == QHttpServerRequest::Method::Get) {
         m_viewers.recordFetch(
             routed.playbackStreamKey,
@@ -865,6 +877,16 @@ void HttpApi::finish(const QHttpServerRequest &request, QTcpSocket *socket, cons
                                             request.value(QByteArrayLiteral("User-Agent"))),
             m_clock.elapsed());
     }
+}
+
+void HttpApi::recordMediaServing(const MediaServingReport &report)
+{
+    for (auto it = report.responses.constBegin(); it != report.responses.constEnd(); ++it)
+        m_metrics.recordResponses(HttpRoute(it.key().first), it.key().second, it->requests,
+                                  it->bodyBytes);
+    const qint64 now = m_clock.elapsed();
+    for (const auto &[streamKey, clientId] : report.viewerFetches)
+        m_viewers.recordFetch(streamKey, clientId, now);
 }
 
 } // namespace afk::server

@@ -4,7 +4,9 @@
 // listens to newWebSocketConnection() (the Socket.IO server takes them with
 // nextPendingWebSocketConnection()); with no listener they are answered 503.
 // Every connection passes a ConnectionGate first (see GatedTcpServer): request size limits,
-// timeouts and the connection cap are enforced before Qt reads a request.
+// timeouts and the connection cap are enforced before Qt reads a request. With serving threads
+// (the default), connections go to MediaServingPool first, which answers the media GETs and HEADs
+// from the MediaIndex and hands every other request back here.
 #pragma once
 
 #include "BlockingReloads.h"
@@ -12,6 +14,8 @@
 #include "HttpMetrics.h"
 #include "HttpReply.h"
 #include "IngestAuth.h"
+#include "MediaLookup.h"
+#include "MediaServingPool.h"
 #include "PlaybackViewerTracker.h"
 #include "WebAssets.h"
 
@@ -49,13 +53,18 @@ struct HttpApiOptions {
     int maxConnections = GatedTcpServer::defaultMaxConnections;
     // The listening socket's accept queue (--listen-backlog); 0: the system's limit.
     int listenBacklog = 0;
+    // What the packagers publish in memory (none: media files come from disk).
+    std::shared_ptr<media::MediaIndex> mediaIndex;
+    // Threads answering media GETs and HEADs (MediaServingPool); 0: one per core (at least 2);
+    // -1: none, HttpApi answers every request on its own thread.
+    int servingThreads = 0;
 };
 
 class HttpApi : public QAbstractHttpServer
 {
     Q_OBJECT
 public:
-    static constexpr qint64 maxServedFileBytes = 8 * 1024 * 1024; // segments are < 2 MB
+    static constexpr qint64 maxServedFileBytes = MediaFileCache::maxFileBytes;
     static constexpr qint64 maxRequestBodyBytes = 64 * 1024;
 
     // registry must outlive this server.
@@ -74,7 +83,12 @@ public:
 
     // Distinct HLS clients (remote address + User-Agent) of the stream in the last 15 s.
     int httpViewerCount(const QString &streamKey);
-    const HttpMetrics &metrics() const { return m_metrics; }
+    const HttpMetrics &metrics() const
+    {
+        if (m_mediaServing)
+            m_mediaServing->collect(); // the serving threads' counts too
+        return m_metrics;
+    }
     // State of the studio's Nostr relays, shown as "relays" in /health and every /status
     // (unset: no relays configured).
     void setRelayStatusProvider(std::function<QJsonArray()> provider)
@@ -153,12 +167,15 @@ private:
     Routed dispatch(const Incoming &incoming, HttpRoute route, Access access,
                     const std::function<HttpReply()> &handler);
 
-    HttpReply serveFile(const QString &path, const QByteArray &contentType,
-                        const QByteArray &cacheControl, const QString &notFoundMessage) const;
-    HttpReply servePlaylist(const QString &streamKey, const QStringList &relativeSegments) const;
-    HttpReply serveSegment(const QString &streamKey, const QString &rendition,
-                           const QString &fileName) const;
-    HttpReply serveTopRenditionSegment(const QString &streamKey, const QString &fileName) const;
+    // The answer to a GET or HEAD of a media file: 200/206/304/416 (MediaResponse) or 404/500.
+    HttpReply serveMedia(const Incoming &incoming, const MediaFile &file, bool isPlaylist) const;
+    HttpReply servePlaylist(const Incoming &incoming, const QString &streamKey,
+                            const QStringList &relativeSegments) const;
+    HttpReply serveSegment(const Incoming &incoming, const QString &streamKey,
+                           const QString &rendition, const QString &fileName) const;
+    HttpReply serveTopRenditionSegment(const Incoming &incoming, const QString &streamKey,
+                                       const QString &fileName) const;
+    void recordMediaServing(const MediaServingReport &report);
 
     HttpReply statusReply(const QString &streamKey);
     // The verified pubkey of a POST's NIP-98 "Authorization" value, or nullopt with *error.
@@ -201,6 +218,8 @@ private:
     session::StreamRegistry &m_registry;
     HttpApiOptions m_options;
     QPointer<QTcpServer> m_tcpServer;
+    std::shared_ptr<MediaLookup> m_media; // shared with the serving threads
+    MediaServingPool *m_mediaServing = nullptr;
     QElapsedTimer m_clock; // uptime and the viewer window
     QTimer m_pruneTimer;
     HttpMetrics m_metrics;

@@ -153,9 +153,14 @@ HttpReply HttpApi::lowLatencyPlaylistReply(const QString &streamKey, const QStri
 HttpReply HttpApi::lowLatencyFileReply(const QString &streamKey, const QString &rendition,
                                        const QString &name) const
 {
-    return serveFile(m_registry.store().resolveFile(
-                         streamKey, {QStringLiteral("ll"), rendition, name}),
-                     cmafType, cmafCache, QStringLiteral("not found"));
+    // Through the media lookup's bounded cache (the parts are small and read once per part by
+    // every player, so they are worth keeping in memory); whole files, like the CMAF parts.
+    const MediaFile file = m_media->find(streamKey, {QStringLiteral("ll"), rendition, name});
+    if (file.outcome == MediaFile::Outcome::TooLarge)
+        return HttpReply::error(500, QStringLiteral("file too large to serve"));
+    if (file.outcome == MediaFile::Outcome::NotFound)
+        return HttpReply::error(404, QStringLiteral("not found"));
+    return HttpReply::content(file.bytes, cmafType, cmafCache);
 }
 
 HttpApi::Routed HttpApi::holdLowLatency(const Incoming &incoming, const QString &streamKey,

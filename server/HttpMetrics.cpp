@@ -157,6 +157,13 @@ void HttpMetrics::recordResponse(HttpRoute route, int statusCode, qint64 bodyByt
     m_bodyBytes[route] += quint64(std::max<qint64>(bodyBytes, 0));
 }
 
+void HttpMetrics::recordResponses(HttpRoute route, int statusCode, quint64 count,
+                                  quint64 bodyBytes)
+{
+    m_requests[{route, statusCode}] += count;
+    m_bodyBytes[route] += bodyBytes;
+}
+
 quint64 HttpMetrics::requestCount(HttpRoute route, int statusCode) const
 {
     return m_requests.value({route, statusCode}, 0);

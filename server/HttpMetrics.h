@@ -61,6 +61,8 @@ class HttpMetrics
 public:
     // Counts one answered request; bodyBytes is what was written after the headers.
     void recordResponse(HttpRoute route, int statusCode, qint64 bodyBytes);
+    // count responses at once (the serving threads report in batches).
+    void recordResponses(HttpRoute route, int statusCode, quint64 count, quint64 bodyBytes);
 
     quint64 requestCount(HttpRoute route, int statusCode) const;
     quint64 bodyBytes(HttpRoute route) const;

@@ -5,6 +5,7 @@
 #include <QSaveFile>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 extern "C" {
 #include <libavutil/opt.h>
@@ -27,6 +28,13 @@ HlsPackager::HlsPackager(HlsPackagerSettings settings)
 
 HlsPackager::~HlsPackager()
 {
+    if (m_settings.mediaIndex) {
+        // The files on disk (playlists ended, every segment) answer from now on.
+        m_settings.mediaIndex->removePaths(m_settings.livePlaylistPaths);
+        m_settings.mediaIndex->removePaths(
+            QStringList(m_publishedAliases.begin(), m_publishedAliases.end()));
+        m_settings.mediaIndex->removeFolder(m_settings.directory);
+    }
     if (m_segmentFile) {
         // A partial segment being thrown away: how its close went does not matter.
         std::fclose(m_segmentFile);
@@ -53,6 +61,8 @@ int HlsPackager::writeToSegmentFile(void *opaque, uint8_t *data, int size)
         return AVERROR(EIO);
     }
     packager->m_segmentBytes += size;
+    if (packager->m_settings.mediaIndex)
+        packager->m_segmentData.append(reinterpret_cast<const char *>(data), size);
     return size;
 }
 
@@ -230,6 +240,7 @@ bool HlsPackager::completeSegment(qint64 endPts, QString *error)
         *error = QStringLiteral("cannot complete %1 (disk full or not writable?)").arg(finalPath);
         return false;
     }
+    publishSegment(finalPath);
     PlaylistSegment segment;
     segment.sequence = m_sequence;
     segment.uri = segmentFileName(m_sequence);
@@ -256,9 +267,34 @@ bool HlsPackager::writeLivePlaylists(QString *error)
             return false;
         }
     }
+    if (m_settings.mediaIndex) {
+        for (const QString &path : m_settings.livePlaylistPaths)
+            m_settings.mediaIndex->publish(path, text, MediaIndex::Retention::Replaced);
+    }
     if (onLivePlaylistWritten)
         onLivePlaylistWritten(text);
     return true;
+}
+
+void HlsPackager::publishSegment(const QString &finalPath)
+{
+    if (!m_settings.mediaIndex)
+        return;
+    // Published after the rename, before the playlists name it: whoever reads a playlist that
+    // lists it finds it in memory. The aliases share the one buffer.
+    const QByteArray bytes = std::exchange(m_segmentData, {});
+    m_settings.mediaIndex->publish(finalPath, bytes, MediaIndex::Retention::Segment);
+    for (const QString &folder : m_settings.segmentAliasFolders) {
+        const QString alias = folder + u'/' + segmentFileName(m_sequence);
+        m_settings.mediaIndex->publish(alias, bytes, MediaIndex::Retention::Segment);
+        m_publishedAliases.push_back(alias);
+    }
+    // Older aliases have left the index already (keptSegmentsPerFolder).
+    while (m_publishedAliases.size() >
+           size_t(MediaIndex::keptSegmentsPerFolder * std::max<qsizetype>(1, m_settings.segmentAliasFolders.size())))
+        m_publishedAliases.pop_front();
+    // The next segment is about as large: one allocation instead of a doubling series.
+    m_segmentData.reserve(bytes.size() + bytes.size() / 4);
 }
 
 bool HlsPackager::finish(QString *error)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "LibavPtr.h"
+#include "MediaIndex.h"
 #include "Playlist.h"
 #include "RecordingPlaylist.h"
 
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <deque>
 #include <functional>
+#include <memory>
 
 namespace afk::media {
 
@@ -29,6 +31,11 @@ struct HlsPackagerSettings {
     int segmentSeconds = 2;
     int liveWindowSeconds = 60;    // 0: the live playlists list every segment (EVENT)
     qint64 firstSequence = 0;      // N of this run's first segment_N.ts
+    // Where finished segments and live playlist versions are published for the HTTP server
+    // (none: files only). segmentAliasFolders: other folders the server resolves this
+    // rendition's segment names in (the stream root, for the top rendition).
+    std::shared_ptr<MediaIndex> mediaIndex;
+    QStringList segmentAliasFolders;
 };
 
 class HlsPackager
@@ -65,6 +72,7 @@ private:
     bool writeLivePlaylists(QString *error);
     QString segmentFileName(qint64 sequence) const;
     QString partialSegmentPath(qint64 sequence) const;
+    void publishSegment(const QString &finalPath);
 
     HlsPackagerSettings m_settings;
     MediaPlaylist m_livePlaylist;
@@ -82,6 +90,8 @@ private:
     qint64 m_segmentStartPts = AV_NOPTS_VALUE; // video stream time base
     qint64 m_segmentWallMs = 0;
     qint64 m_segmentBytes = 0;
+    QByteArray m_segmentData;             // the segment's bytes too, when there is a mediaIndex
+    std::deque<QString> m_publishedAliases; // to remove from the index at the end
     bool m_isSegmentDiscontinuity = false;
     qint64 m_videoEndPts = AV_NOPTS_VALUE;     // end of the latest video frame written
     QString m_videoCodecString;

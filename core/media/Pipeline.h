@@ -4,6 +4,7 @@
 
 #include "EncodedPacketSink.h"
 #include "Ladder.h"
+#include "MediaIndex.h"
 #include "MediaSource.h"
 #include "PipelineStats.h"
 #include "PreviewTap.h"
@@ -27,6 +28,7 @@ struct PipelineConfig {
     ScaleFilter scaleFilter = defaultScaleFilter; // for every rung, from the source
     EncodedPacketSinkFactory packetSinks; // extra outputs per rung (LL-HLS, RTMP push), or none
     double lowLatencyPartSeconds = 0;     // LL-HLS part length (--part-seconds); 0: no LL-HLS
+    std::shared_ptr<MediaIndex> mediaIndex; // where the packagers publish for the server, or none
 };
 
 class PipelineWorker;

@@ -103,6 +103,9 @@ bool PipelineWorker::open(QString *error)
         packaging.segmentSeconds = m_config.segmentSeconds;
         packaging.liveWindowSeconds = m_config.liveWindowSeconds;
         packaging.firstSequence = firstSequence;
+        packaging.mediaIndex = m_config.mediaIndex;
+        if (index == 0)
+            packaging.segmentAliasFolders << outputDir; // stream.m3u8 names segment_N.ts there
         auto worker = std::make_unique<RenditionWorker>(rendition, settings, std::move(packaging));
         worker->onSegmentCompleted = [this, index](const CompletedSegment &,
                                                    const QString &videoCodecString) {

@@ -109,6 +109,7 @@ media::PipelineConfig StreamRegistry::pipelineConfig(const QString &streamKey) c
     if (m_packetSinkProvider)
         config.packetSinks = m_packetSinkProvider(streamKey);
     config.lowLatencyPartSeconds = m_defaults.partSeconds;
+    config.mediaIndex = m_defaults.mediaIndex;
     return config;
 }
 

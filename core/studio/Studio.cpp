@@ -89,12 +89,15 @@ bool Studio::start(QString *error)
     limits.maxStreams = m_options.maxStreams;
     limits.mediaTimeoutMs = m_options.mediaTimeoutSeconds * 1000;
     limits.recordRetentionMs = m_options.recordRetentionSeconds * 1000;
+    // Packagers publish into it, the server answers from it (one index for every stream).
+    defaults.mediaIndex = std::make_shared<media::MediaIndex>();
     m_registry = std::make_unique<session::StreamRegistry>(std::move(store), defaults, limits);
 
     server::HttpApiOptions serverOptions;
     serverOptions.corsOrigin = m_options.corsOrigin;
     serverOptions.maxConnections = m_options.maxConnections;
     serverOptions.listenBacklog = m_options.listenBacklog;
+    serverOptions.mediaIndex = defaults.mediaIndex;
     m_server = std::make_unique<server::HttpApi>(*m_registry, serverOptions);
     m_secp256k1 = std::make_unique<nostr::Secp256k1Context>();
     if (!m_secp256k1->isValid()) {

@@ -43,6 +43,7 @@ private slots:
     void initTestCase() { av_log_set_level(AV_LOG_ERROR); }
     void encodesLadderToEndedPlaylists();
     void stopEndsPlaylistsEarly();
+    void publishesToTheMediaIndex();
     void reusedFolderContinuesSegmentNumbers();
     void refusesBadSegmentDuration();
     void unreadableFileEndsWithError();
@@ -122,6 +123,43 @@ void TestPipeline::stopEndsPlaylistsEarly()
     const QByteArray media = readAll(dir.path() + QStringLiteral("/240p/index.m3u8"));
     QVERIFY(media.endsWith("#EXT-X-ENDLIST\n"));
     QVERIFY(media.count("#EXTINF:") >= 1);
+}
+
+void TestPipeline::publishesToTheMediaIndex()
+{
+    QTemporaryDir dir;
+    auto index = std::make_shared<MediaIndex>();
+    {
+        PipelineConfig config = configFor(dir.path(), QStringLiteral("240p"));
+        config.mediaIndex = index;
+        Pipeline pipeline(config, std::make_unique<TestPatternSource>(320, 240, 30, true, 0));
+        QSignalSpy segments(&pipeline, &Pipeline::segmentCompleted);
+        QSignalSpy finished(&pipeline, &Pipeline::finished);
+        QString error;
+        QVERIFY2(pipeline.start(&error), qPrintable(error));
+        QVERIFY(segments.wait(20000));
+        // The finished segment, at its path and at the root (stream.m3u8 names it there), is the
+        // file's bytes; the live playlists are the files' current versions.
+        const QByteArray onDisk = readAll(dir.path() + QStringLiteral("/240p/segment_0.ts"));
+        QVERIFY(onDisk.size() > 188);
+        const auto segment = index->find(dir.path() + QStringLiteral("/240p/segment_0.ts"));
+        QVERIFY(segment);
+        QCOMPARE(segment->bytes, onDisk);
+        QCOMPARE(segment->etag, MediaIndex::entityTagOf(onDisk));
+        const auto alias = index->find(dir.path() + QStringLiteral("/segment_0.ts"));
+        QVERIFY(alias);
+        QCOMPARE(alias->bytes.constData(), segment->bytes.constData()); // one buffer
+        QTRY_COMPARE(index->find(dir.path() + QStringLiteral("/240p/index.m3u8"))->bytes,
+                     readAll(dir.path() + QStringLiteral("/240p/index.m3u8")));
+        QTRY_COMPARE(index->find(dir.path() + QStringLiteral("/stream.m3u8"))->bytes,
+                     readAll(dir.path() + QStringLiteral("/stream.m3u8")));
+        QVERIFY(!index->find(dir.path() + QStringLiteral("/240p/recording.m3u8"))); // from disk
+        pipeline.stop();
+        QVERIFY(finished.wait(10000));
+    }
+    // The pipeline is gone: the files on disk answer from now on.
+    QCOMPARE(index->entryCount(), 0);
+    QCOMPARE(index->segmentBytes(), qint64(0));
 }
 
 void TestPipeline::reusedFolderContinuesSegmentNumbers()

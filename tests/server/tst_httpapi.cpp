@@ -3,6 +3,7 @@
 #include "HttpApi.h"
 #include "KeyPair.h"
 #include "LiveChat.h"
+#include "MediaIndex.h"
 #include "RelayPool.h"
 #include "Secp256k1Context.h"
 #include "StreamRegistry.h"
@@ -147,6 +148,9 @@ private slots:
     void webAssetsRevalidateAndCompress();
     void acceptEncoding_data();
     void acceptEncoding();
+    void rangesAndRevalidation();
+    void pipelinedMediaThenApiOnOneConnection();
+    void servesFromTheMediaIndex();
     void secretNeverServed();
 
 private:
@@ -1094,6 +1098,155 @@ void TestHttpApi::acceptEncoding()
     QFETCH(QByteArray, header);
     QFETCH(bool, isAccepted);
     QCOMPARE(afk::server::acceptsEncoding(header, "deflate"), isAccepted);
+}
+
+void TestHttpApi::rangesAndRevalidation()
+{
+    // The serving threads (the default) and HttpApi's own path answer alike.
+    HttpApiOptions qtOnly;
+    qtOnly.servingThreads = -1;
+    HttpApi qtApi(*m_registry, qtOnly);
+    QString error;
+    QVERIFY2(qtApi.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    for (const quint16 port : {m_api->serverPort(), qtApi.serverPort()}) {
+        const QString url = QStringLiteral("http://127.0.0.1:%1/livestream/%2/720p/segment_0.ts")
+                                .arg(port)
+                                .arg(archivedKey);
+        const auto get = [&](const QList<std::pair<QByteArray, QByteArray>> &headers) {
+            QNetworkRequest request{QUrl(url)};
+            for (const auto &[name, value] : headers)
+                request.setRawHeader(name, value);
+            std::unique_ptr<QNetworkReply> reply(m_network->get(request));
+            HttpResult result;
+            if (!QTest::qWaitFor([&] { return reply->isFinished(); }, 10000))
+                return result;
+            result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            result.body = reply->readAll();
+            result.headers = reply->rawHeaderPairs();
+            return result;
+        };
+        const HttpResult whole = get({});
+        QCOMPARE(whole.status, 200);
+        QCOMPARE(whole.body, topSegment);
+        QCOMPARE(whole.header("Accept-Ranges"), QByteArray("bytes"));
+        const QByteArray etag = whole.header("ETag");
+        QVERIFY2(etag.startsWith('"') && etag.endsWith('"'), etag.constData());
+
+        const HttpResult partial = get({{"Range", "bytes=2-5"}});
+        QCOMPARE(partial.status, 206);
+        QCOMPARE(partial.body, topSegment.mid(2, 4));
+        QCOMPARE(partial.header("Content-Range"),
+                 "bytes 2-5/" + QByteArray::number(topSegment.size()));
+        QCOMPARE(partial.header("Content-Length"), QByteArray("4"));
+
+        const HttpResult notModified = get({{"If-None-Match", etag}});
+        QCOMPARE(notModified.status, 304);
+        QVERIFY(notModified.body.isEmpty());
+        QCOMPARE(notModified.header("ETag"), etag);
+        QCOMPARE(get({{"If-None-Match", "\"other\""}}).status, 200);
+
+        const HttpResult unsatisfiable = get({{"Range", "bytes=100000-"}});
+        QCOMPARE(unsatisfiable.status, 416);
+        QCOMPARE(unsatisfiable.header("Content-Range"),
+                 "bytes */" + QByteArray::number(topSegment.size()));
+        QVERIFY(unsatisfiable.json().value("error").toString().contains("range"));
+
+        // Playlists revalidate too (hls.js reloads them every segment).
+        const QString playlist =
+            QStringLiteral("http://127.0.0.1:%1/livestream/%2/stream.m3u8").arg(port).arg(archivedKey);
+        std::unique_ptr<QNetworkReply> first(m_network->get(QNetworkRequest{QUrl(playlist)}));
+        QVERIFY(QTest::qWaitFor([&] { return first->isFinished(); }, 10000));
+        QNetworkRequest again{QUrl(playlist)};
+        again.setRawHeader("If-None-Match", first->rawHeader("ETag"));
+        std::unique_ptr<QNetworkReply> second(m_network->get(again));
+        QVERIFY(QTest::qWaitFor([&] { return second->isFinished(); }, 10000));
+        QCOMPARE(second->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 304);
+    }
+}
+
+void TestHttpApi::pipelinedMediaThenApiOnOneConnection()
+{
+    // Two media requests and an API request in one write: the serving thread answers the first
+    // two in order, then hands the connection with the third unread to HttpApi.
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_api->serverPort());
+    QVERIFY(socket.waitForConnected(5000));
+    const QByteArray key = archivedKey.toLatin1();
+    socket.write("GET /livestream/" + key + "/720p/segment_0.ts HTTP/1.1\r\nHost: a\r\n\r\n" +
+                 "GET /livestream/" + key + "/stream.m3u8 HTTP/1.1\r\nHost: a\r\n\r\n" +
+                 "GET /health HTTP/1.1\r\nHost: a\r\n\r\n");
+    QList<std::pair<QByteArray, QByteArray>> responses; // head, body
+    QByteArray buffer;
+    const auto parse = [&] {
+        buffer += socket.readAll();
+        for (;;) {
+            const qsizetype headEnd = buffer.indexOf("\r\n\r\n");
+            if (headEnd < 0)
+                break;
+            const QByteArray head = buffer.left(headEnd);
+            static const QRegularExpression lengthField(
+                QStringLiteral("\r\nContent-Length: *(\\d+)"),
+                QRegularExpression::CaseInsensitiveOption);
+            const auto match = lengthField.match(QString::fromLatin1(head));
+            const qsizetype length = match.hasMatch() ? match.captured(1).toLongLong() : 0;
+            if (buffer.size() < headEnd + 4 + length)
+                break;
+            responses.append({head, buffer.mid(headEnd + 4, length)});
+            buffer.remove(0, headEnd + 4 + length);
+        }
+        return responses.size() >= 3;
+    };
+    QVERIFY2(QTest::qWaitFor(parse, 10000), QByteArray::number(responses.size()).constData());
+    QVERIFY(responses.at(0).first.startsWith("HTTP/1.1 200"));
+    QCOMPARE(responses.at(0).second, topSegment);
+    QVERIFY(responses.at(1).first.startsWith("HTTP/1.1 200"));
+    QCOMPARE(responses.at(1).second, mediaPlaylist);
+    QVERIFY(responses.at(2).first.startsWith("HTTP/1.1 200"));
+    QVERIFY(responses.at(2).first.contains("Content-Type: application/json"));
+    QVERIFY(QJsonDocument::fromJson(responses.at(2).second).isObject());
+    // Still open for more (keep-alive), now on HttpApi's side.
+    QCOMPARE(socket.state(), QAbstractSocket::ConnectedState);
+    socket.write("GET /livestream/" + key + "/master.m3u8 HTTP/1.1\r\nHost: a\r\n\r\n");
+    QVERIFY(QTest::qWaitFor([&] { return parse() && responses.size() >= 4; }, 10000));
+    QCOMPARE(responses.at(3).second, masterPlaylist);
+    for (const auto &response : responses)
+        m_everythingReceived += response.first + response.second;
+}
+
+void TestHttpApi::servesFromTheMediaIndex()
+{
+    // What a packager published is answered from memory: no file exists for it.
+    const QString key = QStringLiteral("indexed_stream");
+    const QString dir = streamDir(key);
+    QVERIFY(QDir().mkpath(dir + QStringLiteral("/720p")));
+    auto index = std::make_shared<afk::media::MediaIndex>();
+    const QByteArray segment(300 * 1024, 'G');
+    index->publish(dir + QStringLiteral("/720p/segment_5.ts"), segment,
+                   afk::media::MediaIndex::Retention::Segment);
+    index->publish(dir + QStringLiteral("/segment_5.ts"), segment,
+                   afk::media::MediaIndex::Retention::Segment);
+    index->publish(dir + QStringLiteral("/stream.m3u8"), mediaPlaylist,
+                   afk::media::MediaIndex::Retention::Replaced);
+    HttpApiOptions options;
+    options.mediaIndex = index;
+    HttpApi api(*m_registry, options);
+    QString error;
+    QVERIFY2(api.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    const QString base = QStringLiteral("http://127.0.0.1:%1/livestream/%2/").arg(api.serverPort()).arg(key);
+    const auto get = [&](const QString &name) {
+        std::unique_ptr<QNetworkReply> reply(m_network->get(QNetworkRequest{QUrl(base + name)}));
+        if (!QTest::qWaitFor([&] { return reply->isFinished(); }, 10000))
+            return std::pair<int, QByteArray>{0, {}};
+        return std::pair<int, QByteArray>{
+            reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll()};
+    };
+    QCOMPARE(get(QStringLiteral("720p/segment_5.ts")), (std::pair<int, QByteArray>{200, segment}));
+    QCOMPARE(get(QStringLiteral("segment_5.ts")), (std::pair<int, QByteArray>{200, segment}));
+    QCOMPARE(get(QStringLiteral("stream.m3u8")), (std::pair<int, QByteArray>{200, mediaPlaylist}));
+    QCOMPARE(api.metrics().requestCount(afk::server::HttpRoute::RenditionFile, 200), quint64(1));
+    QCOMPARE(api.metrics().requestCount(afk::server::HttpRoute::Segment, 200), quint64(1));
+    index->removeFolder(dir + QStringLiteral("/720p"));
+    QCOMPARE(get(QStringLiteral("720p/segment_5.ts")).first, 404);
 }
 
 void TestHttpApi::secretNeverServed()

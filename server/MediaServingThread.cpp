@@ -1,0 +1,491 @@
+#include "MediaServingThread.h"
+
+#include "HttpReply.h"
+#include "HttpRequestHead.h"
+#include "MediaResponse.h"
+#include "MediaRoute.h"
+#include "PlaybackViewerTracker.h"
+
+#include <QElapsedTimer>
+#include <QHostAddress>
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace afk::server
+{
+namespace
+{
+
+const QByteArray playlistType = QByteArrayLiteral("application/vnd.apple.mpegurl");
+const QByteArray playlistCache = QByteArrayLiteral("no-cache");
+const QByteArray segmentType = QByteArrayLiteral("video/mp2t");
+const QByteArray segmentCache = QByteArrayLiteral("public, max-age=3600");
+
+constexpr int maxEventsPerWait = 256;
+// A viewer is reported at most this often per stream (the tracker's window is 15 s).
+constexpr qint64 viewerReportIntervalMs = 1000;
+constexpr int maxRememberedViewers = 20'000;
+
+QByteArray statusLine(int statusCode)
+{
+    switch (statusCode) {
+    case 200:
+        return QByteArrayLiteral("HTTP/1.1 200 OK\r\n");
+    case 206:
+        return QByteArrayLiteral("HTTP/1.1 206 Partial Content\r\n");
+    case 304:
+        return QByteArrayLiteral("HTTP/1.1 304 Not Modified\r\n");
+    case 404:
+        return QByteArrayLiteral("HTTP/1.1 404 Not Found\r\n");
+    case 416:
+        return QByteArrayLiteral("HTTP/1.1 416 Range Not Satisfiable\r\n");
+    default:
+        break;
+    }
+    return QByteArrayLiteral("HTTP/1.1 500 Internal Server Error\r\n");
+}
+
+QByteArray commonHeadersFor(const QByteArray &corsOrigin)
+{
+    // The headers HttpApi::writeReply gives every read route, in its order.
+    QByteArray headers = "Access-Control-Allow-Origin: " + corsOrigin + "\r\n";
+    if (corsOrigin != "*")
+        headers += "Vary: Origin\r\n";
+    headers += "Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"
+               "Access-Control-Allow-Headers: Content-Type, Authorization, Range\r\n"
+               "Access-Control-Expose-Headers: Content-Length\r\n"
+               "X-Content-Type-Options: nosniff\r\n";
+    return headers;
+}
+
+QString peerOf(int descriptor)
+{
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    if (::getpeername(descriptor, reinterpret_cast<sockaddr *>(&address), &length) != 0)
+        return {};
+    const QHostAddress peer(reinterpret_cast<const sockaddr *>(&address));
+    bool isIpv4 = false;
+    const quint32 ipv4 = peer.toIPv4Address(&isIpv4);
+    return isIpv4 ? QHostAddress(ipv4).toString() : peer.toString();
+}
+
+} // namespace
+
+MediaServingThread::MediaServingThread(std::shared_ptr<const MediaServingContext> context)
+    : m_context(std::move(context)), m_commonHeaders(commonHeadersFor(m_context->corsOrigin)),
+      m_peekBuffer(size_t(m_context->limits.maxHeaderBytes) + 1), m_framer(m_context->limits)
+{
+    m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    m_wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (m_epoll < 0 || m_wake < 0)
+        return; // isRunning() is false: the pool serves without this thread
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = m_wake;
+    ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &event);
+    m_thread = std::thread([this] { run(); });
+}
+
+MediaServingThread::~MediaServingThread()
+{
+    m_isStopping = true;
+    if (m_wake >= 0) {
+        const quint64 one = 1;
+        [[maybe_unused]] const ssize_t written = ::write(m_wake, &one, sizeof(one));
+    }
+    if (m_thread.joinable())
+        m_thread.join();
+    for (auto &[descriptor, connection] : m_connections)
+        ::close(descriptor);
+    for (const int descriptor : m_inbox)
+        ::close(descriptor);
+    if (m_wake >= 0)
+        ::close(m_wake);
+    if (m_epoll >= 0)
+        ::close(m_epoll);
+}
+
+void MediaServingThread::adopt(int descriptor)
+{
+    {
+        std::lock_guard lock(m_inboxMutex);
+        m_inbox.push_back(descriptor);
+    }
+    const quint64 one = 1;
+    [[maybe_unused]] const ssize_t written = ::write(m_wake, &one, sizeof(one));
+}
+
+qint64 MediaServingThread::nowMs() const
+{
+    // Any monotonic clock: only differences are compared.
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return qint64(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
+}
+
+void MediaServingThread::run()
+{
+    epoll_event events[maxEventsPerWait];
+    qint64 lastSweepMs = nowMs();
+    while (!m_isStopping) {
+        const int count = ::epoll_wait(m_epoll, events, maxEventsPerWait, sweepIntervalMs);
+        for (int i = 0; i < count; ++i) {
+            if (events[i].data.fd == m_wake) {
+                quint64 value = 0;
+                [[maybe_unused]] const ssize_t got = ::read(m_wake, &value, sizeof(value));
+                takeInbox();
+                continue;
+            }
+            const auto found = m_connections.find(events[i].data.fd);
+            if (found != m_connections.end())
+                onEvent(*found->second, events[i].events);
+        }
+        const qint64 now = nowMs();
+        if (now - lastSweepMs >= sweepIntervalMs) {
+            lastSweepMs = now;
+            sweepTimeouts();
+            forgetOldViewers();
+        }
+    }
+}
+
+void MediaServingThread::takeInbox()
+{
+    std::vector<int> adopted;
+    {
+        std::lock_guard lock(m_inboxMutex);
+        adopted.swap(m_inbox);
+    }
+    const qint64 now = nowMs();
+    for (const int descriptor : adopted) {
+        auto connection = std::make_unique<Connection>();
+        connection->descriptor = descriptor;
+        connection->lastProgressMs = now;
+        epoll_event event{};
+        event.events = EPOLLIN | EPOLLRDHUP;
+        event.data.fd = descriptor;
+        if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, descriptor, &event) != 0) {
+            ::close(descriptor);
+            std::lock_guard lock(m_reportMutex);
+            ++m_report.closedConnections;
+            continue;
+        }
+        m_connections[descriptor] = std::move(connection);
+    }
+}
+
+void MediaServingThread::onEvent(Connection &connection, quint32 events)
+{
+    switch (connection.state) {
+    case State::Reading:
+        readRequest(connection);
+        return;
+    case State::Writing:
+        if (events & (EPOLLERR | EPOLLHUP)) {
+            close(connection);
+            return;
+        }
+        writePending(connection);
+        return;
+    case State::Draining: {
+        // After "Connection: close": discard what the client still sends until it closes, so
+        // our close does not turn into a reset that destroys the answer in flight.
+        char discard[4096];
+        const ssize_t got = ::recv(connection.descriptor, discard, sizeof(discard), 0);
+        if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
+            close(connection);
+        return;
+    }
+    }
+}
+
+void MediaServingThread::readRequest(Connection &connection)
+{
+    const int descriptor = connection.descriptor;
+    ssize_t peeked = 0;
+    do {
+        peeked = ::recv(descriptor, m_peekBuffer.data(), m_peekBuffer.size(), MSG_PEEK);
+    } while (peeked < 0 && errno == EINTR);
+    if (peeked == 0) {
+        close(connection); // the client closed between requests
+        return;
+    }
+    if (peeked < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            close(connection);
+        return;
+    }
+    const QByteArrayView bytes(m_peekBuffer.data(), peeked);
+    const RequestFramer::Step step = m_framer.feed(bytes);
+    if (step.outcome != RequestFramer::Outcome::RequestEnd) {
+        // Incomplete (a slow or split request), refused or an upgrade: the gate's job. A framer
+        // left mid-request or finished is replaced for the next connection.
+        m_framer = RequestFramer(m_context->limits);
+        handBack(connection);
+        return;
+    }
+    const std::optional<HttpRequestHead> head = HttpRequestHead::parse(bytes.first(step.consumed));
+    const bool isGet = head && head->method == "GET";
+    const bool isHead = head && head->method == "HEAD";
+    std::optional<MediaRoute> route;
+    if ((isGet || isHead) && !head->hasField("Content-Length") &&
+        !head->hasField("Transfer-Encoding") && !head->hasField("Upgrade") &&
+        !head->hasField("Expect"))
+        route = MediaRoute::match(head->target);
+    if (!route) {
+        handBack(connection);
+        return;
+    }
+    // The request is ours: consume exactly its bytes (already in the socket, so one recv).
+    ssize_t consumed = 0;
+    do {
+        consumed = ::recv(descriptor, m_peekBuffer.data(), size_t(step.consumed), 0);
+    } while (consumed < 0 && errno == EINTR);
+    if (consumed != step.consumed) {
+        close(connection);
+        return;
+    }
+    answer(connection, *head, *route);
+    writePending(connection);
+}
+
+void MediaServingThread::answer(Connection &connection, const HttpRequestHead &head,
+                                const MediaRoute &route)
+{
+    MediaLookup &lookup = *m_context->lookup;
+    const MediaFile file =
+        route.isTopRenditionSegment
+            ? lookup.findTopRenditionSegment(route.streamKey, route.relative.last())
+            : lookup.find(route.streamKey, route.relative);
+    const bool isHead = head.method == "HEAD";
+
+    int statusCode = 0;
+    QByteArray contentType;
+    QByteArray cacheControl;
+    QList<std::pair<QByteArray, QByteArray>> extraHeaders;
+    QByteArray body;
+    qint64 bodyOffset = 0;
+    qint64 bodyLength = 0;
+    qint64 contentLength = 0;
+    if (file.outcome == MediaFile::Outcome::Found) {
+        const MediaResponse plan = MediaResponse::plan(
+            file.etag, file.bytes.size(),
+            MediaRequestHeaders{isHead, head.value("Range"), head.value("If-None-Match"),
+                                head.value("If-Range")});
+        statusCode = plan.statusCode;
+        extraHeaders = plan.headers;
+        if (statusCode == 416) {
+            const HttpReply error =
+                HttpReply::error(416, QStringLiteral("range not satisfiable: the file has %1 bytes")
+                                          .arg(file.bytes.size()));
+            contentType = error.contentType;
+            cacheControl = error.cacheControl;
+            body = error.body;
+            bodyLength = isHead ? 0 : body.size();
+            contentLength = body.size();
+        } else {
+            contentType = statusCode == 304  ? QByteArray()
+                          : route.isPlaylist ? playlistType
+                                             : segmentType;
+            cacheControl = route.isPlaylist ? playlistCache : segmentCache;
+            body = file.bytes; // a reference, not a copy
+            bodyOffset = plan.bodyOffset;
+            bodyLength = plan.bodyLength;
+            contentLength = plan.contentLength;
+        }
+    } else {
+        const HttpReply error =
+            file.outcome == MediaFile::Outcome::TooLarge
+                ? HttpReply::error(500, QStringLiteral("file too large to serve"))
+                : HttpReply::error(404, route.isPlaylist ? QStringLiteral("playlist not found")
+                                                         : QStringLiteral("segment not found"));
+        statusCode = error.statusCode;
+        contentType = error.contentType;
+        cacheControl = error.cacheControl;
+        body = error.body;
+        bodyLength = isHead ? 0 : body.size();
+        contentLength = body.size();
+    }
+
+    const bool keepsAlive = head.keepsAlive();
+    QByteArray &header = connection.header;
+    header.clear();
+    header.reserve(512);
+    header += statusLine(statusCode);
+    if (!contentType.isEmpty())
+        header += "Content-Type: " + contentType + "\r\n";
+    if (!cacheControl.isEmpty())
+        header += "Cache-Control: " + cacheControl + "\r\n";
+    for (const auto &[name, value] : extraHeaders)
+        header += name + ": " + value + "\r\n";
+    header += m_commonHeaders;
+    if (contentLength >= 0)
+        header += "Content-Length: " + QByteArray::number(contentLength) + "\r\n";
+    if (!keepsAlive)
+        header += "Connection: close\r\n";
+    else if (head.minorVersion == 0)
+        header += "Connection: keep-alive\r\n";
+    header += "\r\n";
+
+    connection.headerSent = 0;
+    connection.body = std::move(body);
+    connection.bodyNext = bodyOffset;
+    connection.bodyEnd = bodyOffset + bodyLength;
+    connection.closeAfterWrite = !keepsAlive;
+    connection.hasServed = true;
+    connection.state = State::Writing;
+
+    std::lock_guard lock(m_reportMutex);
+    MediaServingReport::Count &count = m_report.responses[{int(route.route), statusCode}];
+    ++count.requests;
+    count.bodyBytes += quint64(bodyLength);
+    // A GET of a playlist or segment is a viewer watching; HEAD probes are not.
+    if (!isHead && (statusCode == 200 || statusCode == 206 || statusCode == 304)) {
+        if (connection.peer.isNull())
+            connection.peer = peerOf(connection.descriptor);
+        const QByteArray userAgent = head.value("User-Agent").toByteArray();
+        const QByteArray viewer =
+            route.streamKey.toUtf8() + '\n' + connection.peer.toUtf8() + '\n' + userAgent;
+        const qint64 now = nowMs();
+        qint64 &postedMs = m_viewerPostedMs[viewer];
+        if (postedMs == 0 || now - postedMs >= viewerReportIntervalMs) {
+            postedMs = now;
+            m_report.viewerFetches.append(
+                {route.streamKey,
+                 PlaybackViewerTracker::clientId(QHostAddress(connection.peer), userAgent)});
+        }
+    }
+}
+
+void MediaServingThread::writePending(Connection &connection)
+{
+    while (connection.headerSent < connection.header.size() ||
+           connection.bodyNext < connection.bodyEnd) {
+        iovec parts[2];
+        int partCount = 0;
+        if (connection.headerSent < connection.header.size())
+            parts[partCount++] = {connection.header.data() + connection.headerSent,
+                                  size_t(connection.header.size() - connection.headerSent)};
+        if (connection.bodyNext < connection.bodyEnd)
+            parts[partCount++] = {const_cast<char *>(connection.body.constData()) +
+                                      connection.bodyNext,
+                                  size_t(connection.bodyEnd - connection.bodyNext)};
+        msghdr message{};
+        message.msg_iov = parts;
+        message.msg_iovlen = size_t(partCount);
+        const ssize_t sent = ::sendmsg(connection.descriptor, &message, MSG_NOSIGNAL);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                watch(connection, EPOLLOUT); // the rest as the socket drains
+                return;
+            }
+            close(connection);
+            return;
+        }
+        connection.lastProgressMs = nowMs();
+        qint64 left = sent;
+        const qint64 headerLeft = connection.header.size() - connection.headerSent;
+        const qint64 fromHeader = std::min(left, headerLeft);
+        connection.headerSent += fromHeader;
+        left -= fromHeader;
+        connection.bodyNext += left;
+    }
+    finishResponse(connection);
+}
+
+void MediaServingThread::finishResponse(Connection &connection)
+{
+    connection.body = QByteArray(); // the file's buffer is released as soon as it is sent
+    connection.lastProgressMs = nowMs();
+    if (connection.closeAfterWrite) {
+        ::shutdown(connection.descriptor, SHUT_WR);
+        connection.state = State::Draining;
+        watch(connection, EPOLLIN | EPOLLRDHUP);
+        return;
+    }
+    connection.state = State::Reading;
+    watch(connection, EPOLLIN | EPOLLRDHUP);
+}
+
+void MediaServingThread::watch(Connection &connection, quint32 events)
+{
+    epoll_event event{};
+    event.events = events;
+    event.data.fd = connection.descriptor;
+    // Reading and draining watch the same events: only switches to and from writing change.
+    static_assert(sizeof(event.events) == sizeof(quint32));
+    ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, connection.descriptor, &event);
+}
+
+void MediaServingThread::handBack(Connection &connection)
+{
+    const int descriptor = connection.descriptor;
+    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, descriptor, nullptr);
+    m_connections.erase(descriptor);
+    m_context->handBack(descriptor);
+}
+
+void MediaServingThread::close(Connection &connection, bool isIdle)
+{
+    const int descriptor = connection.descriptor;
+    ::close(descriptor); // also leaves the epoll set
+    m_connections.erase(descriptor);
+    std::lock_guard lock(m_reportMutex);
+    ++m_report.closedConnections;
+    if (isIdle)
+        ++m_report.idleCloses;
+}
+
+void MediaServingThread::sweepTimeouts()
+{
+    const qint64 now = nowMs();
+    std::vector<std::pair<Connection *, bool>> expired; // connection, is idle
+    for (auto &[descriptor, connection] : m_connections) {
+        const qint64 quietMs = now - connection->lastProgressMs;
+        switch (connection->state) {
+        case State::Reading:
+            // Between requests (a partial request went to the gate): the gate's timeouts.
+            if (quietMs >=
+                (connection->hasServed ? m_context->idleTimeoutMs : m_context->requestTimeoutMs))
+                expired.push_back({connection.get(), true});
+            break;
+        case State::Writing:
+            // A client that stopped reading holds its buffer reference: not forever.
+            if (quietMs >= m_context->idleTimeoutMs)
+                expired.push_back({connection.get(), true});
+            break;
+        case State::Draining:
+            if (quietMs >= m_context->lingerMs)
+                expired.push_back({connection.get(), false});
+            break;
+        }
+    }
+    for (const auto &[connection, isIdle] : expired)
+        close(*connection, isIdle);
+}
+
+void MediaServingThread::forgetOldViewers()
+{
+    if (m_viewerPostedMs.size() <= maxRememberedViewers)
+        return;
+    const qint64 now = nowMs();
+    m_viewerPostedMs.removeIf([now](const QHash<QByteArray, qint64>::iterator &it) {
+        return now - it.value() >= viewerReportIntervalMs;
+    });
+}
+
+MediaServingReport MediaServingThread::takeReport()
+{
+    std::lock_guard lock(m_reportMutex);
+    return std::exchange(m_report, {});
+}
+
+} // namespace afk::server

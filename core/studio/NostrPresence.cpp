@@ -58,6 +58,14 @@ bool NostrPresence::start(const KeyPasswordProvider &passwordProvider, QString *
     return true;
 }
 
+void NostrPresence::setDescription(const QString &summary, const QString &imageUrl,
+                                   const QStringList &hashtags)
+{
+    m_options.summary = summary;
+    m_options.imageUrl = imageUrl;
+    m_options.hashtags = hashtags;
+}
+
 QString NostrPresence::npub() const
 {
     return m_keyPair ? nostr::Nip19::encodeNpub(m_keyPair->publicKey()) : QString();

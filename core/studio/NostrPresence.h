@@ -64,6 +64,10 @@ public:
     // The announced stream's streaming URL becomes url (a CDN's playback URL); empty: the studio's
     // own playlist again.
     void setStreamingUrl(const QString &streamKey, const QString &url);
+    // What the next announced run says of itself (the GUI's form); --summary, --image and --tag
+    // are the defaults.
+    void setDescription(const QString &summary, const QString &imageUrl,
+                        const QStringList &hashtags);
     QString npub() const;
     // Hex public key of the studio's identity (empty before start()).
     QString publicKeyHex() const;

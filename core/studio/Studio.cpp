@@ -306,6 +306,16 @@ QString Studio::publicPlaybackUrl(const QString &streamKey) const
     return m_uploads ? m_uploads->publicPlaybackUrl(streamKey) : QString();
 }
 
+void Studio::setStreamDescription(const QString &summary, const QString &imageUrl,
+                                  const QStringList &hashtags)
+{
+    m_options.nostr.summary = summary;
+    m_options.nostr.imageUrl = imageUrl;
+    m_options.nostr.hashtags = hashtags;
+    if (m_nostr)
+        m_nostr->setDescription(summary, imageUrl, hashtags);
+}
+
 void Studio::setLadder(const QList<media::Rendition> &ladder)
 {
     m_options.ladder = ladder;

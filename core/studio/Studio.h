@@ -62,6 +62,9 @@ public:
                             QString *error);
     // The ladder of the streams started from now on (a running one keeps its own).
     void setLadder(const QList<media::Rendition> &ladder);
+    // The live event's summary, image and hashtags for the next goLive (no-op without Nostr).
+    void setStreamDescription(const QString &summary, const QString &imageUrl,
+                              const QStringList &hashtags);
     // Ends the studio's own stream (its segment is finished, its playlists ended).
     void endLive();
     session::Stream *liveStream() const { return m_liveStream; }

@@ -22,6 +22,7 @@ namespace afk::ui {
 
 class ChatDock;
 class AudioMeter;
+class LayoutPicker;
 class LiveStatusLabel;
 class PreviewWidget;
 class ShareBox;
@@ -51,6 +52,10 @@ private:
     void refreshPreview();
     void loadForm();
     void saveForm() const;
+    // The flags given for this run (StudioOptions::explicitFlags) win over the saved form.
+    void presetFromFlags();
+    void onLayoutChanged();
+    void showUploadMessage(const QString &line);
     // Settings → Keys, Relays, Storage; View → Chat.
     void setUpSettingsMenus();
     void updateChat();
@@ -58,6 +63,7 @@ private:
     studio::Studio &m_studio;
     std::unique_ptr<QSettings> m_settings;
     SourcePicker *m_source = nullptr;
+    LayoutPicker *m_layout = nullptr;
     PreviewWidget *m_preview = nullptr;
     AudioMeter *m_audioMeter = nullptr;
     LiveStatusLabel *m_liveStatus = nullptr;
@@ -65,6 +71,7 @@ private:
     QComboBox *m_ladder = nullptr;
     QPushButton *m_goLive = nullptr;
     QLabel *m_error = nullptr;
+    QLabel *m_uploadMessage = nullptr;
     ShareBox *m_share = nullptr;
     StatsPanel *m_stats = nullptr;
     QTimer m_statsTimer;

@@ -150,9 +150,8 @@ void LayoutPicker::fillOptions(studio::StudioOptions *options) const
     const QString overlay = overlayValue();
     options->isOverlayUsed = !overlay.isEmpty();
     options->overlaySource = overlay.startsWith(cameraPrefix) ? QString() : overlay;
-    options->overlayCameraId = overlay.startsWith(cameraPrefix)
-                                   ? overlay.mid(cameraPrefix.size()).toUtf8()
-                                   : QByteArray();
+    options->overlayCameraId =
+        overlay.startsWith(cameraPrefix) ? overlay.mid(cameraPrefix.size()).toUtf8() : QByteArray();
     options->layout = layout();
 }
 

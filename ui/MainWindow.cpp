@@ -1,22 +1,22 @@
 #include "MainWindow.h"
 
+#include "AudioMeter.h"
 #include "ChatDock.h"
 #include "KeyManagerDialog.h"
 #include "Ladder.h"
 #include "LayoutPicker.h"
-#include "NostrPresence.h"
-#include "RelaysDialog.h"
-#include "AudioMeter.h"
 #include "LiveStatusLabel.h"
+#include "NostrPresence.h"
 #include "PreviewWidget.h"
+#include "RelaysDialog.h"
+#include "Restreamer.h"
 #include "ShareBox.h"
 #include "SourcePicker.h"
 #include "StatsPanel.h"
 #include "StorageDialog.h"
-#include "Restreamer.h"
+#include "Studio.h"
 #include "StudioPaths.h"
 #include "StudioSource.h"
-#include "Studio.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -29,6 +29,7 @@
 #include <QSettings>
 #include <QStatusBar>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace afk::ui {
 namespace {
@@ -266,11 +267,10 @@ void MainWindow::refreshStats()
     // Cloudinary's public URL.
     const session::Stream *stream = m_studio.liveStream();
     const bool isActive = stream && stream->isActive();
-    const bool hasLowLatency = isActive && stream->lowLatency() &&
-                               !stream->lowLatency()->masterPlaylist().isEmpty();
-    m_share->setLowLatencyUrl(hasLowLatency ? m_studio.streamUrl(stream->key()) +
-                                                  QStringLiteral("/ll.m3u8")
-                                            : QString());
+    const bool hasLowLatency =
+        isActive && stream->lowLatency() && !stream->lowLatency()->masterPlaylist().isEmpty();
+    m_share->setLowLatencyUrl(
+        hasLowLatency ? m_studio.streamUrl(stream->key()) + QStringLiteral("/ll.m3u8") : QString());
     QString publicUrl;
     if (isActive) {
         publicUrl = m_studio.publicPlaybackUrl(stream->key());
@@ -336,10 +336,31 @@ void MainWindow::presetFromFlags()
         }
         m_ladder->setCurrentIndex(index);
     }
+    static const QStringList formFlags{
+        QStringLiteral("source"),         QStringLiteral("mic"),
+        QStringLiteral("camera-overlay"), QStringLiteral("overlay-source"),
+        QStringLiteral("camera"),         QStringLiteral("title"),
+        QStringLiteral("ladder")};
+    if (std::any_of(formFlags.begin(), formFlags.end(),
+                    [&flags](const QString &flag) { return flags.contains(flag); }))
+        m_presetFingerprint = formFingerprint();
+}
+
+QString MainWindow::formFingerprint() const
+{
+    return QStringList{m_source->sourceValue(),           m_source->filePath(),
+                       m_source->microphoneValue(),       m_layout->overlayValue(),
+                       m_layout->layout().description(),  m_title->text(),
+                       m_ladder->currentData().toString()}
+        .join(u'\n');
 }
 
 void MainWindow::saveForm() const
 {
+    // Flags preset the form for their run only: unless the streamer changed it, the saved form
+    // stays for the runs without them.
+    if (!m_presetFingerprint.isEmpty() && formFingerprint() == m_presetFingerprint)
+        return;
     m_settings->beginGroup(QStringLiteral("stream"));
     m_settings->setValue(QStringLiteral("title"), m_title->text());
     m_settings->setValue(QStringLiteral("ladder"), m_ladder->currentData().toString());

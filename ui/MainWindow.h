@@ -54,6 +54,8 @@ private:
     void saveForm() const;
     // The flags given for this run (StudioOptions::explicitFlags) win over the saved form.
     void presetFromFlags();
+    // Everything the form says, to tell whether the streamer changed what the flags preset.
+    QString formFingerprint() const;
     void onLayoutChanged();
     void showUploadMessage(const QString &line);
     // Settings → Keys, Relays, Storage; View → Chat.
@@ -78,6 +80,7 @@ private:
     ChatDock *m_chat = nullptr;
     QTimer m_previewTimer;
     qint64 m_previewSequence = -1;
+    QString m_presetFingerprint; // the form as flags preset it; empty when none did
 };
 
 } // namespace afk::ui

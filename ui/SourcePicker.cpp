@@ -147,6 +147,11 @@ QString SourcePicker::microphoneValue() const
     return value == noDeviceFound ? QString() : value;
 }
 
+QString SourcePicker::filePath() const
+{
+    return m_file->text();
+}
+
 bool SourcePicker::fillOptions(studio::StudioOptions *options, QString *error) const
 {
     using Kind = studio::StudioOptions::SourceKind;

@@ -37,6 +37,7 @@ public:
     QString sourceValue() const;
     // "" for none, "default" for the default microphone, else its id.
     QString microphoneValue() const;
+    QString filePath() const;
 
     // In the settings' current group: keys source, file, microphone.
     void load(const QSettings &settings);

@@ -6,9 +6,9 @@
 #include "Studio.h"
 #include "UploadQueue.h"
 
+#include <QDateTime>
 #include <QFormLayout>
 #include <QHeaderView>
-#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
@@ -122,13 +122,13 @@ QString timeOf(const QJsonValue &isoTime)
 // One push target of Restreamer's /status JSON (its target is already redacted).
 QString pushText(const QJsonObject &push)
 {
-    QString text = StatsPanel::tr("%1 %2: %3 · %4 KB/s · %5 reconnects")
-                       .arg(push.value(QStringLiteral("label")).toString(),
-                            push.value(QStringLiteral("target")).toString(),
-                            push.value(QStringLiteral("state")).toString())
-                       .arg(push.value(QStringLiteral("bytesPerSecond")).toDouble() / 1000, 0,
-                            'f', 0)
-                       .arg(push.value(QStringLiteral("reconnects")).toInteger());
+    QString text =
+        StatsPanel::tr("%1 %2: %3 · %4 KB/s · %5 reconnects")
+            .arg(push.value(QStringLiteral("label")).toString(),
+                 push.value(QStringLiteral("target")).toString(),
+                 push.value(QStringLiteral("state")).toString())
+            .arg(push.value(QStringLiteral("bytesPerSecond")).toDouble() / 1000, 0, 'f', 0)
+            .arg(push.value(QStringLiteral("reconnects")).toInteger());
     if (const QString error = push.value(QStringLiteral("lastError")).toString(); !error.isEmpty())
         text += StatsPanel::tr(" · last error: %1").arg(error);
     return text;

@@ -109,8 +109,8 @@ void TestMainWindow::initTestCase()
     QVERIFY2(m_studio->start(&error), qPrintable(error));
 }
 
-std::unique_ptr<afk::studio::Studio>
-TestMainWindow::startStudio(afk::studio::StudioOptions options, const QString &streamKey)
+std::unique_ptr<afk::studio::Studio> TestMainWindow::startStudio(afk::studio::StudioOptions options,
+                                                                 const QString &streamKey)
 {
     options.port = 0;
     options.dataDir = m_dir.path() + QStringLiteral("/streams");
@@ -214,9 +214,9 @@ void TestMainWindow::goLiveAndEndByClicks()
     QTRY_VERIFY_WITH_TIMEOUT(liveStatus->text().startsWith(u"LIVE 00:"), 5000);
     QVERIFY2(liveStatus->text().contains(u" fps"), qPrintable(liveStatus->text()));
     // The Low-Latency master is offered once it lists every rendition.
-    QTRY_VERIFY_WITH_TIMEOUT(child<QLineEdit>(window, "lowLatencyUrl")->text().endsWith(
-                                 u"/livestream/gui_test/ll.m3u8"),
-                             20000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        child<QLineEdit>(window, "lowLatencyUrl")->text().endsWith(u"/livestream/gui_test/ll.m3u8"),
+        20000);
     if (const QString screenshot = qEnvironmentVariable("AFK_SCREENSHOT"); !screenshot.isEmpty())
         QVERIFY(window.grab().save(screenshot));
     // A plain source has no composition to change: the window says so, the stream goes on.
@@ -469,16 +469,18 @@ void TestMainWindow::flagsPresetTheForm()
                  qPrintable(restream));
         QCOMPARE(child<QLabel>(window, "uploadStats")->text(), QStringLiteral("none configured"));
     }
+    // The preset is for the run: the saved form stays for runs without the flags.
+    {
+        QSettings settings(settingsFile(), QSettings::IniFormat);
+        QCOMPARE(settings.value(QStringLiteral("stream/source")).toString(),
+                 QStringLiteral("test-pattern"));
+        QCOMPARE(settings.value(QStringLiteral("stream/overlay")).toString(), QString());
+    }
     // Flags that were not given leave the saved form alone.
     options.explicitFlags = {QStringLiteral("ladder")};
     options.rtmpPushUrls.clear();
     stopStudio(*studio);
     studio = startStudio(options, QStringLiteral("gui_flags"));
-    {
-        QSettings settings(settingsFile(), QSettings::IniFormat);
-        settings.setValue(QStringLiteral("stream/source"), QStringLiteral("test-pattern"));
-        settings.setValue(QStringLiteral("stream/overlay"), QString());
-    }
     MainWindow window(*studio, settingsFile());
     QCOMPARE(child<QComboBox>(window, "sourcePicker")->currentData().toString(),
              QStringLiteral("test-pattern"));

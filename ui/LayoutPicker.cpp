@@ -171,8 +171,8 @@ void LayoutPicker::preset(const studio::StudioOptions &options, const QStringLis
                          : QString::fromUtf8(options.overlayCameraId);
         if (id.isEmpty())
             id = QString::fromUtf8(QMediaDevices::defaultVideoInput().id());
-        if (!id.isEmpty())
-            selectOrAdd(m_overlay, cameraPrefix + id, tr("Camera (not connected)"));
+        // Without any camera, going live says "no camera found" rather than dropping the overlay.
+        selectOrAdd(m_overlay, cameraPrefix + id, tr("Camera (not connected)"));
     }
     setLayout(options.layout);
 }

@@ -206,6 +206,8 @@ void SourcePicker::preset(const studio::StudioOptions &options, const QStringLis
                 id = QString::fromUtf8(QMediaDevices::defaultVideoInput().id());
             if (!id.isEmpty())
                 selectOrKeep(m_source, cameraPrefix + id, tr("Camera (not connected)"));
+            else if (const int none = m_source->findData(noDeviceFound); none >= 0)
+                m_source->setCurrentIndex(none); // going live says "no camera found"
             break;
         }
         case Kind::None: // the form always streams something: keep its choice

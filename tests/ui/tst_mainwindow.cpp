@@ -488,6 +488,22 @@ void TestMainWindow::flagsPresetTheForm()
     QCOMPARE(child<QComboBox>(window, "ladderPreset")->currentData().toString(),
              QStringLiteral("360p"));
     stopStudio(*studio);
+
+    // --source camera with no camera: going live says so instead of streaming the saved source.
+    if (!QMediaDevices::videoInputs().isEmpty())
+        return;
+    afk::studio::StudioOptions cameraOptions;
+    cameraOptions.sourceKind = afk::studio::StudioOptions::SourceKind::Camera;
+    cameraOptions.explicitFlags = {QStringLiteral("source")};
+    auto cameraStudio = startStudio(cameraOptions, QStringLiteral("gui_camera"));
+    {
+        MainWindow cameraWindow(*cameraStudio, settingsFile());
+        cameraWindow.show();
+        QVERIFY(!cameraWindow.goLive());
+        QVERIFY2(cameraWindow.errorText().contains(u"no camera found"),
+                 qPrintable(cameraWindow.errorText()));
+    }
+    stopStudio(*cameraStudio);
 }
 
 void TestMainWindow::layoutChangesWhileLiveOnAComposedSource()

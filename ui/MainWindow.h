@@ -1,9 +1,8 @@
 // The desktop studio's main window over the Studio core: live preview and audio meter, source,
 // layout and stream form (preset by the run's flags), Go Live / End, what to share, live stats,
-// status bar and errors. It never encodes
-// or waits on I/O: the core's pipelines do that on their own threads (and make the preview's
-// small picture); this window only reads the latest picture and level ~12 times a second and the
-// counters once a second.
+// status bar and errors. It never encodes or waits on I/O: the core's pipelines do that on their
+// own threads (and make the preview's small picture); this window only reads the latest picture
+// and level ~12 times a second and the counters once a second.
 #pragma once
 
 #include <QMainWindow>

@@ -39,7 +39,7 @@ AFK PWA's routes, at http://<bind>:<port>/livestream/<stream key>/:
                      stream-data, join-stream, leave-stream, end-stream (NIP-98 publisher auth)
 
 Without --headless (and with a display) the desktop studio opens: pick a source, Go Live, share
-the links.
+the links. Flags given (here, as AFK_* or in --config) preset its form for the run.
 
 Examples:
   afk-studio                                   (the desktop studio)
@@ -556,6 +556,8 @@ ParseResult parseCommandLine(const QStringList &arguments)
 
     StudioOptions &options = result.options;
     QString &error = result.error;
+    options.explicitFlags = parser.optionNames();
+    options.explicitFlags.removeDuplicates();
     options.isHeadless = parser.isSet(headless);
     options.isGoLiveAtLaunch = parser.isSet(goLive);
     options.isListDevices = parser.isSet(listDevices);

@@ -1,19 +1,22 @@
 #include "MainWindow.h"
 
+#include "AudioMeter.h"
 #include "ChatDock.h"
 #include "KeyManagerDialog.h"
 #include "Ladder.h"
-#include "NostrPresence.h"
-#include "RelaysDialog.h"
-#include "AudioMeter.h"
+#include "LayoutPicker.h"
 #include "LiveStatusLabel.h"
+#include "NostrPresence.h"
 #include "PreviewWidget.h"
+#include "RelaysDialog.h"
+#include "Restreamer.h"
 #include "ShareBox.h"
 #include "SourcePicker.h"
 #include "StatsPanel.h"
 #include "StorageDialog.h"
-#include "StudioPaths.h"
 #include "Studio.h"
+#include "StudioPaths.h"
+#include "StudioSource.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -26,6 +29,7 @@
 #include <QSettings>
 #include <QStatusBar>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace afk::ui {
 namespace {
@@ -82,6 +86,11 @@ MainWindow::MainWindow(studio::Studio &studio, const QString &settingsFile, QWid
     auto *shareLayout = new QVBoxLayout(shareBox);
     m_share = new ShareBox(shareBox);
     shareLayout->addWidget(m_share);
+    m_uploadMessage = new QLabel(shareBox);
+    m_uploadMessage->setObjectName(QStringLiteral("uploadMessage"));
+    m_uploadMessage->setWordWrap(true);
+    m_uploadMessage->hide();
+    shareLayout->addWidget(m_uploadMessage);
     left->addWidget(shareBox);
     layout->addLayout(left, 3);
 
@@ -91,6 +100,12 @@ MainWindow::MainWindow(studio::Studio &studio, const QString &settingsFile, QWid
     m_source = new SourcePicker(sourceBox);
     sourceLayout->addWidget(m_source);
     right->addWidget(sourceBox);
+
+    auto *layoutBox = new QGroupBox(tr("Layout"), central);
+    auto *layoutBoxLayout = new QVBoxLayout(layoutBox);
+    m_layout = new LayoutPicker(layoutBox);
+    layoutBoxLayout->addWidget(m_layout);
+    right->addWidget(layoutBox);
 
     auto *streamBox = new QGroupBox(tr("Stream"), central);
     auto *streamForm = new QFormLayout(streamBox);
@@ -125,11 +140,14 @@ MainWindow::MainWindow(studio::Studio &studio, const QString &settingsFile, QWid
                 if (m_studio.liveStream() && m_studio.liveStream()->key() == streamKey)
                     m_share->setNostrAddress(naddr);
             });
+    connect(&m_studio, &studio::Studio::uploadMessage, this, &MainWindow::showUploadMessage);
     connect(&m_statsTimer, &QTimer::timeout, this, &MainWindow::refreshStats);
     m_statsTimer.start(1000);
     connect(&m_previewTimer, &QTimer::timeout, this, &MainWindow::refreshPreview);
     m_previewTimer.start(previewIntervalMs);
     loadForm();
+    presetFromFlags();
+    connect(m_layout, &LayoutPicker::layoutChanged, this, &MainWindow::onLayoutChanged);
     refreshStats();
     setUpSettingsMenus();
 }
@@ -168,9 +186,17 @@ bool MainWindow::goLive()
         showError(error);
         return false;
     }
-    std::unique_ptr<media::MediaSource> source = m_source->createSource(&error);
-    if (!source) {
+    // The studio's options carry the run's other settings (--no-realtime, …); the form says
+    // what to stream and how to compose it.
+    studio::StudioOptions options = m_studio.options();
+    if (!m_source->fillOptions(&options, &error)) {
         showError(error);
+        return false;
+    }
+    m_layout->fillOptions(&options);
+    std::unique_ptr<media::MediaSource> source = studio::makeStudioSource(options, &error);
+    if (!source) {
+        showError(error.isEmpty() ? tr("nothing to stream: pick a source") : error);
         return false;
     }
     m_studio.setLadder(ladder);
@@ -180,6 +206,7 @@ bool MainWindow::goLive()
         return false;
     }
     m_goLive->setText(tr("End"));
+    m_layout->setLive(true);
     m_liveStatus->markGoingLive();
     m_share->setStreamUrl(m_studio.streamUrl(stream->key()));
     updateChat();
@@ -197,6 +224,7 @@ void MainWindow::onLiveEnded(const QString &error)
 {
     m_goLive->setText(tr("Go Live"));
     m_goLive->setEnabled(true);
+    m_layout->setLive(false);
     if (!error.isEmpty())
         showError(error);
     m_liveStatus->markEnded(error);
@@ -209,10 +237,47 @@ void MainWindow::showError(const QString &error)
     m_error->setVisible(!error.isEmpty());
 }
 
+void MainWindow::onLayoutChanged()
+{
+    if (!isLive())
+        return; // applies at the next Go Live
+    if (!m_studio.layout()) {
+        showError(tr("The layout cannot change while live: this stream has no overlay or "
+                     "microphone composed. Pick an overlay and go live again."));
+        return;
+    }
+    QString error;
+    if (!m_studio.setLayout(m_layout->layout(), &error))
+        showError(tr("The layout cannot change: %1").arg(error));
+    else
+        showError({});
+}
+
+void MainWindow::showUploadMessage(const QString &line)
+{
+    m_uploadMessage->setText(line);
+    m_uploadMessage->setVisible(!line.isEmpty());
+}
+
 void MainWindow::refreshStats()
 {
     m_stats->refresh(m_studio);
     m_liveStatus->refresh(m_studio);
+    // Where else viewers play: LL-HLS once its master lists every rendition, and the store's or
+    // Cloudinary's public URL.
+    const session::Stream *stream = m_studio.liveStream();
+    const bool isActive = stream && stream->isActive();
+    const bool hasLowLatency =
+        isActive && stream->lowLatency() && !stream->lowLatency()->masterPlaylist().isEmpty();
+    m_share->setLowLatencyUrl(
+        hasLowLatency ? m_studio.streamUrl(stream->key()) + QStringLiteral("/ll.m3u8") : QString());
+    QString publicUrl;
+    if (isActive) {
+        publicUrl = m_studio.publicPlaybackUrl(stream->key());
+        if (publicUrl.isEmpty() && m_studio.restreamer())
+            publicUrl = m_studio.restreamer()->publicPlaybackUrl();
+    }
+    m_share->setPublicPlaybackUrl(publicUrl);
 }
 
 void MainWindow::refreshPreview()
@@ -250,15 +315,57 @@ void MainWindow::loadForm()
     if (ladder >= 0)
         m_ladder->setCurrentIndex(ladder);
     m_source->load(*m_settings);
+    m_layout->load(*m_settings);
     m_settings->endGroup();
+}
+
+void MainWindow::presetFromFlags()
+{
+    const studio::StudioOptions &options = m_studio.options();
+    const QStringList &flags = options.explicitFlags;
+    m_source->preset(options, flags);
+    m_layout->preset(options, flags);
+    if (flags.contains(QStringLiteral("title")))
+        m_title->setText(options.nostr.title);
+    if (flags.contains(QStringLiteral("ladder"))) {
+        const QString rungs = media::ladderToText(options.ladder);
+        int index = m_ladder->findData(rungs);
+        if (index < 0) {
+            m_ladder->addItem(tr("%1 (command line)").arg(rungs), rungs);
+            index = m_ladder->count() - 1;
+        }
+        m_ladder->setCurrentIndex(index);
+    }
+    static const QStringList formFlags{
+        QStringLiteral("source"),         QStringLiteral("mic"),
+        QStringLiteral("camera-overlay"), QStringLiteral("overlay-source"),
+        QStringLiteral("camera"),         QStringLiteral("title"),
+        QStringLiteral("ladder")};
+    if (std::any_of(formFlags.begin(), formFlags.end(),
+                    [&flags](const QString &flag) { return flags.contains(flag); }))
+        m_presetFingerprint = formFingerprint();
+}
+
+QString MainWindow::formFingerprint() const
+{
+    return QStringList{m_source->sourceValue(),           m_source->filePath(),
+                       m_source->microphoneValue(),       m_layout->overlayValue(),
+                       m_layout->layout().description(),  m_title->text(),
+                       m_ladder->currentData().toString()}
+        .join(u'\n');
 }
 
 void MainWindow::saveForm() const
 {
+    // Flags preset the form for their run only: unless the streamer changed it, the saved form
+    // stays for the runs without them.
+    if (!m_presetFingerprint.isEmpty() && formFingerprint() == m_presetFingerprint)
+        return;
     m_settings->beginGroup(QStringLiteral("stream"));
     m_settings->setValue(QStringLiteral("title"), m_title->text());
     m_settings->setValue(QStringLiteral("ladder"), m_ladder->currentData().toString());
     m_source->save(*m_settings);
+    m_layout->save(*m_settings);
     m_settings->endGroup();
     m_settings->sync();
 }

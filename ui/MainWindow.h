@@ -1,8 +1,8 @@
-// The desktop studio's main window over the Studio core: live preview and audio meter, source and
-// stream form, Go Live / End, what to share, live stats, status bar and errors. It never encodes
-// or waits on I/O: the core's pipelines do that on their own threads (and make the preview's
-// small picture); this window only reads the latest picture and level ~12 times a second and the
-// counters once a second.
+// The desktop studio's main window over the Studio core: live preview and audio meter, source,
+// layout and stream form (preset by the run's flags), Go Live / End, what to share, live stats,
+// status bar and errors. It never encodes or waits on I/O: the core's pipelines do that on their
+// own threads (and make the preview's small picture); this window only reads the latest picture
+// and level ~12 times a second and the counters once a second.
 #pragma once
 
 #include <QMainWindow>
@@ -22,6 +22,7 @@ namespace afk::ui {
 
 class ChatDock;
 class AudioMeter;
+class LayoutPicker;
 class LiveStatusLabel;
 class PreviewWidget;
 class ShareBox;
@@ -51,6 +52,12 @@ private:
     void refreshPreview();
     void loadForm();
     void saveForm() const;
+    // The flags given for this run (StudioOptions::explicitFlags) win over the saved form.
+    void presetFromFlags();
+    // Everything the form says, to tell whether the streamer changed what the flags preset.
+    QString formFingerprint() const;
+    void onLayoutChanged();
+    void showUploadMessage(const QString &line);
     // Settings → Keys, Relays, Storage; View → Chat.
     void setUpSettingsMenus();
     void updateChat();
@@ -58,6 +65,7 @@ private:
     studio::Studio &m_studio;
     std::unique_ptr<QSettings> m_settings;
     SourcePicker *m_source = nullptr;
+    LayoutPicker *m_layout = nullptr;
     PreviewWidget *m_preview = nullptr;
     AudioMeter *m_audioMeter = nullptr;
     LiveStatusLabel *m_liveStatus = nullptr;
@@ -65,12 +73,14 @@ private:
     QComboBox *m_ladder = nullptr;
     QPushButton *m_goLive = nullptr;
     QLabel *m_error = nullptr;
+    QLabel *m_uploadMessage = nullptr;
     ShareBox *m_share = nullptr;
     StatsPanel *m_stats = nullptr;
     QTimer m_statsTimer;
     ChatDock *m_chat = nullptr;
     QTimer m_previewTimer;
     qint64 m_previewSequence = -1;
+    QString m_presetFingerprint; // the form as flags preset it; empty when none did
 };
 
 } // namespace afk::ui

@@ -15,6 +15,9 @@ ShareBox::ShareBox(QWidget *parent) : QWidget(parent)
     layout->setContentsMargins(0, 0, 0, 0);
     m_master = addRow(tr("Watch (ABR)"), QStringLiteral("masterUrl"));
     m_stream = addRow(tr("Watch (AFK PWA)"), QStringLiteral("streamUrl"));
+    m_lowLatency = addRow(tr("Watch (LL-HLS)"), QStringLiteral("lowLatencyUrl"));
+    m_public = addRow(tr("Public playback"), QStringLiteral("publicPlaybackUrl"));
+    m_public->setPlaceholderText(tr("with R2 (a public URL) or Cloudinary"));
     m_status = addRow(tr("Status"), QStringLiteral("statusUrl"));
     m_nostr = addRow(tr("Nostr"), QStringLiteral("nostrAddress"));
     m_nostr->setPlaceholderText(tr("announced once live, when relays are set"));
@@ -48,8 +51,23 @@ void ShareBox::setStreamUrl(const QString &streamUrl)
     m_master->setText(hasUrl ? streamUrl + QStringLiteral("/master.m3u8") : QString());
     m_stream->setText(hasUrl ? streamUrl + QStringLiteral("/stream.m3u8") : QString());
     m_status->setText(hasUrl ? streamUrl + QStringLiteral("/status") : QString());
-    if (!hasUrl)
+    if (!hasUrl) {
         m_nostr->clear();
+        m_lowLatency->clear();
+        m_public->clear();
+    }
+}
+
+void ShareBox::setLowLatencyUrl(const QString &url)
+{
+    if (m_lowLatency->text() != url) // keeps a selection the streamer is making
+        m_lowLatency->setText(url);
+}
+
+void ShareBox::setPublicPlaybackUrl(const QString &url)
+{
+    if (m_public->text() != url)
+        m_public->setText(url);
 }
 
 void ShareBox::setNostrAddress(const QString &naddr)

@@ -1,5 +1,6 @@
 // What a streamer shares once live: the HLS URLs (ABR master, the single rendition the AFK PWA
-// plays), the status URL and the Nostr address, each with a copy button.
+// plays, the Low-Latency master), the public playback URL (a store's or Cloudinary's), the status
+// URL and the Nostr address, each with a copy button.
 #pragma once
 
 #include <QWidget>
@@ -17,6 +18,9 @@ public:
     // streamUrl: http://host:port/livestream/<key>; empty clears every field.
     void setStreamUrl(const QString &streamUrl);
     void setNostrAddress(const QString &naddr);
+    // Empty clears (no LL-HLS, or not yet listing every rendition; no public URL).
+    void setLowLatencyUrl(const QString &url);
+    void setPublicPlaybackUrl(const QString &url);
     QString masterUrl() const;
 
 private:
@@ -24,6 +28,8 @@ private:
 
     QLineEdit *m_master = nullptr;
     QLineEdit *m_stream = nullptr;
+    QLineEdit *m_lowLatency = nullptr;
+    QLineEdit *m_public = nullptr;
     QLineEdit *m_status = nullptr;
     QLineEdit *m_nostr = nullptr;
 };

@@ -1,9 +1,6 @@
 #include "SourcePicker.h"
 
-#include "CameraSource.h"
-#include "FileSource.h"
-#include "ScreenSource.h"
-#include "TestPatternSource.h"
+#include "StudioOptions.h"
 
 #include <QAudioDevice>
 #include <QCameraDevice>
@@ -27,6 +24,7 @@ const QString sourceScreen = QStringLiteral("screen");
 const QString cameraPrefix = QStringLiteral("camera:");
 // The data of the disabled "No camera found" / "No microphone found" entries.
 const QString noDeviceFound = QStringLiteral("no-device");
+const QString defaultMicrophone = QStringLiteral("default");
 
 const QString keySource = QStringLiteral("source");
 const QString keyFile = QStringLiteral("file");
@@ -113,11 +111,13 @@ void SourcePicker::refreshCameras()
 
 void SourcePicker::refreshMicrophones()
 {
-    const QByteArray current = microphoneId();
+    const QString current = microphoneValue();
     const QSignalBlocker blocker(m_microphone);
     m_microphone->clear();
     m_microphone->addItem(tr("No microphone"), QString());
     const QList<QAudioDevice> microphones = QMediaDevices::audioInputs();
+    if (!microphones.isEmpty())
+        m_microphone->addItem(tr("Default microphone"), defaultMicrophone);
     for (const QAudioDevice &microphone : microphones)
         m_microphone->addItem(microphone.description(), QString::fromUtf8(microphone.id()));
     if (microphones.isEmpty()) {
@@ -125,7 +125,7 @@ void SourcePicker::refreshMicrophones()
         setItemEnabled(m_microphone, m_microphone->count() - 1, false);
     }
     if (!current.isEmpty())
-        selectOrKeep(m_microphone, QString::fromUtf8(current), tr("Microphone (not connected)"));
+        selectOrKeep(m_microphone, current, tr("Microphone (not connected)"));
 }
 
 void SourcePicker::updateFields()
@@ -134,10 +134,6 @@ void SourcePicker::updateFields()
     const bool isFile = source == sourceFile;
     m_file->setEnabled(isFile);
     m_browse->setEnabled(isFile);
-    // The microphone is mixed into a camera's stream only, for now (as --mic with --source camera).
-    const bool isCamera = source.startsWith(cameraPrefix);
-    m_microphone->setEnabled(isCamera);
-    m_microphone->setToolTip(isCamera ? QString() : tr("A microphone goes with a camera source"));
 }
 
 QString SourcePicker::sourceValue() const
@@ -145,40 +141,90 @@ QString SourcePicker::sourceValue() const
     return m_source->currentData().toString();
 }
 
-QByteArray SourcePicker::microphoneId() const
+QString SourcePicker::microphoneValue() const
 {
-    const QString id = m_microphone->currentData().toString();
-    return id == noDeviceFound ? QByteArray() : id.toUtf8();
+    const QString value = m_microphone->currentData().toString();
+    return value == noDeviceFound ? QString() : value;
 }
 
-std::unique_ptr<media::MediaSource> SourcePicker::createSource(QString *error) const
+QString SourcePicker::filePath() const
 {
+    return m_file->text();
+}
+
+bool SourcePicker::fillOptions(studio::StudioOptions *options, QString *error) const
+{
+    using Kind = studio::StudioOptions::SourceKind;
     const QString source = sourceValue();
-    if (source == sourceFile) {
-        const QString path = m_file->text().trimmed();
-        if (!QFileInfo(path).isReadable()) {
-            *error = tr("cannot read %1: no such readable file")
-                         .arg(path.isEmpty() ? tr("(no file chosen)") : path);
-            return nullptr;
-        }
-        return std::make_unique<media::FileSource>(path, true);
-    }
-    if (source == sourceScreen) {
-        // The whole X11 screen this window is on; its errors (Wayland, no X) end the stream
-        // with the reason shown in the window.
-        return std::make_unique<media::ScreenSource>(media::ScreenRegion{});
-    }
-    if (source.startsWith(cameraPrefix)) {
-        const QByteArray microphone = microphoneId();
-        // A missing device fails the source's open() with a message naming it.
-        return std::make_unique<media::CameraSource>(source.mid(cameraPrefix.size()).toUtf8(),
-                                                     !microphone.isEmpty(), microphone);
-    }
     if (source == noDeviceFound) {
         *error = tr("no camera found: connect one or pick another source");
-        return nullptr;
+        return false;
     }
-    return std::make_unique<media::TestPatternSource>();
+    if (source == sourceFile) {
+        const QString path = m_file->text().trimmed();
+        if (path.isEmpty()) {
+            *error = tr("no video file chosen: pick one or another source");
+            return false;
+        }
+        options->sourceKind = Kind::File;
+        options->sourceFile = path;
+    } else if (source == sourceScreen) {
+        options->sourceKind = Kind::Screen;
+        options->screenSpec = m_screenSpec;
+    } else if (source.startsWith(cameraPrefix)) {
+        options->sourceKind = Kind::Camera;
+        options->cameraId = source.mid(cameraPrefix.size()).toUtf8();
+    } else {
+        options->sourceKind = Kind::TestPattern;
+    }
+    const QString microphone = microphoneValue();
+    options->isMicrophoneUsed = !microphone.isEmpty();
+    options->microphoneId = microphone == defaultMicrophone ? QByteArray() : microphone.toUtf8();
+    return true;
+}
+
+void SourcePicker::preset(const studio::StudioOptions &options, const QStringList &flags)
+{
+    using Kind = studio::StudioOptions::SourceKind;
+    if (flags.contains(QStringLiteral("source"))) {
+        switch (options.sourceKind) {
+        case Kind::TestPattern:
+            m_source->setCurrentIndex(m_source->findData(sourceTestPattern));
+            break;
+        case Kind::File:
+            m_source->setCurrentIndex(m_source->findData(sourceFile));
+            m_file->setText(options.sourceFile);
+            break;
+        case Kind::Screen:
+            m_source->setCurrentIndex(m_source->findData(sourceScreen));
+            m_screenSpec = options.screenSpec;
+            break;
+        case Kind::Camera: {
+            // --source camera: the default camera, i.e. the first Qt Multimedia lists.
+            QString id = QString::fromUtf8(options.cameraId);
+            if (id.isEmpty())
+                id = QString::fromUtf8(QMediaDevices::defaultVideoInput().id());
+            if (!id.isEmpty())
+                selectOrKeep(m_source, cameraPrefix + id, tr("Camera (not connected)"));
+            else if (const int none = m_source->findData(noDeviceFound); none >= 0)
+                m_source->setCurrentIndex(none); // going live says "no camera found"
+            break;
+        }
+        case Kind::None: // the form always streams something: keep its choice
+        case Kind::Invalid:
+            break;
+        }
+    }
+    if (flags.contains(QStringLiteral("mic"))) {
+        if (!options.isMicrophoneUsed)
+            m_microphone->setCurrentIndex(0);
+        else if (options.microphoneId.isEmpty())
+            selectOrKeep(m_microphone, defaultMicrophone, tr("Default microphone"));
+        else
+            selectOrKeep(m_microphone, QString::fromUtf8(options.microphoneId),
+                         tr("Microphone (not connected)"));
+    }
+    updateFields();
 }
 
 void SourcePicker::load(const QSettings &settings)
@@ -199,7 +245,7 @@ void SourcePicker::save(QSettings &settings) const
 {
     settings.setValue(keySource, sourceValue());
     settings.setValue(keyFile, m_file->text());
-    settings.setValue(keyMicrophone, QString::fromUtf8(microphoneId()));
+    settings.setValue(keyMicrophone, microphoneValue());
 }
 
 } // namespace afk::ui

@@ -1,5 +1,5 @@
 // What the studio streams: the test pattern, the screen, a video file or a camera (each camera by
-// its description), and the microphone that goes with a camera. Cameras and microphones are the
+// its description), and the microphone (with any of them). Cameras and microphones are the
 // ones Qt Multimedia knows, refreshed when devices come and go; without any, a disabled entry
 // says so. A saved device that is not connected now stays chosen ("not connected") rather than
 // being silently replaced, so going live says what is missing.
@@ -14,8 +14,8 @@ class QMediaDevices;
 class QPushButton;
 class QSettings;
 
-namespace afk::media {
-class MediaSource;
+namespace afk::studio {
+struct StudioOptions;
 }
 
 namespace afk::ui {
@@ -27,13 +27,17 @@ public:
     explicit SourcePicker(QWidget *parent = nullptr);
     ~SourcePicker() override;
 
-    // The chosen source, ready for Studio::goLive; null with *error when it cannot be used.
-    // Call on the GUI thread (a camera's QCamera lives there).
-    std::unique_ptr<media::MediaSource> createSource(QString *error) const;
+    // Writes the chosen source and microphone into *options (for studio::makeStudioSource);
+    // false with *error when nothing usable is chosen (no camera found).
+    bool fillOptions(studio::StudioOptions *options, QString *error) const;
+    // Chooses what --source and --mic of options say; flags names the ones that were given
+    // (StudioOptions::explicitFlags), the others keep the form's choice.
+    void preset(const studio::StudioOptions &options, const QStringList &flags);
     // "test-pattern", "screen", "file" or "camera:<id>".
     QString sourceValue() const;
-    // The microphone's id; empty for none.
-    QByteArray microphoneId() const;
+    // "" for none, "default" for the default microphone, else its id.
+    QString microphoneValue() const;
+    QString filePath() const;
 
     // In the settings' current group: keys source, file, microphone.
     void load(const QSettings &settings);
@@ -48,6 +52,7 @@ private:
     QLineEdit *m_file = nullptr;
     QPushButton *m_browse = nullptr;
     QComboBox *m_microphone = nullptr;
+    QString m_screenSpec; // a region of --source screen:…, for this run only
     std::unique_ptr<QMediaDevices> m_devices;
 };
 

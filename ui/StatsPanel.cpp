@@ -1,11 +1,15 @@
 #include "StatsPanel.h"
 
 #include "NostrPresence.h"
+#include "Restreamer.h"
 #include "Stream.h"
 #include "Studio.h"
+#include "UploadQueue.h"
 
+#include <QDateTime>
 #include <QFormLayout>
 #include <QHeaderView>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
 #include <QTableWidget>
@@ -26,6 +30,12 @@ StatsPanel::StatsPanel(QWidget *parent) : QWidget(parent)
     m_relays = new QLabel(tr("none configured"), this);
     m_relays->setObjectName(QStringLiteral("relayStats"));
     m_relays->setWordWrap(true);
+    m_uploads = new QLabel(tr("none configured"), this);
+    m_uploads->setObjectName(QStringLiteral("uploadStats"));
+    m_uploads->setWordWrap(true);
+    m_restreams = new QLabel(tr("none configured"), this);
+    m_restreams->setObjectName(QStringLiteral("restreamStats"));
+    m_restreams->setWordWrap(true);
     m_eventLoop = new QLabel(QStringLiteral("–"), this);
     m_eventLoop->setObjectName(QStringLiteral("eventLoopStats"));
     m_eventLoop->setToolTip(tr("How late this window's event loop serves a 10 ms timer (the last "
@@ -34,6 +44,8 @@ StatsPanel::StatsPanel(QWidget *parent) : QWidget(parent)
     form->addRow(tr("Encoder"), m_encoder);
     form->addRow(tr("Viewers"), m_viewers);
     form->addRow(tr("Relays"), m_relays);
+    form->addRow(tr("Uploads"), m_uploads);
+    form->addRow(tr("Restream"), m_restreams);
     form->addRow(tr("GUI latency"), m_eventLoop);
     layout->addLayout(form);
     m_renditions = new QTableWidget(0, 4, this);
@@ -80,6 +92,7 @@ void StatsPanel::refresh(const studio::Studio &studio)
                 m_renditions->setItem(row, column, new QTableWidgetItem(cells[column]));
         }
     }
+    refreshTargets(studio, stream ? stream->key() : studio.options().streamKey);
     const studio::EventLoopLatency::Summary latency = studio.eventLoopLatency().summary();
     m_eventLoop->setText(tr("p50 %1 ms · p99 %2 ms · max %3 ms")
                              .arg(latency.p50Ms, 0, 'f', 1)
@@ -93,6 +106,66 @@ void StatsPanel::refresh(const studio::Studio &studio)
                                                    relay.value(QStringLiteral("state")).toString());
         }
         m_relays->setText(relays.join(u'\n'));
+    }
+}
+
+namespace {
+
+// "12:34:56" of an ISO time in /status, local; "never" for null.
+QString timeOf(const QJsonValue &isoTime)
+{
+    const QDateTime time = QDateTime::fromString(isoTime.toString(), Qt::ISODateWithMs);
+    return time.isValid() ? time.toLocalTime().toString(QStringLiteral("HH:mm:ss"))
+                          : StatsPanel::tr("never");
+}
+
+// One push target of Restreamer's /status JSON (its target is already redacted).
+QString pushText(const QJsonObject &push)
+{
+    QString text =
+        StatsPanel::tr("%1 %2: %3 · %4 KB/s · %5 reconnects")
+            .arg(push.value(QStringLiteral("label")).toString(),
+                 push.value(QStringLiteral("target")).toString(),
+                 push.value(QStringLiteral("state")).toString())
+            .arg(push.value(QStringLiteral("bytesPerSecond")).toDouble() / 1000, 0, 'f', 0)
+            .arg(push.value(QStringLiteral("reconnects")).toInteger());
+    if (const QString error = push.value(QStringLiteral("lastError")).toString(); !error.isEmpty())
+        text += StatsPanel::tr(" · last error: %1").arg(error);
+    return text;
+}
+
+} // namespace
+
+void StatsPanel::refreshTargets(const studio::Studio &studio, const QString &streamKey)
+{
+    if (const storage::UploadQueue *uploads = studio.uploads()) {
+        const QJsonObject status = uploads->status(streamKey);
+        QString text = tr("%1: backlog %2 · stored %3 · last success %4")
+                           .arg(status.value(QStringLiteral("target")).toString())
+                           .arg(status.value(QStringLiteral("backlog")).toInteger())
+                           .arg(status.value(QStringLiteral("stored")).toInteger())
+                           .arg(timeOf(status.value(QStringLiteral("lastSuccessAt"))));
+        if (const QString error = status.value(QStringLiteral("lastError")).toString();
+            !error.isEmpty())
+            text += tr("\nlast error (%1): %2")
+                        .arg(timeOf(status.value(QStringLiteral("lastErrorAt"))), error);
+        m_uploads->setText(text);
+    }
+    if (const restream::Restreamer *restreamer = studio.restreamer()) {
+        QStringList lines;
+        for (const QJsonValue &push : restreamer->pushStatusJson())
+            lines << pushText(push.toObject());
+        const QJsonObject cloudinary = restreamer->cloudinaryStatusJson();
+        if (cloudinary.value(QStringLiteral("configured")).toBool()) {
+            QString line = tr("Cloudinary %1: %2")
+                               .arg(cloudinary.value(QStringLiteral("cloudName")).toString(),
+                                    cloudinary.value(QStringLiteral("state")).toString(tr("idle")));
+            if (const QString error = cloudinary.value(QStringLiteral("lastError")).toString();
+                !error.isEmpty())
+                line += tr(" · last error: %1").arg(error);
+            lines << line;
+        }
+        m_restreams->setText(lines.join(u'\n'));
     }
 }
 

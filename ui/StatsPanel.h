@@ -1,6 +1,7 @@
 // The numbers a streamer watches while live, refreshed every second: encoder input and output
-// frame rates, speed, drops, queue depth, bitrate per rendition, viewers, relay states and how
-// late this (the GUI) thread's event loop runs.
+// frame rates, speed, drops, queue depth, bitrate per rendition, viewers, relay states, upload
+// and restream targets (redacted as in /status) and how late this (the GUI) thread's event loop
+// runs.
 #pragma once
 
 #include <QWidget>
@@ -24,10 +25,14 @@ public:
     void refresh(const studio::Studio &studio);
 
 private:
+    void refreshTargets(const studio::Studio &studio, const QString &streamKey);
+
     QLabel *m_state = nullptr;
     QLabel *m_encoder = nullptr;
     QLabel *m_viewers = nullptr;
     QLabel *m_relays = nullptr;
+    QLabel *m_uploads = nullptr;
+    QLabel *m_restreams = nullptr;
     QLabel *m_eventLoop = nullptr;
     QTableWidget *m_renditions = nullptr;
 };

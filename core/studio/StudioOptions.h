@@ -27,6 +27,9 @@ struct StudioOptions {
     bool isHeadless = false;
     bool isGoLiveAtLaunch = false; // --go-live: the GUI starts streaming at once
     QString settingsFile;          // the --config file (the GUI keeps its form there too)
+    // The flags given (on the command line, as AFK_* or in the settings file), without dashes:
+    // the GUI's saved form yields to these for the run.
+    QStringList explicitFlags;
     enum class SourceKind { Invalid = 0, TestPattern, File, Screen, Camera, None };
     SourceKind sourceKind = SourceKind::TestPattern;
     QString sourceFile;

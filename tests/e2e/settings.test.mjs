@@ -85,4 +85,34 @@ describe('settings: file → environment → flags', () => {
     assert.equal(camera.code, 2, camera.stderr);
     assert.match(camera.stderr, /no camera found \(see afk-studio --list-devices\)/);
   });
+
+  // The desktop studio (offscreen) takes the run's flags over its saved form: the form says a
+  // file that does not exist and the default ladder; AFK_SOURCE and --ladder say otherwise.
+  test('the GUI goes live (--go-live) with the flags given, not the saved form', { skip: !process.env.AFK_GUI_BUILD && 'not a GUI build' }, async () => {
+    const port = await freePort();
+    const xdg = `${tmp.dir}/gui-xdg`;
+    fs.mkdirSync(`${xdg}/afk-host-studio`, { recursive: true });
+    fs.writeFileSync(`${xdg}/afk-host-studio/studio.conf`,
+      '[stream]\nsource=file\nfile=/nonexistent/saved-form.mp4\nladder="720p,480p,360p"\n');
+    const child = spawn(studioBin(), ['--go-live', '--port', String(port), '--data-dir', `${tmp.dir}/gui-data`,
+      '--stream-key', 'gui_flags', '--ladder', '240p', '--x264-preset', 'ultrafast', '--part-seconds', '0'],
+    { env: { ...process.env, XDG_CONFIG_HOME: xdg, QT_QPA_PLATFORM: 'offscreen', DISPLAY: process.env.DISPLAY || ':0', AFK_SOURCE: 'test-pattern' },
+      stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    try {
+      const master = await waitFor(async () => {
+        const r = await httpGet(`http://127.0.0.1:${port}/livestream/gui_flags/master.m3u8`).catch(() => null);
+        return r && r.status === 200 && r.text.includes('240p/') ? r.text : null;
+      }, { timeoutMs: 60000, what: `the GUI's stream at 240p (${err})` });
+      assert.doesNotMatch(master, /720p|480p|360p/);
+      const status = JSON.parse((await httpGet(`http://127.0.0.1:${port}/livestream/gui_flags/status`)).text);
+      assert.equal(status.overall.isActive, true);
+      // The preset was for this run: the saved form is untouched.
+      assert.match(fs.readFileSync(`${xdg}/afk-host-studio/studio.conf`, 'utf8'), /source=file/);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
 });

@@ -2,11 +2,14 @@
 // clicks with the stream really encoded and served, its picture in the preview and its tone on
 // the meter, an error shown in the window, the stream form and device pickers kept in the
 // settings file, the settings menus and chat dock, and the GUI thread's event loop staying
-// responsive while live at 720p. AFK_SCREENSHOT=<file.png> saves the window while live.
+// responsive while live at 720p; flags given for the run preset the form, and the layout of a
+// composed source changes while live. AFK_SCREENSHOT=<file.png> saves the window while live.
 #include "AudioMeter.h"
 #include "ChatDock.h"
+#include "CompositeLayout.h"
 #include "EventLoopLatency.h"
 #include "MainWindow.h"
+#include "PreviewTap.h"
 #include "PreviewWidget.h"
 #include "Stream.h"
 #include "Studio.h"
@@ -48,11 +51,18 @@ private slots:
     void streamFormIsKept();
     void settingsMenusAndChatDock();
     void devicePickersAreKept();
+    void microphoneGoesWithAnySource();
+    void flagsPresetTheForm();
+    void layoutChangesWhileLiveOnAComposedSource();
     void eventLoopStaysResponsiveWhileLiveAt720p();
     void blockedEventLoopIsShown();
 
 private:
     QString settingsFile() const { return m_dir.path() + QStringLiteral("/studio.conf"); }
+    // A second studio (port 0, its own stream key) with options as the command line makes them.
+    std::unique_ptr<afk::studio::Studio> startStudio(afk::studio::StudioOptions options,
+                                                     const QString &streamKey);
+    static void stopStudio(afk::studio::Studio &studio);
     template<typename T> static T *child(MainWindow &window, const char *name)
     {
         T *widget = window.findChild<T *>(QString::fromLatin1(name));
@@ -97,6 +107,30 @@ void TestMainWindow::initTestCase()
     options.ladder = afk::media::parseLadder(QStringLiteral("360p"), &error);
     m_studio = std::make_unique<afk::studio::Studio>(options);
     QVERIFY2(m_studio->start(&error), qPrintable(error));
+}
+
+std::unique_ptr<afk::studio::Studio> TestMainWindow::startStudio(afk::studio::StudioOptions options,
+                                                                 const QString &streamKey)
+{
+    options.port = 0;
+    options.dataDir = m_dir.path() + QStringLiteral("/streams");
+    options.streamKey = streamKey;
+    options.x264Preset = QStringLiteral("ultrafast");
+    options.statsIntervalSeconds = 0;
+    QString error;
+    if (options.ladder.isEmpty())
+        options.ladder = afk::media::parseLadder(QStringLiteral("360p"), &error);
+    auto studio = std::make_unique<afk::studio::Studio>(options);
+    if (!studio->start(&error))
+        qFatal("the studio cannot start: %s", qPrintable(error));
+    return studio;
+}
+
+void TestMainWindow::stopStudio(afk::studio::Studio &studio)
+{
+    QSignalSpy stopped(&studio, &afk::studio::Studio::stopped);
+    studio.shutDown();
+    QVERIFY(studio.isStopped() || stopped.wait(20000));
 }
 
 void TestMainWindow::cleanupTestCase()
@@ -179,8 +213,19 @@ void TestMainWindow::goLiveAndEndByClicks()
     auto *liveStatus = child<QLabel>(window, "liveStatus");
     QTRY_VERIFY_WITH_TIMEOUT(liveStatus->text().startsWith(u"LIVE 00:"), 5000);
     QVERIFY2(liveStatus->text().contains(u" fps"), qPrintable(liveStatus->text()));
+    // The Low-Latency master is offered once it lists every rendition.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        child<QLineEdit>(window, "lowLatencyUrl")->text().endsWith(u"/livestream/gui_test/ll.m3u8"),
+        20000);
     if (const QString screenshot = qEnvironmentVariable("AFK_SCREENSHOT"); !screenshot.isEmpty())
         QVERIFY(window.grab().save(screenshot));
+    // A plain source has no composition to change: the window says so, the stream goes on.
+    auto *scene = child<QComboBox>(window, "layoutScene");
+    scene->setCurrentIndex(scene->findData(QStringLiteral("test-pattern")));
+    QVERIFY2(window.errorText().contains(u"cannot change while live"),
+             qPrintable(window.errorText()));
+    QVERIFY(window.isLive());
+    scene->setCurrentIndex(scene->findData(QStringLiteral("main")));
 
     QSignalSpy ended(m_studio.get(), &afk::studio::Studio::liveEnded);
     QTest::mouseClick(goLive, Qt::LeftButton);
@@ -265,8 +310,8 @@ void TestMainWindow::devicePickersAreKept()
             QVERIFY(model && !model->item(index)->isEnabled());
         }
         source->setCurrentIndex(source->findData(QStringLiteral("screen")));
-        // The microphone goes with a camera: not offered for the screen.
-        QVERIFY(!microphone->isEnabled());
+        // The microphone goes with any source.
+        QVERIFY(microphone->isEnabled());
     }
     {
         MainWindow window(*m_studio, settingsFile());
@@ -354,6 +399,170 @@ void TestMainWindow::blockedEventLoopIsShown()
         return match.hasMatch() ? match.captured(1).toDouble() : 0.0;
     };
     QTRY_VERIFY2_WITH_TIMEOUT(shownMaxMs() >= 250, qPrintable(label->text()), 5000);
+}
+
+void TestMainWindow::microphoneGoesWithAnySource()
+{
+    MainWindow window(*m_studio, settingsFile());
+    window.show();
+    auto *source = child<QComboBox>(window, "sourcePicker");
+    source->setCurrentIndex(source->findData(QStringLiteral("test-pattern")));
+    auto *microphone = child<QComboBox>(window, "microphonePicker");
+    QVERIFY(microphone->isEnabled());
+    // A microphone with the test pattern is really used: a missing one ends the stream naming
+    // it, rather than the test pattern's tone going out silently instead.
+    {
+        QSettings settings(settingsFile(), QSettings::IniFormat);
+        settings.setValue(QStringLiteral("stream/microphone"), QStringLiteral("gone-microphone"));
+    }
+    MainWindow reloaded(*m_studio, settingsFile());
+    reloaded.show();
+    QCOMPARE(child<QComboBox>(reloaded, "sourcePicker")->currentData().toString(),
+             QStringLiteral("test-pattern"));
+    QSignalSpy ended(m_studio.get(), &afk::studio::Studio::liveEnded);
+    QVERIFY2(reloaded.goLive(), qPrintable(reloaded.errorText()));
+    QVERIFY(ended.wait(20000) || !ended.isEmpty());
+    QTRY_VERIFY2_WITH_TIMEOUT(reloaded.errorText().contains(u"gone-microphone"),
+                              qPrintable(reloaded.errorText()), 5000);
+    child<QComboBox>(reloaded, "microphonePicker")->setCurrentIndex(0);
+}
+
+void TestMainWindow::flagsPresetTheForm()
+{
+    // The saved form says test pattern, 720p…; the run's flags say the screen and 360p.
+    {
+        QSettings settings(settingsFile(), QSettings::IniFormat);
+        settings.setValue(QStringLiteral("stream/source"), QStringLiteral("test-pattern"));
+        settings.setValue(QStringLiteral("stream/ladder"), QStringLiteral("720p,480p,360p"));
+        settings.setValue(QStringLiteral("stream/overlay"), QString());
+    }
+    afk::studio::StudioOptions options;
+    QString error;
+    options.sourceKind = afk::studio::StudioOptions::SourceKind::Screen;
+    options.screenSpec = QStringLiteral(":0+0,0,640x360");
+    options.ladder = afk::media::parseLadder(QStringLiteral("360p"), &error);
+    options.isOverlayUsed = true;
+    options.overlaySource = QStringLiteral("test-pattern");
+    QVERIFY(afk::media::CompositeLayout::parseOverlay(QStringLiteral("top-left,0.3"),
+                                                      &options.layout, &error));
+    // The push's stream key must not show in the stats (the target is redacted as in /status).
+    options.rtmpPushUrls = {QStringLiteral("rtmp://127.0.0.1:9/app/sekrit-stream-key")};
+    options.explicitFlags = {QStringLiteral("source"), QStringLiteral("ladder"),
+                             QStringLiteral("camera-overlay"), QStringLiteral("overlay-source"),
+                             QStringLiteral("rtmp-push")};
+    auto studio = startStudio(options, QStringLiteral("gui_flags"));
+    {
+        MainWindow window(*studio, settingsFile());
+        window.show();
+        QCOMPARE(child<QComboBox>(window, "sourcePicker")->currentData().toString(),
+                 QStringLiteral("screen"));
+        QCOMPARE(child<QComboBox>(window, "ladderPreset")->currentData().toString(),
+                 QStringLiteral("360p"));
+        QCOMPARE(child<QComboBox>(window, "overlayPicker")->currentData().toString(),
+                 QStringLiteral("test-pattern"));
+        QCOMPARE(child<QComboBox>(window, "layoutScene")->currentData().toString(),
+                 QStringLiteral("picture-in-picture"));
+        QCOMPARE(child<QComboBox>(window, "layoutCorner")->currentData().toString(),
+                 QStringLiteral("top-left"));
+        const QString restream = child<QLabel>(window, "restreamStats")->text();
+        QVERIFY2(restream.contains(u"127.0.0.1:9") && !restream.contains(u"sekrit"),
+                 qPrintable(restream));
+        QCOMPARE(child<QLabel>(window, "uploadStats")->text(), QStringLiteral("none configured"));
+    }
+    // The preset is for the run: the saved form stays for runs without the flags.
+    {
+        QSettings settings(settingsFile(), QSettings::IniFormat);
+        QCOMPARE(settings.value(QStringLiteral("stream/source")).toString(),
+                 QStringLiteral("test-pattern"));
+        QCOMPARE(settings.value(QStringLiteral("stream/overlay")).toString(), QString());
+    }
+    // Flags that were not given leave the saved form alone.
+    options.explicitFlags = {QStringLiteral("ladder")};
+    options.rtmpPushUrls.clear();
+    stopStudio(*studio);
+    studio = startStudio(options, QStringLiteral("gui_flags"));
+    MainWindow window(*studio, settingsFile());
+    QCOMPARE(child<QComboBox>(window, "sourcePicker")->currentData().toString(),
+             QStringLiteral("test-pattern"));
+    QCOMPARE(child<QComboBox>(window, "overlayPicker")->currentData().toString(), QString());
+    QCOMPARE(child<QComboBox>(window, "ladderPreset")->currentData().toString(),
+             QStringLiteral("360p"));
+    stopStudio(*studio);
+
+    // --source camera with no camera: going live says so instead of streaming the saved source.
+    if (!QMediaDevices::videoInputs().isEmpty())
+        return;
+    afk::studio::StudioOptions cameraOptions;
+    cameraOptions.sourceKind = afk::studio::StudioOptions::SourceKind::Camera;
+    cameraOptions.explicitFlags = {QStringLiteral("source")};
+    auto cameraStudio = startStudio(cameraOptions, QStringLiteral("gui_camera"));
+    {
+        MainWindow cameraWindow(*cameraStudio, settingsFile());
+        cameraWindow.show();
+        QVERIFY(!cameraWindow.goLive());
+        QVERIFY2(cameraWindow.errorText().contains(u"no camera found"),
+                 qPrintable(cameraWindow.errorText()));
+    }
+    stopStudio(*cameraStudio);
+}
+
+void TestMainWindow::layoutChangesWhileLiveOnAComposedSource()
+{
+    // --source test-pattern --overlay-source test-pattern: the overlay's colour bars in the
+    // bottom-right corner, where the main picture is black below its bars.
+    {
+        QSettings settings(settingsFile(), QSettings::IniFormat);
+        settings.setValue(QStringLiteral("stream/microphone"), QString());
+    }
+    afk::studio::StudioOptions options;
+    options.isOverlayUsed = true;
+    options.overlaySource = QStringLiteral("test-pattern");
+    options.explicitFlags = {QStringLiteral("source"), QStringLiteral("overlay-source")};
+    auto studio = startStudio(options, QStringLiteral("gui_layout"));
+    MainWindow window(*studio, settingsFile());
+    window.show();
+    QSignalSpy segment(studio.get(), &afk::studio::Studio::liveSegmentReady);
+    QVERIFY2(window.goLive(), qPrintable(window.errorText()));
+    QVERIFY(segment.wait(60000));
+
+    const auto cornerColouredShare = [&studio] {
+        const afk::session::Stream *stream = studio->liveStream();
+        const afk::media::PreviewTap *tap = stream ? stream->preview() : nullptr;
+        const QImage image = tap ? tap->latest() : QImage();
+        if (image.isNull())
+            return -1.0;
+        // The overlay's bars: the top two thirds of where the default layout puts it.
+        const QRect overlay = afk::media::CompositeLayout{}.overlayRect(image.size(), image.size());
+        const QRect bars(overlay.left() + 2, overlay.top() + 2, overlay.width() - 4,
+                         overlay.height() * 2 / 3 - 4);
+        return colouredShare(image.copy(bars));
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(cornerColouredShare() > 0.3,
+                              qPrintable(QString::number(cornerColouredShare())), 20000);
+
+    auto *scene = child<QComboBox>(window, "layoutScene");
+    scene->setCurrentIndex(scene->findData(QStringLiteral("main")));
+    QVERIFY2(window.errorText().isEmpty(), qPrintable(window.errorText()));
+    QVERIFY(studio->layout().has_value());
+    QCOMPARE(studio->layout()->scene, afk::media::CompositeLayout::Scene::MainOnly);
+    QTRY_VERIFY2_WITH_TIMEOUT(cornerColouredShare() >= 0 && cornerColouredShare() < 0.05,
+                              qPrintable(QString::number(cornerColouredShare())), 20000);
+    // The stream goes on: more segments come after the switch.
+    segment.clear();
+    QTRY_VERIFY_WITH_TIMEOUT(segment.size() >= 2, 60000);
+    QVERIFY(window.isLive());
+    // The overlay cannot change while live (the source is built); the layout can.
+    QVERIFY(!child<QComboBox>(window, "overlayPicker")->isEnabled());
+
+    QSignalSpy ended(studio.get(), &afk::studio::Studio::liveEnded);
+    window.endLive();
+    QVERIFY(ended.wait(20000));
+    QVERIFY2(ended.first().first().toString().isEmpty(),
+             qPrintable(ended.first().first().toString()));
+    auto *overlay = child<QComboBox>(window, "overlayPicker");
+    QVERIFY(overlay->isEnabled());
+    overlay->setCurrentIndex(0); // no overlay for the tests that follow
+    stopStudio(*studio);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -60,15 +60,16 @@ void CloudinaryUploader::upload(const QString &filePath, const QString &publicId
                     done(outcome);
                     return;
                 }
-                self->send(content, QFileInfo(filePath).fileName(), publicId, resourceType, done);
+                self->uploadContent(content, QFileInfo(filePath).fileName(), publicId,
+                                    resourceType, done);
             },
             Qt::QueuedConnection);
     });
 }
 
-void CloudinaryUploader::send(const QByteArray &content, const QString &fileName,
-                              const QString &publicId, ResourceType resourceType,
-                              std::function<void(const CloudinaryUploadOutcome &)> done)
+void CloudinaryUploader::uploadContent(const QByteArray &content, const QString &fileName,
+                                       const QString &publicId, ResourceType resourceType,
+                                       std::function<void(const CloudinaryUploadOutcome &)> done)
 {
     const QString timestamp = QString::number(QDateTime::currentSecsSinceEpoch());
     const CloudinaryParameters parameters{{QStringLiteral("public_id"), publicId},

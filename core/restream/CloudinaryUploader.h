@@ -33,12 +33,16 @@ public:
     void upload(const QString &filePath, const QString &publicId, ResourceType resourceType,
                 std::function<void(const CloudinaryUploadOutcome &)> done);
 
+    // Uploads bytes already in memory (the upload queue read them) as fileName; done is called
+    // exactly once, later.
+    void uploadContent(const QByteArray &content, const QString &fileName, const QString &publicId,
+                       ResourceType resourceType,
+                       std::function<void(const CloudinaryUploadOutcome &)> done);
+
     // How long one upload may take before it counts as a timeout (retry).
     void setTransferTimeoutMs(int milliseconds) { m_transferTimeoutMs = milliseconds; }
 
 private:
-    void send(const QByteArray &content, const QString &fileName, const QString &publicId,
-              ResourceType resourceType, std::function<void(const CloudinaryUploadOutcome &)> done);
 
     CloudinaryCredentials m_credentials;
     QNetworkAccessManager m_network;

@@ -1,5 +1,7 @@
 #include "CloudinaryTarget.h"
 
+#include "UploadQueue.h"
+
 #include <QTimer>
 
 namespace afk::restream {
@@ -23,6 +25,16 @@ QString CloudinaryTarget::deliveryBaseFor(const QString &apiBase)
 QString CloudinaryTarget::publicIdOf(const QString &objectKey)
 {
     return objectKey;
+}
+
+CloudinaryParameters CloudinaryTarget::extraParametersOf(const QString &objectKey)
+{
+    // An overwritten object stays in Cloudinary's CDN for up to 30 days unless the upload asks
+    // to invalidate it (cloudinary.com/documentation/invalidate_cached_media_assets_on_the_cdn):
+    // a playlist changes under the same URL, a segment never does.
+    if (storage::UploadQueue::isPlaylistPath(objectKey))
+        return {{QStringLiteral("invalidate"), QStringLiteral("true")}};
+    return {};
 }
 
 QString CloudinaryTarget::rawDeliveryBase(const QString &deliveryBase, const QString &cloudName)
@@ -72,7 +84,8 @@ void CloudinaryTarget::put(const storage::UploadObject &object, DoneCallback don
         object.bytes, fileName, publicIdOf(object.key), CloudinaryUploader::ResourceType::Raw,
         [what, done = std::move(done)](const CloudinaryUploadOutcome &outcome) {
             done(resultOf(outcome, what));
-        });
+        },
+        extraParametersOf(object.key));
 }
 
 void CloudinaryTarget::remove(const QString &objectKey, DoneCallback done)

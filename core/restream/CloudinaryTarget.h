@@ -26,6 +26,8 @@ public:
     static QString deliveryBaseFor(const QString &apiBase);
     // The public id of an object key (the key itself: raw public ids keep the extension).
     static QString publicIdOf(const QString &objectKey);
+    // Signed upload parameters beyond public_id and timestamp: invalidate=true for playlists.
+    static CloudinaryParameters extraParametersOf(const QString &objectKey);
     // <delivery>/<cloud>/raw/upload: the base of every object's public URL.
     static QString rawDeliveryBase(const QString &deliveryBase, const QString &cloudName);
     // How an uploader outcome counts for the queue; what names the object in the message.

@@ -69,11 +69,14 @@ void CloudinaryUploader::upload(const QString &filePath, const QString &publicId
 
 void CloudinaryUploader::uploadContent(const QByteArray &content, const QString &fileName,
                                        const QString &publicId, ResourceType resourceType,
-                                       std::function<void(const CloudinaryUploadOutcome &)> done)
+                                       std::function<void(const CloudinaryUploadOutcome &)> done,
+                                       const CloudinaryParameters &extraParameters)
 {
     const QString timestamp = QString::number(QDateTime::currentSecsSinceEpoch());
-    const CloudinaryParameters parameters{{QStringLiteral("public_id"), publicId},
-                                          {QStringLiteral("timestamp"), timestamp}};
+    const CloudinaryParameters parameters =
+        CloudinaryParameters{{QStringLiteral("public_id"), publicId},
+                             {QStringLiteral("timestamp"), timestamp}}
+        + extraParameters;
     auto *form = new QHttpMultiPart(QHttpMultiPart::FormDataType);
     QHttpPart filePart;
     filePart.setHeader(QNetworkRequest::ContentDispositionHeader,
@@ -84,6 +87,8 @@ void CloudinaryUploader::uploadContent(const QByteArray &content, const QString 
     form->append(formField(QStringLiteral("api_key"), m_credentials.apiKey.toUtf8()));
     form->append(formField(QStringLiteral("public_id"), publicId.toUtf8()));
     form->append(formField(QStringLiteral("timestamp"), timestamp.toUtf8()));
+    for (const auto &[name, value] : extraParameters)
+        form->append(formField(name, value.toUtf8()));
     form->append(formField(QStringLiteral("signature"),
                            cloudinarySignature(parameters, m_credentials.apiSecret).toUtf8()));
 

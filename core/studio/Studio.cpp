@@ -338,8 +338,8 @@ void Studio::addUploadQueue(std::unique_ptr<storage::UploadTarget> target, int r
     queueOptions.retainHours = retainHours;
     // Each target keeps its own journal (.uploads/<target name>/) and its own order and backoff:
     // one store failing never holds the other back.
-    auto queue = std::make_unique<storage::UploadQueue>(m_options.dataDir, std::move(target),
-                                                        queueOptions);
+    auto queue =
+        std::make_unique<storage::UploadQueue>(m_options.dataDir, std::move(target), queueOptions);
     connect(queue.get(), &storage::UploadQueue::message, this, &Studio::uploadMessage);
     m_uploadQueues.push_back(std::move(queue));
 }
@@ -451,11 +451,11 @@ void Studio::stopWhenRelaysHaveEverything()
     // never past the shutdown budget.
     // Likewise the final playlists to the store (what is left stays in the upload journal), and
     // Cloudinary's live stream is idled and deleted on the way out.
+    const bool isEverythingUploaded =
+        std::all_of(m_uploadQueues.begin(), m_uploadQueues.end(),
+                    [](const auto &queue) { return queue->backlog() == 0; });
     const bool isEverythingSent = (!m_nostr || m_nostr->pendingEventCount() == 0)
-                                  && std::all_of(m_uploadQueues.begin(), m_uploadQueues.end(),
-                                                 [](const auto &queue) {
-                                                     return queue->backlog() == 0;
-                                                 })
+                                  && isEverythingUploaded
                                   && (!m_restreamer || !m_restreamer->hasPendingRequests());
     if (isEverythingSent || m_shutdownClock.elapsed() > relayFlushBudgetMs) {
         finishShutdown(m_exitCode);

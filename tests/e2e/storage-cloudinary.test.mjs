@@ -94,6 +94,8 @@ describe('Cloudinary upload mode through the upload queue', () => {
       const ours = standIn.uploads.filter((u) => u.fields.public_id?.startsWith(prefix));
       assert.ok(ours.every((u) => u.resourceType === 'raw'), 'raw resources only');
       assert.ok(ours.every((u) => u.fields.signature === u.expectedSignature), 'every signature is the SDK\'s');
+      // Playlists change under one URL: they ask Cloudinary's CDN to drop its copy; segments never change.
+      assert.ok(ours.every((u) => (u.fields.invalidate === 'true') === u.fields.public_id.endsWith('.m3u8')), 'invalidate=true on playlists only');
       const storedSoFar = new Set();
       const violations = [];
       for (const u of ours) {

@@ -50,6 +50,20 @@ private slots:
                  QStringLiteral("livestream/abc/master.m3u8"));
     }
 
+    void onlyPlaylistsInvalidateTheCdn()
+    {
+        const afk::restream::CloudinaryParameters invalidate{
+            {QStringLiteral("invalidate"), QStringLiteral("true")}};
+        QCOMPARE(CloudinaryTarget::extraParametersOf(QStringLiteral("livestream/abc/master.m3u8")),
+                 invalidate);
+        QCOMPARE(CloudinaryTarget::extraParametersOf(
+                     QStringLiteral("livestream/abc/360p/recording.m3u8")),
+                 invalidate);
+        QVERIFY(
+            CloudinaryTarget::extraParametersOf(QStringLiteral("livestream/abc/360p/segment_1.ts"))
+                .isEmpty());
+    }
+
     void deliveryBaseOfTheRealApiIsResCloudinary()
     {
         QCOMPARE(CloudinaryTarget::deliveryBaseFor(QStringLiteral("https://api.cloudinary.com")),

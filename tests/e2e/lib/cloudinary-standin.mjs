@@ -116,11 +116,14 @@ export async function startCloudinaryStandIn({ cloud, apiKey, apiSecret, ingest,
       }
       const file = form.get('file');
       const names = Object.keys(fields).sort().join(',');
-      if (names !== 'api_key,public_id,signature,timestamp') problem(`upload: fields are ${names}`);
+      if (names !== 'api_key,public_id,signature,timestamp' && names !== 'api_key,invalidate,public_id,signature,timestamp') problem(`upload: fields are ${names}`);
+      if (fields.invalidate !== undefined && fields.invalidate !== 'true') problem(`upload: invalidate is ${fields.invalidate}`);
       if (fields.api_key !== apiKey) problem('upload: api_key is not the key');
       if (!/^\d+$/.test(fields.timestamp || '') || Math.abs(Number(fields.timestamp) - Date.now() / 1000) > 3600) problem(`upload: timestamp ${fields.timestamp} is not unix seconds of now`);
       // The official SDK signs the same parameters the studio signed (all but file, api_key…).
-      const expected = cloudinary.utils.api_sign_request({ public_id: fields.public_id, timestamp: fields.timestamp }, apiSecret);
+      const signed = { public_id: fields.public_id, timestamp: fields.timestamp };
+      if (fields.invalidate !== undefined) signed.invalidate = fields.invalidate;
+      const expected = cloudinary.utils.api_sign_request(signed, apiSecret);
       const record = { resourceType: upload[1], fields, expectedSignature: expected, bytes: file ? Buffer.from(await file.arrayBuffer()) : null, fileName: file?.name };
       state.uploads.push(record);
       if (fields.signature !== expected) {

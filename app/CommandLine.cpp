@@ -466,16 +466,19 @@ ParseResult parseCommandLine(const QStringList &arguments)
         QStringLiteral("URL"));
     const QCommandLineOption cloudinaryCloud(QStringLiteral("cloudinary-cloud"),
         QStringLiteral("Cloudinary cloud name; the API key and secret come from "
-                       "AFK_CLOUDINARY_API_KEY and AFK_CLOUDINARY_API_SECRET only."),
+                       "AFK_CLOUDINARY_API_KEY and AFK_CLOUDINARY_API_SECRET, else the "
+                       "credential store (Settings > Storage), never a flag."),
         QStringLiteral("NAME"));
     const QCommandLineOption cloudinaryMode(QStringLiteral("cloudinary-mode"),
         QStringLiteral("live: a Cloudinary live stream per run, fed by the RTMP push; its HLS "
-                       "URL is the public playback URL. upload: segments and playlists through "
-                       "the signed upload API (refused until the upload queue exists). Default "
-                       "live."),
+                       "URL is the public playback URL. upload: every segment and playlist "
+                       "through the upload queue and the signed upload API (raw resources, "
+                       "public ids livestream/<key>/<path>); <delivery>/<cloud>/raw/upload/"
+                       "livestream/<key>/master.m3u8 is the public playback URL. Default live."),
         QStringLiteral("live|upload"));
     const QCommandLineOption cloudinaryApiBase(QStringLiteral("cloudinary-api-base"),
-        QStringLiteral("Cloudinary API base URL (for tests). Default https://api.cloudinary.com."),
+        QStringLiteral("Cloudinary API base URL (for tests; another base also serves the "
+                       "uploaded files). Default https://api.cloudinary.com."),
         QStringLiteral("URL"), QStringLiteral("https://api.cloudinary.com"));
     const QCommandLineOption r2Endpoint(QStringLiteral("r2-endpoint"),
         QStringLiteral("Upload every segment and playlist to this S3-compatible endpoint "

@@ -60,19 +60,23 @@ void CloudinaryUploader::upload(const QString &filePath, const QString &publicId
                     done(outcome);
                     return;
                 }
-                self->send(content, QFileInfo(filePath).fileName(), publicId, resourceType, done);
+                self->uploadContent(content, QFileInfo(filePath).fileName(), publicId,
+                                    resourceType, done);
             },
             Qt::QueuedConnection);
     });
 }
 
-void CloudinaryUploader::send(const QByteArray &content, const QString &fileName,
-                              const QString &publicId, ResourceType resourceType,
-                              std::function<void(const CloudinaryUploadOutcome &)> done)
+void CloudinaryUploader::uploadContent(const QByteArray &content, const QString &fileName,
+                                       const QString &publicId, ResourceType resourceType,
+                                       std::function<void(const CloudinaryUploadOutcome &)> done,
+                                       const CloudinaryParameters &extraParameters)
 {
     const QString timestamp = QString::number(QDateTime::currentSecsSinceEpoch());
-    const CloudinaryParameters parameters{{QStringLiteral("public_id"), publicId},
-                                          {QStringLiteral("timestamp"), timestamp}};
+    const CloudinaryParameters parameters =
+        CloudinaryParameters{{QStringLiteral("public_id"), publicId},
+                             {QStringLiteral("timestamp"), timestamp}}
+        + extraParameters;
     auto *form = new QHttpMultiPart(QHttpMultiPart::FormDataType);
     QHttpPart filePart;
     filePart.setHeader(QNetworkRequest::ContentDispositionHeader,
@@ -83,6 +87,8 @@ void CloudinaryUploader::send(const QByteArray &content, const QString &fileName
     form->append(formField(QStringLiteral("api_key"), m_credentials.apiKey.toUtf8()));
     form->append(formField(QStringLiteral("public_id"), publicId.toUtf8()));
     form->append(formField(QStringLiteral("timestamp"), timestamp.toUtf8()));
+    for (const auto &[name, value] : extraParameters)
+        form->append(formField(name, value.toUtf8()));
     form->append(formField(QStringLiteral("signature"),
                            cloudinarySignature(parameters, m_credentials.apiSecret).toUtf8()));
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "CloudinaryCredentials.h"
+#include "CloudinarySignature.h"
 
 #include <QNetworkAccessManager>
 #include <QObject>
@@ -33,12 +34,17 @@ public:
     void upload(const QString &filePath, const QString &publicId, ResourceType resourceType,
                 std::function<void(const CloudinaryUploadOutcome &)> done);
 
+    // Uploads bytes already in memory (the upload queue read them) as fileName; done is called
+    // exactly once, later. extraParameters (e.g. invalidate=true) are sent and signed too.
+    void uploadContent(const QByteArray &content, const QString &fileName, const QString &publicId,
+                       ResourceType resourceType,
+                       std::function<void(const CloudinaryUploadOutcome &)> done,
+                       const CloudinaryParameters &extraParameters = {});
+
     // How long one upload may take before it counts as a timeout (retry).
     void setTransferTimeoutMs(int milliseconds) { m_transferTimeoutMs = milliseconds; }
 
 private:
-    void send(const QByteArray &content, const QString &fileName, const QString &publicId,
-              ResourceType resourceType, std::function<void(const CloudinaryUploadOutcome &)> done);
 
     CloudinaryCredentials m_credentials;
     QNetworkAccessManager m_network;

@@ -9,6 +9,7 @@
 #include "SocketIoServer.h"
 #include "StreamRegistry.h"
 #include "StudioMetrics.h"
+#include "CloudinaryTarget.h"
 #include "S3Target.h"
 #include "CredentialStore.h"
 #include "StorageCredentials.h"
@@ -18,6 +19,7 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QThreadPool>
+#include <algorithm>
 
 namespace afk::studio {
 namespace {
@@ -41,7 +43,7 @@ Studio::~Studio()
 {
     // Chats and announcers talk to the pool, the Socket.IO server to the registry: tear down in
     // the reverse order of start().
-    m_uploads.reset();
+    m_uploadQueues.clear();
     m_nostr.reset();
     m_restreamer.reset();
     m_socketIo.reset();
@@ -123,12 +125,12 @@ bool Studio::start(QString *error)
         });
     if (!m_server->listen(m_options.bindAddress, m_options.port, error))
         return false;
-    if (!m_options.uploads.r2Bucket.isEmpty() && !startUploads(error))
+    const std::optional<QHash<QString, QString>> credentials = resolveStorageCredentials(error);
+    if (!credentials || !startUploads(*credentials, error))
         return false;
     if (!m_options.nostr.relayUrls.isEmpty() && !startNostr(error))
         return false;
-    if (!startRestreaming(error))
-        return false;
+    startRestreaming(*credentials);
     // POST /livestream/:id/start and /stop: the same publishers as Socket.IO, or the studio's key.
     m_server->setControlAuth(server::IngestAuth(*m_secp256k1, socketIoOptions.ingest),
                              m_nostr ? m_nostr->publicKeyHex() : QString());
@@ -160,8 +162,8 @@ bool Studio::startNostr(QString *error)
     if (options.publicBaseUrl.isEmpty())
         options.publicBaseUrl = baseUrl();
     // Viewers play from the store, not from this machine.
-    if (m_uploads && !m_options.uploads.r2PublicUrl.isEmpty())
-        options.publicBaseUrl = m_options.uploads.r2PublicUrl;
+    if (!m_storePublicBase.isEmpty())
+        options.publicBaseUrl = m_storePublicBase;
     m_nostr = std::make_unique<NostrPresence>(*m_secp256k1, options);
     const auto noPassword = [](QString *passwordError) {
         *passwordError = QStringLiteral("no way to ask for the key password");
@@ -190,25 +192,21 @@ bool Studio::startNostr(QString *error)
     return true;
 }
 
-bool Studio::startRestreaming(QString *error)
+void Studio::startRestreaming(const QHash<QString, QString> &credentials)
 {
-    if (m_options.cloudinaryMode == u"upload") {
-        // CloudinaryUploader is ready; the persistent upload queue that drives it is not yet.
-        *error = QStringLiteral("--cloudinary-mode upload is not available yet (the upload queue "
-                                "comes with the storage work); use --cloudinary-mode live");
-        return false;
-    }
     restream::RestreamOptions options;
     options.rtmpPushUrls = m_options.rtmpPushUrls;
     options.isCloudinaryLive = m_options.cloudinaryMode == u"live";
     if (options.isCloudinaryLive) {
         options.cloudinary.cloudName = m_options.cloudinaryCloud;
         options.cloudinary.apiBase = m_options.cloudinaryApiBase;
-        if (!restream::CloudinaryCredentials::fromEnvironment(&options.cloudinary, error))
-            return false;
+        options.cloudinary.apiKey =
+            credentials.value(QString::fromLatin1(storage::CredentialStore::CloudinaryApiKey));
+        options.cloudinary.apiSecret =
+            credentials.value(QString::fromLatin1(storage::CredentialStore::CloudinaryApiSecret));
     }
     if (options.rtmpPushUrls.isEmpty() && !options.isCloudinaryLive)
-        return true;
+        return;
     m_restreamer = std::make_unique<restream::Restreamer>(std::move(options));
     // The studio's own stream (--stream-key, whatever its source) is the one restreamed.
     const QString ownKey = m_options.streamKey;
@@ -242,68 +240,116 @@ bool Studio::startRestreaming(QString *error)
             status.insert(QStringLiteral("publicPlaybackUrl"), url);
         return status;
     });
-    return true;
 }
 
-bool Studio::startUploads(QString *error)
+std::optional<QHash<QString, QString>> Studio::resolveStorageCredentials(QString *error)
 {
-    const UploadOptions &uploads = m_options.uploads;
-    storage::S3TargetConfig config;
-    config.endpoint = QUrl(uploads.r2Endpoint);
-    config.bucket = uploads.r2Bucket;
-    config.isVirtualHosted = uploads.isR2VirtualHosted;
-    config.publicBaseUrl = uploads.r2PublicUrl;
-    // AFK_R2_* when set, else the credential store that Settings → Storage fills (unlocked with
-    // the key password).
+    QStringList names;
+    if (!m_options.uploads.r2Bucket.isEmpty())
+        names << QString::fromLatin1(storage::CredentialStore::R2AccessKeyId)
+              << QString::fromLatin1(storage::CredentialStore::R2SecretAccessKey);
+    if (!m_options.cloudinaryCloud.isEmpty())
+        names << QString::fromLatin1(storage::CredentialStore::CloudinaryApiKey)
+              << QString::fromLatin1(storage::CredentialStore::CloudinaryApiSecret);
+    if (names.isEmpty())
+        return QHash<QString, QString>();
+    // AFK_R2_* / AFK_CLOUDINARY_* when set, else the credential store that Settings → Storage
+    // fills (unlocked with the key password).
     storage::CredentialSources sources;
     sources.directory = configDir();
     sources.passwordProvider = m_keyPasswordProvider;
-    const QString accessKeyName = QString::fromLatin1(storage::CredentialStore::R2AccessKeyId);
-    const QString secretKeyName = QString::fromLatin1(storage::CredentialStore::R2SecretAccessKey);
-    const std::optional<QHash<QString, QString>> credentials =
-        storage::resolveCredentials({accessKeyName, secretKeyName}, sources, error);
-    if (!credentials)
-        return false;
-    config.accessKeyId = credentials->value(accessKeyName).toUtf8();
-    config.secretAccessKey = credentials->value(secretKeyName).toUtf8();
-    if (const QString problem = config.problem(); !problem.isEmpty()) {
-        *error = problem;
-        return false;
+    return storage::resolveCredentials(names, sources, error);
+}
+
+bool Studio::startUploads(const QHash<QString, QString> &credentials, QString *error)
+{
+    const UploadOptions &uploads = m_options.uploads;
+    if (!uploads.r2Bucket.isEmpty()) {
+        storage::S3TargetConfig config;
+        config.endpoint = QUrl(uploads.r2Endpoint);
+        config.bucket = uploads.r2Bucket;
+        config.isVirtualHosted = uploads.isR2VirtualHosted;
+        config.publicBaseUrl = uploads.r2PublicUrl;
+        config.accessKeyId =
+            credentials.value(QString::fromLatin1(storage::CredentialStore::R2AccessKeyId))
+                .toUtf8();
+        config.secretAccessKey =
+            credentials.value(QString::fromLatin1(storage::CredentialStore::R2SecretAccessKey))
+                .toUtf8();
+        if (const QString problem = config.problem(); !problem.isEmpty()) {
+            *error = problem;
+            return false;
+        }
+        m_storePublicBase = uploads.r2PublicUrl;
+        addUploadQueue(std::make_unique<storage::S3Target>(config), uploads.r2RetainHours);
     }
-    storage::UploadQueueOptions queueOptions;
-    queueOptions.concurrency = uploads.concurrency;
-    queueOptions.retainHours = uploads.r2RetainHours;
-    m_uploads = std::make_unique<storage::UploadQueue>(
-        m_options.dataDir, std::make_unique<storage::S3Target>(config), queueOptions);
-    connect(m_uploads.get(), &storage::UploadQueue::message, this, &Studio::uploadMessage);
+    if (m_options.cloudinaryMode == u"upload") {
+        restream::CloudinaryCredentials cloudinary;
+        cloudinary.cloudName = m_options.cloudinaryCloud;
+        cloudinary.apiBase = m_options.cloudinaryApiBase;
+        cloudinary.apiKey =
+            credentials.value(QString::fromLatin1(storage::CredentialStore::CloudinaryApiKey));
+        cloudinary.apiSecret =
+            credentials.value(QString::fromLatin1(storage::CredentialStore::CloudinaryApiSecret));
+        const QString deliveryBase =
+            restream::CloudinaryTarget::deliveryBaseFor(cloudinary.apiBase);
+        if (m_storePublicBase.isEmpty())
+            m_storePublicBase =
+                restream::CloudinaryTarget::rawDeliveryBase(deliveryBase, cloudinary.cloudName);
+        addUploadQueue(std::make_unique<restream::CloudinaryTarget>(cloudinary, deliveryBase), 0);
+    }
+    if (m_uploadQueues.empty())
+        return true;
+
     // Every stream of every source: each servable segment and the end change its playlists.
     // (The registry's streamEnded comes before allStreamsEnded, so a shutdown sees the final
     // playlists in the backlog it waits for.)
     connect(m_registry.get(), &session::StreamRegistry::streamStarted, this,
             [this](session::Stream *stream) {
-                connect(stream, &session::Stream::segmentCompleted, m_uploads.get(), [this, stream] {
-                    m_uploads->streamUpdated(stream->key(), stream->metadata().renditionNames,
+                connect(stream, &session::Stream::segmentCompleted, this, [this, stream] {
+                    for (const auto &queue : m_uploadQueues)
+                        queue->streamUpdated(stream->key(), stream->metadata().renditionNames,
                                              false);
                 });
             });
     connect(m_registry.get(), &session::StreamRegistry::streamEnded, this,
             [this](session::Stream *stream) {
-                m_uploads->streamUpdated(stream->key(), stream->metadata().renditionNames, true);
+                for (const auto &queue : m_uploadQueues)
+                    queue->streamUpdated(stream->key(), stream->metadata().renditionNames, true);
             });
     m_server->setStorageStatusProvider([this](const QString &streamKey) {
-        QJsonObject fields{{QStringLiteral("storage"), QJsonArray{m_uploads->status(streamKey)}}};
-        const QString url = m_uploads->publicPlaybackUrl(streamKey);
-        if (!url.isEmpty())
+        QJsonArray storage;
+        for (const auto &queue : m_uploadQueues)
+            storage.append(queue->status(streamKey));
+        QJsonObject fields{{QStringLiteral("storage"), storage}};
+        if (const QString url = publicPlaybackUrl(streamKey); !url.isEmpty())
             fields.insert(QStringLiteral("publicPlaybackUrl"), url);
         return fields;
     });
-    m_uploads->resume();
+    for (const auto &queue : m_uploadQueues)
+        queue->resume();
     return true;
+}
+
+void Studio::addUploadQueue(std::unique_ptr<storage::UploadTarget> target, int retainHours)
+{
+    storage::UploadQueueOptions queueOptions;
+    queueOptions.concurrency = m_options.uploads.concurrency;
+    queueOptions.retainHours = retainHours;
+    // Each target keeps its own journal (.uploads/<target name>/) and its own order and backoff:
+    // one store failing never holds the other back.
+    auto queue =
+        std::make_unique<storage::UploadQueue>(m_options.dataDir, std::move(target), queueOptions);
+    connect(queue.get(), &storage::UploadQueue::message, this, &Studio::uploadMessage);
+    m_uploadQueues.push_back(std::move(queue));
 }
 
 QString Studio::publicPlaybackUrl(const QString &streamKey) const
 {
-    return m_uploads ? m_uploads->publicPlaybackUrl(streamKey) : QString();
+    for (const auto &queue : m_uploadQueues)
+        if (const QString url = queue->publicPlaybackUrl(streamKey); !url.isEmpty())
+            return url;
+    return {};
 }
 
 void Studio::setStreamDescription(const QString &summary, const QString &imageUrl,
@@ -374,8 +420,8 @@ void Studio::endLive()
 void Studio::removeExpiredStreams()
 {
     // Deleting folders is disk I/O: keep it off the event loop.
-    if (m_uploads)
-        m_uploads->removeExpired(QDateTime::currentMSecsSinceEpoch());
+    for (const auto &queue : m_uploadQueues)
+        queue->removeExpired(QDateTime::currentMSecsSinceEpoch());
     const storage::StreamStore store = m_registry->store();
     const int retainHours = m_options.retainHours;
     QPointer<Studio> self = this;
@@ -415,8 +461,11 @@ void Studio::stopWhenRelaysHaveEverything()
     // never past the shutdown budget.
     // Likewise the final playlists to the store (what is left stays in the upload journal), and
     // Cloudinary's live stream is idled and deleted on the way out.
+    const bool isEverythingUploaded =
+        std::all_of(m_uploadQueues.begin(), m_uploadQueues.end(),
+                    [](const auto &queue) { return queue->backlog() == 0; });
     const bool isEverythingSent = (!m_nostr || m_nostr->pendingEventCount() == 0)
-                                  && (!m_uploads || m_uploads->backlog() == 0)
+                                  && isEverythingUploaded
                                   && (!m_restreamer || !m_restreamer->hasPendingRequests());
     if (isEverythingSent || m_shutdownClock.elapsed() > relayFlushBudgetMs) {
         finishShutdown(m_exitCode);

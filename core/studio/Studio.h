@@ -9,12 +9,14 @@
 #include "StudioOptions.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace afk::media {
 class MediaSource;
@@ -34,6 +36,7 @@ class Restreamer;
 }
 namespace afk::storage {
 class UploadQueue;
+class UploadTarget;
 }
 
 namespace afk::studio {
@@ -94,9 +97,13 @@ public:
     int httpViewerCount(const QString &streamKey) const;
     // How late this thread's event loop serves timers (running once start() succeeded).
     const EventLoopLatency &eventLoopLatency() const { return m_eventLoopLatency; }
-    // Uploads to R2/S3 (null without --r2-bucket).
-    storage::UploadQueue *uploads() const { return m_uploads.get(); }
-    // Where viewers play the stream from a store (empty without --r2-public-url).
+    // One queue per store: R2/S3 (--r2-bucket), then Cloudinary (--cloudinary-mode upload).
+    const std::vector<std::unique_ptr<storage::UploadQueue>> &uploadQueues() const
+    {
+        return m_uploadQueues;
+    }
+    // Where viewers play the stream from a store: the first with a public URL (R2 with
+    // --r2-public-url, else Cloudinary); empty when none has one.
     QString publicPlaybackUrl(const QString &streamKey) const;
 
 signals:
@@ -113,11 +120,15 @@ signals:
 
 private:
     bool startNostr(QString *error);
-    bool startUploads(QString *error);
+    // The uploaders' secrets that the options need, from AFK_* or the credential store (one
+    // password prompt for all of them).
+    std::optional<QHash<QString, QString>> resolveStorageCredentials(QString *error);
+    bool startUploads(const QHash<QString, QString> &credentials, QString *error);
+    void addUploadQueue(std::unique_ptr<storage::UploadTarget> target, int retainHours);
     void stopWhenRelaysHaveEverything();
     void finishShutdown(int exitCode);
     void removeExpiredStreams();
-    bool startRestreaming(QString *error);
+    void startRestreaming(const QHash<QString, QString> &credentials);
 
     StudioOptions m_options;
     std::function<QString(QString *error)> m_keyPasswordProvider;
@@ -127,7 +138,8 @@ private:
     std::unique_ptr<server::SocketIoServer> m_socketIo;
     std::unique_ptr<NostrPresence> m_nostr;
     std::unique_ptr<restream::Restreamer> m_restreamer;
-    std::unique_ptr<storage::UploadQueue> m_uploads;
+    std::vector<std::unique_ptr<storage::UploadQueue>> m_uploadQueues;
+    QString m_storePublicBase; // what Nostr names instead of the studio's address; may be empty
     QPointer<session::Stream> m_liveStream; // its key may be run again later
     media::SharedLayoutPtr m_liveLayout;    // of m_liveStream's source, when it is composed
     QTimer m_viewerCountTimer;

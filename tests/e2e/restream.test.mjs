@@ -217,11 +217,13 @@ describe('Cloudinary', { skip }, () => {
     }
   });
 
-  test('live mode without the secrets in the environment is a set-up error', async () => {
-    const r = await runStudio(['--headless', '--source', 'none', '--port', '0', '--data-dir', path.join(tmp.dir, 'nokeys'), '--cloudinary-cloud', cloud],
-      { env: { AFK_CLOUDINARY_API_KEY: '', AFK_CLOUDINARY_API_SECRET: '' } });
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /AFK_CLOUDINARY_API_KEY and AFK_CLOUDINARY_API_SECRET/);
+  test('without the secrets in the environment or the credential store: a set-up error naming them', async () => {
+    for (const mode of ['live', 'upload']) {
+      const r = await runStudio(['--headless', '--source', 'none', '--port', '0', '--data-dir', path.join(tmp.dir, 'nokeys'), '--cloudinary-cloud', cloud, '--cloudinary-mode', mode],
+        { env: { AFK_CLOUDINARY_API_KEY: '', AFK_CLOUDINARY_API_SECRET: '', XDG_CONFIG_HOME: path.join(tmp.dir, 'empty-config') } });
+      assert.equal(r.code, 2, `${mode}: ${r.stderr}`);
+      assert.match(r.stderr, /cloudinary-api-key: set AFK_CLOUDINARY_API_KEY or enter it in Settings → Storage/, mode);
+    }
   });
 
   test('signed upload: the SDK\'s signature, the documented form, done / retry / fatal', async () => {

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tempDir, httpGet, randomKey, sleep, waitFor } from './lib/util.mjs';
 import { startStudio, waitForSegments } from './lib/studio.mjs';
+import { localObjects } from './lib/stream-files.mjs';
 import {
   ACCESS_KEY_ID, SECRET_ACCESS_KEY, startStore, startProxy, reader, listKeys, headObject, getObject,
   uploadArgs, uploadEnv,
@@ -19,26 +20,6 @@ const LADDER = '360p,240p';
 const PUBLIC_URL = 'https://media.example';
 const WRONG_SECRET = 'afk-wrong-secret-5e1d0c9a8b7f6e42';
 const logs = []; // every studio's output and every /status body, for the secrets check
-
-/** Local files of a stream as object paths: every segment and playlist, plus segment_N.ts beside stream.m3u8. */
-function localObjects(streamDir) {
-  const paths = new Map(); // object path → local file
-  for (const name of fs.readdirSync(streamDir)) {
-    const full = path.join(streamDir, name);
-    if (fs.statSync(full).isDirectory()) {
-      for (const inner of fs.readdirSync(full)) {
-        if (/\.(ts|m3u8)$/.test(inner)) paths.set(`${name}/${inner}`, path.join(full, inner));
-      }
-    } else if (name.endsWith('.m3u8')) {
-      paths.set(name, full);
-    }
-  }
-  const top = JSON.parse(fs.readFileSync(path.join(streamDir, 'stream.json'), 'utf8')).renditions[0];
-  for (const [p, file] of [...paths]) {
-    if (p.startsWith(`${top}/segment_`)) paths.set(p.slice(top.length + 1), file);
-  }
-  return paths;
-}
 
 const md5 = (buf) => crypto.createHash('md5').update(buf).digest('hex');
 

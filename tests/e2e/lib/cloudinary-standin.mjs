@@ -6,6 +6,8 @@
 // - Upload API (cloudinary.com/documentation/image_upload_api_reference): POST
 //   /v1_1/<cloud>/<raw|video>/upload, multipart with file, api_key, timestamp, public_id and the
 //   signature, checked against the one the official cloudinary SDK computes.
+// - Delivery: GET /<cloud>/<raw|video>/upload/<public id> serves the newest stored bytes (as
+//   res.cloudinary.com does for raw files), so a stand-in base is also the public base.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { v2 as cloudinary } from 'cloudinary';
@@ -13,7 +15,9 @@ import { v2 as cloudinary } from 'cloudinary';
 /**
  * Start the stand-in. ingest: { uri, streamKey } handed out as the live stream's RTMP input;
  * the first failCreates creates are answered 503 (after their checks).
- * Returns { port, base, requests, problems, hlsUrl, uploads, setUploadAnswer(status, body), close() }.
+ * Returns { port, base, requests, problems, hlsUrl, uploads, stored, setUploadAnswer(status, body), close() }.
+ * `uploads` lists every upload in arrival order with the status it was answered; `stored` maps
+ * "<raw|video>/<public id>" to the newest bytes answered 200.
  * Every request is logged in `requests`; anything not as documented is added to `problems`.
  */
 export async function startCloudinaryStandIn({ cloud, apiKey, apiSecret, ingest, failCreates = 0 }) {
@@ -23,6 +27,7 @@ export async function startCloudinaryStandIn({ cloud, apiKey, apiSecret, ingest,
     uploads: [],
     liveStreams: new Map(),
     uploadAnswer: null, // { status, body } to answer the next uploads with instead of success
+    stored: new Map(),
   };
   const liveBase = `/v2/video/${cloud}/live_streams`;
   const expectedAuth = `Basic ${Buffer.from(`${apiKey}:${apiSecret}`).toString('base64')}`;
@@ -111,18 +116,27 @@ export async function startCloudinaryStandIn({ cloud, apiKey, apiSecret, ingest,
       }
       const file = form.get('file');
       const names = Object.keys(fields).sort().join(',');
-      if (names !== 'api_key,public_id,signature,timestamp') problem(`upload: fields are ${names}`);
+      if (names !== 'api_key,public_id,signature,timestamp' && names !== 'api_key,invalidate,public_id,signature,timestamp') problem(`upload: fields are ${names}`);
+      if (fields.invalidate !== undefined && fields.invalidate !== 'true') problem(`upload: invalidate is ${fields.invalidate}`);
       if (fields.api_key !== apiKey) problem('upload: api_key is not the key');
       if (!/^\d+$/.test(fields.timestamp || '') || Math.abs(Number(fields.timestamp) - Date.now() / 1000) > 3600) problem(`upload: timestamp ${fields.timestamp} is not unix seconds of now`);
       // The official SDK signs the same parameters the studio signed (all but file, api_key…).
-      const expected = cloudinary.utils.api_sign_request({ public_id: fields.public_id, timestamp: fields.timestamp }, apiSecret);
+      const signed = { public_id: fields.public_id, timestamp: fields.timestamp };
+      if (fields.invalidate !== undefined) signed.invalidate = fields.invalidate;
+      const expected = cloudinary.utils.api_sign_request(signed, apiSecret);
       const record = { resourceType: upload[1], fields, expectedSignature: expected, bytes: file ? Buffer.from(await file.arrayBuffer()) : null, fileName: file?.name };
       state.uploads.push(record);
       if (fields.signature !== expected) {
         problem(`upload: signature ${fields.signature} is not the SDK's ${expected}`);
+        record.status = 401;
         return send(401, { error: { message: 'Invalid Signature' } });
       }
-      if (state.uploadAnswer) return send(state.uploadAnswer.status, state.uploadAnswer.body);
+      if (state.uploadAnswer) {
+        record.status = state.uploadAnswer.status;
+        return send(state.uploadAnswer.status, state.uploadAnswer.body);
+      }
+      record.status = 200;
+      state.stored.set(`${upload[1]}/${fields.public_id}`, record.bytes);
       const version = Math.floor(Date.now() / 1000);
       const secureUrl = `https://res.cloudinary.com/${cloud}/${upload[1]}/upload/v${version}/${fields.public_id}`;
       return send(200, {
@@ -140,6 +154,13 @@ export async function startCloudinaryStandIn({ cloud, apiKey, apiSecret, ingest,
         original_filename: fields.public_id.split('/').pop(),
       });
     }
+    const delivery = url.pathname.match(new RegExp(`^/${cloud}/(raw|video)/upload/(.+)$`));
+    if (delivery && req.method === 'GET') {
+      const bytes = state.stored.get(`${delivery[1]}/${delivery[2]}`);
+      if (!bytes) { res.writeHead(404); return res.end(); }
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      return res.end(bytes);
+    }
     problem(`${req.method} ${url.pathname}: not a Cloudinary API path`);
     return send(404, { error: { message: 'not found' } });
   });
@@ -151,6 +172,7 @@ export async function startCloudinaryStandIn({ cloud, apiKey, apiSecret, ingest,
     get requests() { return state.requests; },
     get problems() { return state.problems; },
     get uploads() { return state.uploads; },
+    get stored() { return state.stored; },
     get hlsUrl() { return state.hlsUrl; },
     setUploadAnswer(status, body) { state.uploadAnswer = status ? { status, body } : null; },
     close() { server.closeAllConnections?.(); return new Promise((resolve) => server.close(resolve)); },

@@ -26,6 +26,7 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QStatusBar>
 #include <QVBoxLayout>
@@ -113,6 +114,19 @@ MainWindow::MainWindow(studio::Studio &studio, const QString &settingsFile, QWid
     m_title->setObjectName(QStringLiteral("streamTitle"));
     m_title->setPlaceholderText(tr("What is this stream about?"));
     streamForm->addRow(tr("Title"), m_title);
+    // The rest describes the live event on Nostr (NIP-53 summary, image, t tags).
+    m_summary = new QLineEdit(streamBox);
+    m_summary->setObjectName(QStringLiteral("streamSummary"));
+    m_summary->setPlaceholderText(tr("A line or two for the live event"));
+    streamForm->addRow(tr("Summary"), m_summary);
+    m_imageUrl = new QLineEdit(streamBox);
+    m_imageUrl->setObjectName(QStringLiteral("streamImageUrl"));
+    m_imageUrl->setPlaceholderText(tr("https://… (a cover picture)"));
+    streamForm->addRow(tr("Image URL"), m_imageUrl);
+    m_tags = new QLineEdit(streamBox);
+    m_tags->setObjectName(QStringLiteral("streamTags"));
+    m_tags->setPlaceholderText(tr("music, coding"));
+    streamForm->addRow(tr("Tags"), m_tags);
     m_ladder = new QComboBox(streamBox);
     m_ladder->setObjectName(QStringLiteral("ladderPreset"));
     for (const auto &[label, rungs] : ladderPresets)
@@ -186,6 +200,21 @@ bool MainWindow::goLive()
         showError(error);
         return false;
     }
+    // The live event's image and tags, checked before anything starts.
+    const QString imageUrl = m_imageUrl->text().trimmed();
+    if (!imageUrl.isEmpty() && !imageUrl.startsWith(u"https://")
+        && !imageUrl.startsWith(u"http://")) {
+        showError(tr("Image URL: '%1' is not an http(s) URL").arg(imageUrl.left(80)));
+        return false;
+    }
+    QStringList tags;
+    for (QString tag : m_tags->text().split(QRegularExpression(QStringLiteral("[,\\s]+")),
+                                            Qt::SkipEmptyParts)) {
+        while (tag.startsWith(u'#'))
+            tag.remove(0, 1);
+        if (!tag.isEmpty() && !tags.contains(tag.toLower()))
+            tags << tag.toLower();
+    }
     // The studio's options carry the run's other settings (--no-realtime, …); the form says
     // what to stream and how to compose it.
     studio::StudioOptions options = m_studio.options();
@@ -199,6 +228,7 @@ bool MainWindow::goLive()
         showError(error.isEmpty() ? tr("nothing to stream: pick a source") : error);
         return false;
     }
+    m_studio.setStreamDescription(m_summary->text().trimmed(), imageUrl, tags);
     m_studio.setLadder(ladder);
     session::Stream *stream = m_studio.goLive(std::move(source), m_title->text().trimmed(), &error);
     if (!stream) {
@@ -311,6 +341,9 @@ void MainWindow::loadForm()
 {
     m_settings->beginGroup(QStringLiteral("stream"));
     m_title->setText(m_settings->value(QStringLiteral("title")).toString());
+    m_summary->setText(m_settings->value(QStringLiteral("summary")).toString());
+    m_imageUrl->setText(m_settings->value(QStringLiteral("image")).toString());
+    m_tags->setText(m_settings->value(QStringLiteral("tags")).toString());
     const int ladder = m_ladder->findData(m_settings->value(QStringLiteral("ladder")).toString());
     if (ladder >= 0)
         m_ladder->setCurrentIndex(ladder);
@@ -327,6 +360,12 @@ void MainWindow::presetFromFlags()
     m_layout->preset(options, flags);
     if (flags.contains(QStringLiteral("title")))
         m_title->setText(options.nostr.title);
+    if (flags.contains(QStringLiteral("summary")))
+        m_summary->setText(options.nostr.summary);
+    if (flags.contains(QStringLiteral("image")))
+        m_imageUrl->setText(options.nostr.imageUrl);
+    if (flags.contains(QStringLiteral("tag")))
+        m_tags->setText(options.nostr.hashtags.join(QStringLiteral(", ")));
     if (flags.contains(QStringLiteral("ladder"))) {
         const QString rungs = media::ladderToText(options.ladder);
         int index = m_ladder->findData(rungs);
@@ -340,7 +379,8 @@ void MainWindow::presetFromFlags()
         QStringLiteral("source"),         QStringLiteral("mic"),
         QStringLiteral("camera-overlay"), QStringLiteral("overlay-source"),
         QStringLiteral("camera"),         QStringLiteral("title"),
-        QStringLiteral("ladder")};
+        QStringLiteral("ladder"),         QStringLiteral("summary"),
+        QStringLiteral("image"),          QStringLiteral("tag")};
     if (std::any_of(formFlags.begin(), formFlags.end(),
                     [&flags](const QString &flag) { return flags.contains(flag); }))
         m_presetFingerprint = formFingerprint();
@@ -351,7 +391,8 @@ QString MainWindow::formFingerprint() const
     return QStringList{m_source->sourceValue(),           m_source->filePath(),
                        m_source->microphoneValue(),       m_layout->overlayValue(),
                        m_layout->layout().description(),  m_title->text(),
-                       m_ladder->currentData().toString()}
+                       m_ladder->currentData().toString(), m_summary->text(),
+                       m_imageUrl->text(),                m_tags->text()}
         .join(u'\n');
 }
 
@@ -363,6 +404,9 @@ void MainWindow::saveForm() const
         return;
     m_settings->beginGroup(QStringLiteral("stream"));
     m_settings->setValue(QStringLiteral("title"), m_title->text());
+    m_settings->setValue(QStringLiteral("summary"), m_summary->text());
+    m_settings->setValue(QStringLiteral("image"), m_imageUrl->text());
+    m_settings->setValue(QStringLiteral("tags"), m_tags->text());
     m_settings->setValue(QStringLiteral("ladder"), m_ladder->currentData().toString());
     m_source->save(*m_settings);
     m_layout->save(*m_settings);

@@ -70,6 +70,9 @@ private:
     AudioMeter *m_audioMeter = nullptr;
     LiveStatusLabel *m_liveStatus = nullptr;
     QLineEdit *m_title = nullptr;
+    QLineEdit *m_summary = nullptr;
+    QLineEdit *m_imageUrl = nullptr;
+    QLineEdit *m_tags = nullptr;
     QComboBox *m_ladder = nullptr;
     QPushButton *m_goLive = nullptr;
     QLabel *m_error = nullptr;

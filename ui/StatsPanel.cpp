@@ -138,7 +138,9 @@ QString pushText(const QJsonObject &push)
 
 void StatsPanel::refreshTargets(const studio::Studio &studio, const QString &streamKey)
 {
-    if (const storage::UploadQueue *uploads = studio.uploads()) {
+    // One line (and its last error) per upload target: R2 and Cloudinary may both be on.
+    QStringList targets;
+    for (const auto &uploads : studio.uploadQueues()) {
         const QJsonObject status = uploads->status(streamKey);
         QString text = tr("%1: backlog %2 · stored %3 · last success %4")
                            .arg(status.value(QStringLiteral("target")).toString())
@@ -149,8 +151,10 @@ void StatsPanel::refreshTargets(const studio::Studio &studio, const QString &str
             !error.isEmpty())
             text += tr("\nlast error (%1): %2")
                         .arg(timeOf(status.value(QStringLiteral("lastErrorAt"))), error);
-        m_uploads->setText(text);
+        targets << text;
     }
+    if (!targets.isEmpty())
+        m_uploads->setText(targets.join(u'\n'));
     if (const restream::Restreamer *restreamer = studio.restreamer()) {
         QStringList lines;
         for (const QJsonValue &push : restreamer->pushStatusJson())

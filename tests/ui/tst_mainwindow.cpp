@@ -49,6 +49,7 @@ private slots:
     void goLiveAndEndByClicks();
     void errorIsShownInTheWindow();
     void streamFormIsKept();
+    void badImageUrlIsRefused();
     void settingsMenusAndChatDock();
     void devicePickersAreKept();
     void microphoneGoesWithAnySource();
@@ -259,13 +260,33 @@ void TestMainWindow::streamFormIsKept()
     {
         MainWindow window(*m_studio, settingsFile());
         child<QLineEdit>(window, "streamTitle")->setText(QStringLiteral("Friday night build"));
+        child<QLineEdit>(window, "streamSummary")->setText(QStringLiteral("Rust and lo-fi"));
+        child<QLineEdit>(window, "streamImageUrl")->setText(QStringLiteral("https://img.example/c.png"));
+        child<QLineEdit>(window, "streamTags")->setText(QStringLiteral("#coding, music"));
         auto *ladder = child<QComboBox>(window, "ladderPreset");
         ladder->setCurrentIndex(ladder->findData(QStringLiteral("480p,360p")));
     }
     MainWindow window(*m_studio, settingsFile());
     QCOMPARE(child<QLineEdit>(window, "streamTitle")->text(), QStringLiteral("Friday night build"));
+    QCOMPARE(child<QLineEdit>(window, "streamSummary")->text(), QStringLiteral("Rust and lo-fi"));
+    QCOMPARE(child<QLineEdit>(window, "streamImageUrl")->text(), QStringLiteral("https://img.example/c.png"));
+    QCOMPARE(child<QLineEdit>(window, "streamTags")->text(), QStringLiteral("#coding, music"));
     QCOMPARE(child<QComboBox>(window, "ladderPreset")->currentData().toString(), QStringLiteral("480p,360p"));
     QVERIFY(QFile::exists(settingsFile()));
+}
+
+void TestMainWindow::badImageUrlIsRefused()
+{
+    // The live event's image must be a web URL: anything else is said in the window, and
+    // nothing goes live.
+    MainWindow window(*m_studio, settingsFile());
+    window.show();
+    auto *image = child<QLineEdit>(window, "streamImageUrl");
+    image->setText(QStringLiteral("file:///etc/passwd"));
+    QTest::mouseClick(child<QPushButton>(window, "goLiveButton"), Qt::LeftButton);
+    QVERIFY2(window.errorText().contains(u"Image URL"), qPrintable(window.errorText()));
+    QVERIFY(!m_studio->liveStream() || !m_studio->liveStream()->isActive());
+    image->clear();
 }
 
 void TestMainWindow::settingsMenusAndChatDock()

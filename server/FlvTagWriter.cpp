@@ -39,7 +39,7 @@ void FlvTagWriter::appendTag(QByteArray *out, TagType type, quint32 timestampMs,
     appendU24(out, quint32(body.size()));
     appendU24(out, timestampMs & 0xffffff);
     out->append(char(timestampMs >> 24)); // TimestampExtended: the upper 8 bits
-    appendU24(out, 0);                     // StreamID, always 0
+    appendU24(out, 0);                    // StreamID, always 0
     out->append(body.data(), body.size());
     appendU32(out, tagHeaderBytes + quint32(body.size()));
 }

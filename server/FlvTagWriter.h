@@ -18,8 +18,7 @@ public:
     // their first tags come) and the first PreviousTagSize.
     static QByteArray header();
     // One tag and the PreviousTagSize after it; the timestamp in milliseconds (32 bits, as RTMP).
-    static void appendTag(QByteArray *out, TagType type, quint32 timestampMs,
-                          QByteArrayView body);
+    static void appendTag(QByteArray *out, TagType type, quint32 timestampMs, QByteArrayView body);
 };
 
 } // namespace afk::server

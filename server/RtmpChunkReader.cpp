@@ -12,8 +12,8 @@ constexpr int messageHeaderBytes[4] = {11, 7, 3, 0};
 
 quint32 readU24(const char *bytes)
 {
-    return (quint32(quint8(bytes[0])) << 16) | (quint32(quint8(bytes[1])) << 8)
-           | quint32(quint8(bytes[2]));
+    return (quint32(quint8(bytes[0])) << 16) | (quint32(quint8(bytes[1])) << 8) |
+           quint32(quint8(bytes[2]));
 }
 
 } // namespace
@@ -87,8 +87,8 @@ RtmpChunkReader::Step RtmpChunkReader::parseChunk(qsizetype *offset, QList<RtmpM
         stream.streamId = qFromLittleEndian<quint32>(header + 7);
     position += messageHeaderBytes[format];
     // A type 3 chunk carries the extended timestamp when its chunk stream's last header did.
-    const bool hasExtended = format <= 2 ? timestampField == extendedTimestampMark
-                                         : stream.hasExtendedTimestamp;
+    const bool hasExtended =
+        format <= 2 ? timestampField == extendedTimestampMark : stream.hasExtendedTimestamp;
     if (hasExtended) {
         if (available < position + 4)
             return Step::NeedMore;
@@ -119,8 +119,8 @@ RtmpChunkReader::Step RtmpChunkReader::parseChunk(qsizetype *offset, QList<RtmpM
         // add their delta to the chunk stream's last time.
         stream.timestamp = format == 0 ? timestampField : stream.timestamp + timestampField;
     }
-    const qsizetype chunkBytes = std::min<qsizetype>(
-        m_chunkSize, qsizetype(stream.length) - stream.partial.size());
+    const qsizetype chunkBytes =
+        std::min<qsizetype>(m_chunkSize, qsizetype(stream.length) - stream.partial.size());
     if (available < position + chunkBytes)
         return Step::NeedMore;
     if (m_partialBytes + chunkBytes > qsizetype(m_limits.maxMessageBytes)) {
@@ -162,9 +162,8 @@ bool RtmpChunkReader::applyControl(const RtmpMessage &message, QString *error)
         }
         const quint32 size = qFromBigEndian<quint32>(message.payload.constData()) & 0x7fffffff;
         if (size < 1 || size > m_limits.maxChunkSize) {
-            *error = QStringLiteral("chunk size %1 refused (1-%2)")
-                         .arg(size)
-                         .arg(m_limits.maxChunkSize);
+            *error =
+                QStringLiteral("chunk size %1 refused (1-%2)").arg(size).arg(m_limits.maxChunkSize);
             return false;
         }
         m_chunkSize = size;

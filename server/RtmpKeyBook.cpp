@@ -29,7 +29,8 @@ bool RtmpKeyBook::load(const QString &path, QString *error)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot read the RTMP key file %1: %2").arg(path, file.errorString());
+        *error =
+            QStringLiteral("cannot read the RTMP key file %1: %2").arg(path, file.errorString());
         return false;
     }
     constexpr qint64 maxKeyFileBytes = 1024 * 1024;

@@ -46,7 +46,8 @@ RtmpSession::RtmpSession(QTcpSocket *socket, const RtmpServerOptions &options,
       m_reader(options.limits)
 {
     m_socket->setParent(this);
-    m_peer = QStringLiteral("%1:%2").arg(m_socket->peerAddress().toString()).arg(m_socket->peerPort());
+    m_peer =
+        QStringLiteral("%1:%2").arg(m_socket->peerAddress().toString()).arg(m_socket->peerPort());
     m_deadline.setSingleShot(true);
 }
 
@@ -66,11 +67,11 @@ void RtmpSession::start()
         emit closed();
     });
     connect(&m_deadline, &QTimer::timeout, this, [this] {
-        close(m_state < State::Connected
-                  ? QStringLiteral("no RTMP handshake and connect within %1 s")
-                        .arg(m_options.handshakeTimeoutMs / 1000)
-                  : QStringLiteral("nothing received for %1 s")
-                        .arg(m_options.idleTimeoutMs / 1000));
+        close(
+            m_state < State::Connected
+                ? QStringLiteral("no RTMP handshake and connect within %1 s")
+                      .arg(m_options.handshakeTimeoutMs / 1000)
+                : QStringLiteral("nothing received for %1 s").arg(m_options.idleTimeoutMs / 1000));
     });
     m_deadline.start(m_options.handshakeTimeoutMs);
     if (m_socket->state() != QAbstractSocket::ConnectedState) {
@@ -188,10 +189,11 @@ bool RtmpSession::handleMessage(const RtmpMessage &message, QString *error)
     case RtmpMessage::CommandAmf0:
     case RtmpMessage::CommandAmf3: {
         // An AMF3 command message starts with one format byte, then AMF0 values.
-        const QByteArrayView payload = message.typeId == RtmpMessage::CommandAmf3
-                                           ? QByteArrayView(message.payload).sliced(
-                                                 std::min<qsizetype>(1, message.payload.size()))
-                                           : QByteArrayView(message.payload);
+        const QByteArrayView payload =
+            message.typeId == RtmpMessage::CommandAmf3
+                ? QByteArrayView(message.payload)
+                      .sliced(std::min<qsizetype>(1, message.payload.size()))
+                : QByteArrayView(message.payload);
         QVariantList values;
         if (!Amf0::decodeAll(payload, &values, error))
             return false;
@@ -253,12 +255,13 @@ bool RtmpSession::handleConnect(const QVariantList &values, QString *error)
     const QVariantMap properties = values.value(2).toMap();
     const QString application = withoutQuery(properties.value(QStringLiteral("app")).toString());
     if (application != ingestApplication) {
-        sendCommand(0, {QStringLiteral("_error"), values.value(1).toDouble(), QVariant(),
-                        QVariantMap{{QStringLiteral("level"), QStringLiteral("error")},
-                                    {QStringLiteral("code"),
-                                     QStringLiteral("NetConnection.Connect.Rejected")},
-                                    {QStringLiteral("description"),
-                                     QStringLiteral("publish to rtmp://<host>:<port>/live/<key>")}}});
+        sendCommand(
+            0,
+            {QStringLiteral("_error"), values.value(1).toDouble(), QVariant(),
+             QVariantMap{{QStringLiteral("level"), QStringLiteral("error")},
+                         {QStringLiteral("code"), QStringLiteral("NetConnection.Connect.Rejected")},
+                         {QStringLiteral("description"),
+                          QStringLiteral("publish to rtmp://<host>:<port>/live/<key>")}}});
         *error = QStringLiteral("connect to application \"%1\" (only \"live\" is served)")
                      .arg(application.left(64));
         return false;
@@ -269,15 +272,14 @@ bool RtmpSession::handleConnect(const QVariantList &values, QString *error)
     m_outChunkSize = outgoingChunkSize;
     QByteArray streamBegin(6, '\0'); // User Control event 0 (Stream Begin) of message stream 0
     sendControl(RtmpMessage::UserControl, streamBegin);
-    sendCommand(0, {QStringLiteral("_result"), values.value(1).toDouble(),
-                    QVariantMap{{QStringLiteral("fmsVer"), QStringLiteral("FMS/3,0,1,123")},
-                                {QStringLiteral("capabilities"), 31.0}},
-                    QVariantMap{{QStringLiteral("level"), QStringLiteral("status")},
-                                {QStringLiteral("code"),
-                                 QStringLiteral("NetConnection.Connect.Success")},
-                                {QStringLiteral("description"),
-                                 QStringLiteral("Connection succeeded.")},
-                                {QStringLiteral("objectEncoding"), 0.0}}});
+    sendCommand(
+        0, {QStringLiteral("_result"), values.value(1).toDouble(),
+            QVariantMap{{QStringLiteral("fmsVer"), QStringLiteral("FMS/3,0,1,123")},
+                        {QStringLiteral("capabilities"), 31.0}},
+            QVariantMap{{QStringLiteral("level"), QStringLiteral("status")},
+                        {QStringLiteral("code"), QStringLiteral("NetConnection.Connect.Success")},
+                        {QStringLiteral("description"), QStringLiteral("Connection succeeded.")},
+                        {QStringLiteral("objectEncoding"), 0.0}}});
     m_state = State::Connected;
     m_deadline.start(m_options.idleTimeoutMs);
     return true;
@@ -295,8 +297,8 @@ bool RtmpSession::handlePublish(const QVariantList &values, quint32 streamId, QS
         // The key is the publisher's secret: only its length is ever shown.
         sendStatus(streamId, QStringLiteral("error"), QStringLiteral("NetStream.Publish.BadName"),
                    QStringLiteral("unknown stream key"));
-        *error = QStringLiteral("publish refused: unknown stream key (%1 characters)")
-                     .arg(key.size());
+        *error =
+            QStringLiteral("publish refused: unknown stream key (%1 characters)").arg(key.size());
         return false;
     }
     QString refusal;

@@ -61,8 +61,8 @@ private:
     quint64 m_bytesAcknowledged = 0;
     quint32 m_peerWindowSize = 0; // the peer wants an Acknowledgement each time this many came
     quint32 m_nextMessageStreamId = 1;
-    QString m_streamId;   // the studio stream being published
-    QByteArray m_flvOut;  // FLV made from one read's messages, handed over in one piece
+    QString m_streamId;  // the studio stream being published
+    QByteArray m_flvOut; // FLV made from one read's messages, handed over in one piece
     bool m_hasSentFlvHeader = false;
 };
 

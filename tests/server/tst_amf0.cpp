@@ -26,8 +26,8 @@ void TestAmf0::decodesConnectCommand()
     bytes += QByteArray::fromHex("003ff0000000000000"); // number 1.0
     bytes += QByteArray::fromHex("03");
     bytes += QByteArray::fromHex("0003") + "app" + QByteArray::fromHex("020004") + "live";
-    bytes += QByteArray::fromHex("0005") + "tcUrl" + QByteArray::fromHex("02000d")
-             + "rtmp://h/live";
+    bytes +=
+        QByteArray::fromHex("0005") + "tcUrl" + QByteArray::fromHex("02000d") + "rtmp://h/live";
     bytes += QByteArray::fromHex("000009");
     bytes += QByteArray::fromHex("05"); // null
     QVariantList values;
@@ -51,18 +51,22 @@ void TestAmf0::encodesKnownBytes()
     expected += QByteArray::fromHex("004000000000000000"); // 2.0
     expected += QByteArray::fromHex("05");
     expected += QByteArray::fromHex("0101");
-    expected += QByteArray::fromHex("030005") + "level" + QByteArray::fromHex("020006") + "status"
-                + QByteArray::fromHex("000009");
+    expected += QByteArray::fromHex("030005") + "level" + QByteArray::fromHex("020006") + "status" +
+                QByteArray::fromHex("000009");
     QCOMPARE(bytes.toHex(), expected.toHex());
 }
 
 void TestAmf0::roundTripsEveryType()
 {
-    const QVariantList values{
-        -12.5, false, QStringLiteral("ünïcode"), QString(70000, u'x'), // a long string
-        QVariantMap{{QStringLiteral("nested"),
-                     QVariantMap{{QStringLiteral("list"), QVariantList{1.0, QStringLiteral("a")}}}}},
-        QVariant(), QVariantList{}};
+    const QVariantList values{-12.5,
+                              false,
+                              QStringLiteral("ünïcode"),
+                              QString(70000, u'x'), // a long string
+                              QVariantMap{{QStringLiteral("nested"),
+                                           QVariantMap{{QStringLiteral("list"),
+                                                        QVariantList{1.0, QStringLiteral("a")}}}}},
+                              QVariant(),
+                              QVariantList{}};
     QVariantList decoded;
     QString error;
     QVERIFY2(Amf0::decodeAll(Amf0::encode(values), &decoded, &error), qPrintable(error));
@@ -77,8 +81,8 @@ void TestAmf0::roundTripsEveryType()
     QCOMPARE(decoded[6].toList().size(), 0);
 
     // An ECMA array (onMetaData's usual form) and a date decode too.
-    QByteArray ecma = QByteArray::fromHex("0800000001") + QByteArray::fromHex("0005") + "width"
-                      + QByteArray::fromHex("004084000000000000") + QByteArray::fromHex("000009");
+    QByteArray ecma = QByteArray::fromHex("0800000001") + QByteArray::fromHex("0005") + "width" +
+                      QByteArray::fromHex("004084000000000000") + QByteArray::fromHex("000009");
     ecma += QByteArray::fromHex("0b") + QByteArray(8, '\0') + QByteArray(2, '\0');
     decoded.clear();
     QVERIFY2(Amf0::decodeAll(ecma, &decoded, &error), qPrintable(error));
@@ -92,11 +96,13 @@ void TestAmf0::refusesMalformedInput_data()
     QTest::addColumn<QString>("reason");
     QTest::newRow("truncated number") << QByteArray::fromHex("003ff0") << "truncated";
     QTest::newRow("string past the end") << QByteArray::fromHex("0200ff41") << "truncated";
-    QTest::newRow("reference type") << QByteArray::fromHex("070001") << "unsupported AMF0 type 0x07";
+    QTest::newRow("reference type")
+        << QByteArray::fromHex("070001") << "unsupported AMF0 type 0x07";
     QTest::newRow("AMF3 switch") << QByteArray::fromHex("11") << "unsupported AMF0 type 0x11";
-    QTest::newRow("object without end") << (QByteArray::fromHex("030001") + "a" + QByteArray::fromHex("05"))
-                                        << "truncated";
-    QTest::newRow("strict array count lies") << QByteArray::fromHex("0affffffff05") << "strict array";
+    QTest::newRow("object without end")
+        << (QByteArray::fromHex("030001") + "a" + QByteArray::fromHex("05")) << "truncated";
+    QTest::newRow("strict array count lies")
+        << QByteArray::fromHex("0affffffff05") << "strict array";
     // Strict arrays of one value nested 40 deep: refused before the stack is at risk.
     QByteArray nested;
     for (int i = 0; i < 40; ++i)

@@ -102,9 +102,20 @@ void TestRtmpChunkReader::compressedHeadersCarryDeltas()
 {
     // Hand-made from specification 5.3.1.2: type 0 at t=1000 (length 3, type 8, stream 1), type
     // 1 with delta 20 and length 2, type 2 with delta 30, type 3 (delta 30 again).
-    QByteArray wire = QByteArray::fromHex("04" "0003e8" "000003" "08" "01000000") + "abc";
-    wire += QByteArray::fromHex("44" "000014" "000002" "08") + "de";
-    wire += QByteArray::fromHex("84" "00001e") + "fg";
+    QByteArray wire = QByteArray::fromHex("04"
+                                          "0003e8"
+                                          "000003"
+                                          "08"
+                                          "01000000") +
+                      "abc";
+    wire += QByteArray::fromHex("44"
+                                "000014"
+                                "000002"
+                                "08") +
+            "de";
+    wire += QByteArray::fromHex("84"
+                                "00001e") +
+            "fg";
     wire += QByteArray::fromHex("c4") + "hi";
     RtmpChunkReader reader;
     QList<RtmpMessage> messages;
@@ -144,7 +155,8 @@ void TestRtmpChunkReader::interleavedChunkStreams()
     const RtmpMessage video = makeMessage(RtmpMessage::Video, 0, 200, 6);
     const RtmpMessage audio = makeMessage(RtmpMessage::Audio, 0, 50, 4);
     const QByteArray videoWire = video.toChunks(128);
-    const QByteArray wire = videoWire.left(12 + 128) + audio.toChunks(128) + videoWire.mid(12 + 128);
+    const QByteArray wire =
+        videoWire.left(12 + 128) + audio.toChunks(128) + videoWire.mid(12 + 128);
     RtmpChunkReader reader;
     QList<RtmpMessage> messages;
     QString error;
@@ -172,19 +184,25 @@ void TestRtmpChunkReader::boundsAreErrors_data()
 {
     QTest::addColumn<QByteArray>("wire");
     QTest::addColumn<QString>("reason");
-    QTest::newRow("chunk size past the cap") << setChunkSize(0x7fffffff) << "chunk size 2147483647 refused";
+    QTest::newRow("chunk size past the cap")
+        << setChunkSize(0x7fffffff) << "chunk size 2147483647 refused";
     QTest::newRow("chunk size 0") << setChunkSize(0) << "chunk size 0 refused";
-    QTest::newRow("message past the cap")
-        << QByteArray::fromHex("04" "000000" "ffffff" "09" "01000000") << "message of 16777215 bytes";
+    QTest::newRow("message past the cap") << QByteArray::fromHex("04"
+                                                                 "000000"
+                                                                 "ffffff"
+                                                                 "09"
+                                                                 "01000000")
+                                          << "message of 16777215 bytes";
     QTest::newRow("type 3 first") << QByteArray::fromHex("c4") << "begins with a type 3 header";
     QTest::newRow("new header mid-message")
-        << (makeMessage(RtmpMessage::Video, 0, 300).toChunks(128).left(12 + 128)
-            + makeMessage(RtmpMessage::Video, 0, 10).toChunks(128))
+        << (makeMessage(RtmpMessage::Video, 0, 300).toChunks(128).left(12 + 128) +
+            makeMessage(RtmpMessage::Video, 0, 10).toChunks(128))
         << "before the previous message";
     QByteArray manyStreams;
     for (quint32 id = 3; id < 3 + 70; ++id) // each left unfinished on its own chunk stream
-        manyStreams += makeMessage(RtmpMessage::Audio, 0, 200, id).toChunks(128).left(
-            (id < 64 ? 12 : 13) + 128);
+        manyStreams += makeMessage(RtmpMessage::Audio, 0, 200, id)
+                           .toChunks(128)
+                           .left((id < 64 ? 12 : 13) + 128);
     QTest::newRow("too many chunk streams") << manyStreams << "more than 64 chunk streams";
 }
 
@@ -205,8 +223,9 @@ void TestRtmpChunkReader::survivesRandomBytes()
 {
     // Thousands of seeded mutations of a valid stream: each ends in messages or a reason, and
     // what the reader holds stays bounded.
-    const QByteArray valid = setChunkSize(1000) + makeMessage(RtmpMessage::Video, 10, 3000).toChunks(1000)
-                             + makeMessage(RtmpMessage::Audio, 20, 100, 5).toChunks(1000);
+    const QByteArray valid = setChunkSize(1000) +
+                             makeMessage(RtmpMessage::Video, 10, 3000).toChunks(1000) +
+                             makeMessage(RtmpMessage::Audio, 20, 100, 5).toChunks(1000);
     QRandomGenerator random(1935);
     RtmpChunkReader::Limits limits;
     limits.maxMessageBytes = 64 * 1024;
@@ -222,7 +241,8 @@ void TestRtmpChunkReader::survivesRandomBytes()
             QVERIFY(!error.isEmpty());
             ++refused;
         } else {
-            QVERIFY(reader.bytesHeld() <= qsizetype(limits.maxChunkSize) + 18 + limits.maxMessageBytes);
+            QVERIFY(reader.bytesHeld() <=
+                    qsizetype(limits.maxChunkSize) + 18 + limits.maxMessageBytes);
         }
     }
     QVERIFY(refused > 0);

@@ -464,6 +464,15 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "holds the key: prefer AFK_RTMP_PUSH or the settings file to keep it out "
                        "of ps."),
         QStringLiteral("URL"));
+    const QCommandLineOption rtmpPort(QStringLiteral("rtmp-port"),
+        QStringLiteral("RTMP ingest port (OBS, the ffmpeg program, hardware encoders publish to "
+                       "rtmp://<host>:<port>/live/<stream key>), bound like --bind; 0 turns it "
+                       "off. Default 0 (off) for now."),
+        QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption rtmpKeyFile(QStringLiteral("rtmp-key-file"),
+        QStringLiteral("RTMP stream keys: one \"<secret> <stream id>\" a line (# comments). "
+                       "With --open-ingest a key not in it publishes to the stream of that name."),
+        QStringLiteral("FILE"));
     const QCommandLineOption cloudinaryCloud(QStringLiteral("cloudinary-cloud"),
         QStringLiteral("Cloudinary cloud name; the API key and secret come from "
                        "AFK_CLOUDINARY_API_KEY and AFK_CLOUDINARY_API_SECRET, else the "
@@ -517,7 +526,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
         recordRetention, maxClients, maxClientsPerIp, announcePlaylist, listenBacklog,
         cameraOverlay, overlayCamera, overlaySource, rtmpPush, cloudinaryCloud, cloudinaryMode,
         cloudinaryApiBase, r2Endpoint, r2AccountId, r2Bucket, r2PublicUrl, r2RetainHours,
-        r2Addressing, uploadConcurrency, partSeconds};
+        r2Addressing, uploadConcurrency, partSeconds, rtmpPort, rtmpKeyFile};
     parser.addOptions(allOptions);
 
     // --mic takes an optional value (--mic=ID), which QCommandLineParser has no notion of: the
@@ -704,6 +713,12 @@ ParseResult parseCommandLine(const QStringList &arguments)
         && !parseInteger(QStringLiteral("listen-backlog"), parser.value(listenBacklog), 1, 1000000,
                          &options.listenBacklog, &error))
         return result;
+    int rtmpPortNumber = 0;
+    if (!parseInteger(QStringLiteral("rtmp-port"), parser.value(rtmpPort), 0, 65535,
+                      &rtmpPortNumber, &error))
+        return result;
+    options.rtmpPort = quint16(rtmpPortNumber);
+    options.rtmpKeyFile = parser.value(rtmpKeyFile);
     options.nostr.relayUrls = parser.values(relay);
     for (const QString &url : options.nostr.relayUrls) {
         if (!url.startsWith(u"ws://") && !url.startsWith(u"wss://")) {

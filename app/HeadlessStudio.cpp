@@ -74,6 +74,9 @@ bool HeadlessStudio::start(QString *error)
                       .arg(nostr->npub(), m_options.nostr.relayUrls.join(u' ')));
     printLine(QStringLiteral("AFK Host Studio %1 serving on %2 (data in %3)")
                   .arg(QStringLiteral(AFK_VERSION), m_studio->baseUrl(), m_options.dataDir));
+    if (m_studio->rtmpPort() != 0)
+        printLine(QStringLiteral("RTMP ingest on port %1: publish to rtmp://<host>:%1/live/<stream key>")
+                      .arg(m_studio->rtmpPort()));
     if (restream::Restreamer *restreamer = m_studio->restreamer())
         watchRestreaming(*restreamer);
 

@@ -21,8 +21,10 @@ constexpr int stillFramesPerSecond = 10;
 
 } // namespace
 
-ByteStreamSource::ByteStreamSource(QString description, qsizetype maxBufferedBytes)
-    : m_description(std::move(description)), m_maxBufferedBytes(maxBufferedBytes)
+ByteStreamSource::ByteStreamSource(QString description, qsizetype maxBufferedBytes,
+                                   Container container)
+    : m_description(std::move(description)), m_maxBufferedBytes(maxBufferedBytes),
+      m_container(container)
 {
     // Not dropped under load: the decoder waits instead, bytes pile up in the bounded buffer,
     // and a publisher that outruns the encoders is refused there (append() fails).
@@ -47,6 +49,11 @@ bool ByteStreamSource::startsWithEbmlHeader(const QByteArray &chunk)
     return chunk.startsWith(ebmlMagic());
 }
 
+bool ByteStreamSource::startsWithFlvHeader(const QByteArray &chunk)
+{
+    return chunk.startsWith("FLV");
+}
+
 bool ByteStreamSource::append(const QByteArray &chunk, QString *error)
 {
     std::lock_guard lock(m_mutex);
@@ -57,17 +64,22 @@ bool ByteStreamSource::append(const QByteArray &chunk, QString *error)
     // Browsers may split even the four bytes of a new recording's EBML header over chunks (a
     // one-byte first chunk happens): bytes that could be the start of one wait for the next
     // chunk, so that a restart is recognised at its first byte.
+    const bool isWebM = m_container == Container::WebM;
     QByteArray bytes = m_heldPrefix + chunk;
     m_heldPrefix.clear();
     if (bytes.isEmpty())
         return true;
-    if (bytes.size() < 4 && ebmlMagic().startsWith(bytes)) {
+    if (isWebM && bytes.size() < 4 && ebmlMagic().startsWith(bytes)) {
         m_heldPrefix = bytes;
         return true;
     }
-    if (m_chunksReceived == 0 && !startsWithEbmlHeader(bytes)) {
+    if (isWebM && m_chunksReceived == 0 && !startsWithEbmlHeader(bytes)) {
         *error = QStringLiteral("not a WebM recording: the first chunk must start with its EBML "
                                 "header (1A 45 DF A3)");
+        return false;
+    }
+    if (!isWebM && m_chunksReceived == 0 && !startsWithFlvHeader(bytes)) {
+        *error = QStringLiteral("not an FLV stream: the first chunk must start with \"FLV\"");
         return false;
     }
     if (m_bytesBuffered + bytes.size() > m_maxBufferedBytes) {
@@ -77,7 +89,7 @@ bool ByteStreamSource::append(const QByteArray &chunk, QString *error)
         return false;
     }
     Chunk entry;
-    entry.isRestart = m_chunksReceived > 0 && startsWithEbmlHeader(bytes);
+    entry.isRestart = isWebM && m_chunksReceived > 0 && startsWithEbmlHeader(bytes);
     entry.bytes = std::move(bytes);
     entry.receivedWallMs = QDateTime::currentMSecsSinceEpoch();
     m_bytesBuffered += entry.bytes.size();
@@ -198,7 +210,10 @@ bool ByteStreamSource::openDemuxer(QString *error)
         // chunk as long as the stream lives.
         m_openingDeadline = std::chrono::steady_clock::time_point::max();
     }
-    const bool isOpen = m_decoder->open(m_description, m_io.get(), error);
+    // FLV is named: its probe wants more bytes than the first messages of a publisher.
+    const bool isOpen = m_container == Container::Flv
+                            ? m_decoder->openAs("flv", m_description, m_io.get(), error)
+                            : m_decoder->open(m_description, m_io.get(), error);
     std::lock_guard lock(m_mutex);
     m_isOpening = false;
     return isOpen;

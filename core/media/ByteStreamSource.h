@@ -1,7 +1,8 @@
 // A live container stream that arrives as chunks of bytes — WebM from a browser's MediaRecorder,
-// relayed over Socket.IO — demuxed through our own AVIOContext as the bytes come in.
+// relayed over Socket.IO, or FLV rebuilt from an RTMP publisher's messages — demuxed through our
+// own AVIOContext as the bytes come in.
 //
-// A chunk that starts with a new EBML header after the first one means the recorder restarted:
+// WebM: a chunk that starts with a new EBML header after the first one means the recorder restarted:
 // the current demuxer ends there, a new one opens on the new bytes, and timestamps continue
 // where the old ones stopped (the first frame after it is flagged as a discontinuity).
 //
@@ -24,9 +25,13 @@ class ByteStreamSource : public MediaSource
 {
 public:
     static constexpr qsizetype defaultMaxBufferedBytes = 16 * 1024 * 1024;
+    // FLV restarts are not recognised: an RTMP publisher's new session is a new stream run.
+    enum class Container { WebM, Flv };
 
     explicit ByteStreamSource(QString description,
-                              qsizetype maxBufferedBytes = defaultMaxBufferedBytes);
+                              qsizetype maxBufferedBytes = defaultMaxBufferedBytes,
+                              Container container = Container::WebM);
+    Container container() const { return m_container; }
     ~ByteStreamSource() override;
 
     // Any thread. False with the reason when the buffer is full (the publisher sends faster
@@ -47,6 +52,8 @@ public:
     // Where a WebM (EBML) header begins: 1A 45 DF A3.
     static const QByteArray &ebmlMagic();
     static bool startsWithEbmlHeader(const QByteArray &chunk);
+    // Where an FLV file begins: "FLV".
+    static bool startsWithFlvHeader(const QByteArray &chunk);
 
 private:
     struct Chunk {
@@ -63,6 +70,7 @@ private:
 
     QString m_description;
     qsizetype m_maxBufferedBytes;
+    Container m_container;
     SourceInfo m_info;
 
     mutable std::mutex m_mutex;

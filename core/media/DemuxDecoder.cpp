@@ -7,6 +7,17 @@ bool DemuxDecoder::open(const QString &name, AVIOContext *io, QString *error)
     return openInput(name, io, nullptr, {}, error);
 }
 
+bool DemuxDecoder::openAs(const char *formatName, const QString &name, AVIOContext *io,
+                          QString *error)
+{
+    const AVInputFormat *format = av_find_input_format(formatName);
+    if (!format) {
+        *error = QStringLiteral("this FFmpeg has no %1 input").arg(QString::fromLatin1(formatName));
+        return false;
+    }
+    return openInput(name, io, format, {}, error);
+}
+
 bool DemuxDecoder::openDevice(const char *formatName, const QString &url,
                               const QList<std::pair<QByteArray, QByteArray>> &options,
                               QString *error)

@@ -28,6 +28,8 @@ public:
 
     // io: null to open `name` as a URL/path; else the caller's AVIOContext (it keeps owning it).
     bool open(const QString &name, AVIOContext *io, QString *error);
+    // The same with the container named (e.g. "flv") instead of probed.
+    bool openAs(const char *formatName, const QString &name, AVIOContext *io, QString *error);
     // A capture device of libavdevice (e.g. "x11grab" on url ":0.0") with its options.
     bool openDevice(const char *formatName, const QString &url,
                     const QList<std::pair<QByteArray, QByteArray>> &options, QString *error);

@@ -118,21 +118,24 @@ void Stream::onPipelineStarted()
 }
 
 bool Stream::ingestChunk(const QByteArray &chunk, const media::PipelineConfig &config,
-                         QString *error)
+                         QString *error, media::ByteStreamSource::Container container)
 {
+    const bool isFlv = container == media::ByteStreamSource::Container::Flv;
     if (m_state != State::WaitingForMedia && m_state != State::Live) {
         *error = QStringLiteral("stream %1 is %2").arg(key(), stateName());
         return false;
     }
     if (!m_pipeline) {
         auto source = std::make_unique<media::ByteStreamSource>(
-            QStringLiteral("browser stream %1").arg(key()));
+            (isFlv ? QStringLiteral("RTMP stream %1") : QStringLiteral("browser stream %1"))
+                .arg(key()),
+            media::ByteStreamSource::defaultMaxBufferedBytes, container);
         media::ByteStreamSource *ingestSource = source.get();
         if (!startMedia(std::move(source), config, error))
             return false;
         m_ingestSource = ingestSource;
     }
-    if (!m_ingestSource) {
+    if (!m_ingestSource || m_ingestSource->container() != container) {
         *error = QStringLiteral("stream %1 encodes another source").arg(key());
         return false;
     }

@@ -81,10 +81,12 @@ public:
     // (at once when there is no pipeline). reason is kept as lastError() when not empty.
     void stop(const QString &reason = {});
 
-    // Bytes of a browser host's WebM recording. The first chunk starts the pipeline (with a
-    // ByteStreamSource fed by the following ones). False with the reason when the stream is not
-    // taking media or its buffer is full.
-    bool ingestChunk(const QByteArray &chunk, const media::PipelineConfig &config, QString *error);
+    // Bytes of a browser host's WebM recording (or an RTMP publisher's FLV). The first chunk
+    // starts the pipeline (with a ByteStreamSource fed by the following ones). False with the
+    // reason when the stream is not taking media of that container or its buffer is full.
+    bool ingestChunk(const QByteArray &chunk, const media::PipelineConfig &config, QString *error,
+                     media::ByteStreamSource::Container container
+                     = media::ByteStreamSource::Container::WebM);
     IngestCounters ingestCounters() const;
 
 signals:

@@ -113,14 +113,15 @@ media::PipelineConfig StreamRegistry::pipelineConfig(const QString &streamKey) c
     return config;
 }
 
-bool StreamRegistry::ingest(const QString &streamKey, const QByteArray &chunk, QString *error)
+bool StreamRegistry::ingest(const QString &streamKey, const QByteArray &chunk, QString *error,
+                            media::ByteStreamSource::Container container)
 {
     Stream *stream = find(streamKey);
     if (!stream || !stream->isActive()) {
         *error = QStringLiteral("Stream not found");
         return false;
     }
-    return stream->ingestChunk(chunk, pipelineConfig(streamKey), error);
+    return stream->ingestChunk(chunk, pipelineConfig(streamKey), error, container);
 }
 
 void StreamRegistry::stopAll()

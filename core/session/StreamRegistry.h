@@ -61,8 +61,11 @@ public:
     Stream *startStream(const QString &streamKey, const QString &userId, const QString &title,
                         std::unique_ptr<media::MediaSource> source, QString *error);
 
-    // A chunk of a browser host's recording for an active stream (see Stream::ingestChunk).
-    bool ingest(const QString &streamKey, const QByteArray &chunk, QString *error);
+    // A chunk of a browser host's recording (or of an RTMP publisher's FLV) for an active stream
+    // (see Stream::ingestChunk).
+    bool ingest(const QString &streamKey, const QByteArray &chunk, QString *error,
+                media::ByteStreamSource::Container container
+                = media::ByteStreamSource::Container::WebM);
 
     // Ends every active stream; allStreamsEnded() follows (at once if none is active).
     void stopAll();

@@ -5,6 +5,7 @@
 #include "MediaSource.h"
 #include "NostrPresence.h"
 #include "Restreamer.h"
+#include "RtmpServer.h"
 #include "Secp256k1Context.h"
 #include "SocketIoServer.h"
 #include "StreamRegistry.h"
@@ -46,6 +47,7 @@ Studio::~Studio()
     m_uploadQueues.clear();
     m_nostr.reset();
     m_restreamer.reset();
+    m_rtmp.reset(); // its publishers end their streams in the registry
     m_socketIo.reset();
     m_server.reset();
     m_registry.reset();
@@ -125,6 +127,8 @@ bool Studio::start(QString *error)
         });
     if (!m_server->listen(m_options.bindAddress, m_options.port, error))
         return false;
+    if (m_options.rtmpPort != 0 && !startRtmpIngest(error))
+        return false;
     const std::optional<QHash<QString, QString>> credentials = resolveStorageCredentials(error);
     if (!credentials || !startUploads(*credentials, error))
         return false;
@@ -190,6 +194,37 @@ bool Studio::startNostr(QString *error)
     });
     m_viewerCountTimer.start(5000);
     return true;
+}
+
+quint16 Studio::rtmpPort() const
+{
+    return m_rtmp ? m_rtmp->port() : 0;
+}
+
+bool Studio::startRtmpIngest(QString *error)
+{
+    server::RtmpKeyBook keys;
+    if (!m_options.rtmpKeyFile.isEmpty() && !keys.load(m_options.rtmpKeyFile, error))
+        return false;
+    keys.setOpenIngest(m_options.isOpenIngest);
+    // RTMP publishers' FLV goes into the same ladder as every other source; a publisher owns
+    // its stream run ("rtmp" is no pubkey: Socket.IO hosts cannot take it over).
+    server::RtmpPublishHandler handler;
+    handler.begin = [this](const QString &streamId, const QString &, QString *beginError) {
+        return m_registry->createStream(streamId, QStringLiteral("rtmp"), {}, {}, beginError)
+               != nullptr;
+    };
+    handler.media = [this](const QString &streamId, const QByteArray &flv, QString *mediaError) {
+        return m_registry->ingest(streamId, flv, mediaError,
+                                  media::ByteStreamSource::Container::Flv);
+    };
+    handler.end = [this](const QString &streamId, const QString &reason) {
+        if (session::Stream *stream = m_registry->find(streamId); stream && stream->isActive())
+            stream->stop(reason);
+    };
+    m_rtmp = std::make_unique<server::RtmpServer>(server::RtmpServerOptions{}, std::move(keys),
+                                                  std::move(handler));
+    return m_rtmp->listen(m_options.bindAddress, m_options.rtmpPort, error);
 }
 
 void Studio::startRestreaming(const QHash<QString, QString> &credentials)

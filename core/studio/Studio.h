@@ -26,6 +26,7 @@ class StreamRegistry;
 }
 namespace afk::server {
 class HttpApi;
+class RtmpServer;
 class SocketIoServer;
 }
 namespace afk::nostr {
@@ -91,6 +92,8 @@ public:
     session::StreamRegistry &registry() const { return *m_registry; }
     server::HttpApi &server() const { return *m_server; }
     server::SocketIoServer &socketIo() const { return *m_socketIo; }
+    // The RTMP ingest port (0 when --rtmp-port is 0).
+    quint16 rtmpPort() const;
     NostrPresence *nostr() const { return m_nostr.get(); } // null without relays
     // RTMP pushes and Cloudinary of the studio's own stream; null when none is configured.
     restream::Restreamer *restreamer() const { return m_restreamer.get(); }
@@ -129,6 +132,7 @@ private:
     void finishShutdown(int exitCode);
     void removeExpiredStreams();
     void startRestreaming(const QHash<QString, QString> &credentials);
+    bool startRtmpIngest(QString *error);
 
     StudioOptions m_options;
     std::function<QString(QString *error)> m_keyPasswordProvider;
@@ -136,6 +140,7 @@ private:
     std::unique_ptr<server::HttpApi> m_server;
     std::unique_ptr<nostr::Secp256k1Context> m_secp256k1; // NIP-98 checks of publishers
     std::unique_ptr<server::SocketIoServer> m_socketIo;
+    std::unique_ptr<server::RtmpServer> m_rtmp;
     std::unique_ptr<NostrPresence> m_nostr;
     std::unique_ptr<restream::Restreamer> m_restreamer;
     std::vector<std::unique_ptr<storage::UploadQueue>> m_uploadQueues;

@@ -77,6 +77,9 @@ struct StudioOptions {
     int maxSocketClientsPerAddress = 256;
     int maxConnections = 4096; // HTTP + WebSocket connections open at once
     int listenBacklog = 0;     // the listening socket's accept queue; 0: the system's limit
+    // RTMP ingest (server/RtmpServer): 0 is off; keys of --rtmp-key-file, see RtmpKeyBook.
+    quint16 rtmpPort = 0;
+    QString rtmpKeyFile;
     // Restreaming (see restream::Restreamer): RTMP pushes of the top rendition, Cloudinary.
     QStringList rtmpPushUrls;   // --rtmp-push (each carries its stream key: never shown whole)
     QString cloudinaryCloud;    // empty: no Cloudinary

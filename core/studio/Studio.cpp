@@ -28,6 +28,9 @@ namespace {
 // Ending streams flushes their encoders (well under a second) and the relays should confirm the
 // ended events; never hold a shutdown longer than this.
 constexpr int relayFlushBudgetMs = 4000;
+// The final playlists to the stores may need a retry or two after an outage; what is still
+// left after this stays in the upload journal for the next start.
+constexpr int uploadDrainBudgetMs = 15000;
 constexpr int shutdownWatchdogMs = 4500;
 
 } // namespace
@@ -492,17 +495,19 @@ void Studio::shutDown(int exitCode)
 
 void Studio::stopWhenRelaysHaveEverything()
 {
+    // The streams have ended (the watchdog was for them); what is left is bounded below.
+    m_shutdownWatchdog.stop();
     // The ended events must reach the relays before the process goes: wait for their OKs, but
-    // never past the shutdown budget.
-    // Likewise the final playlists to the store (what is left stays in the upload journal), and
-    // Cloudinary's live stream is idled and deleted on the way out.
+    // never past the relays' budget. Cloudinary's live stream is idled and deleted on the way
+    // out too. The final playlists to the stores get a budget of their own.
+    const qint64 elapsedMs = m_shutdownClock.elapsed();
+    const bool isAnnounced = (!m_nostr || m_nostr->pendingEventCount() == 0)
+                             && (!m_restreamer || !m_restreamer->hasPendingRequests());
     const bool isEverythingUploaded =
         std::all_of(m_uploadQueues.begin(), m_uploadQueues.end(),
                     [](const auto &queue) { return queue->backlog() == 0; });
-    const bool isEverythingSent = (!m_nostr || m_nostr->pendingEventCount() == 0)
-                                  && isEverythingUploaded
-                                  && (!m_restreamer || !m_restreamer->hasPendingRequests());
-    if (isEverythingSent || m_shutdownClock.elapsed() > relayFlushBudgetMs) {
+    if ((isAnnounced || elapsedMs > relayFlushBudgetMs)
+        && (isEverythingUploaded || elapsedMs > uploadDrainBudgetMs)) {
         finishShutdown(m_exitCode);
         return;
     }

@@ -1,5 +1,6 @@
 #include "CmafPackager.h"
 
+#include "CustomIoMuxer.h"
 #include "LowLatencyPresentation.h"
 
 #include <QDebug>
@@ -14,7 +15,6 @@ extern "C" {
 namespace afk::media {
 namespace {
 
-constexpr int muxerBufferBytes = 64 * 1024;
 // Part files stay this many segments after their parts left the playlist: a player that read
 // the playlist a moment before may still ask for them.
 constexpr int partFileGraceSegments = 2;
@@ -73,38 +73,16 @@ bool CmafPackager::open(const AVCodecContext &video, const AVCodecContext *audio
         *error = QStringLiteral("cannot create %1").arg(m_settings.directory);
         return false;
     }
-    AVFormatContext *rawMuxer = nullptr;
-    int result = avformat_alloc_output_context2(&rawMuxer, nullptr, "mp4", nullptr);
-    if (result < 0) {
-        *error = QStringLiteral("cannot create the MP4 muxer: %1").arg(avErrorText(result));
+    CustomIoMuxer muxer;
+    if (!openCustomIoMuxer("mp4", QStringLiteral("MP4"), this, &CmafPackager::writeToMemory, video, audio, &muxer,
+                           error))
         return false;
-    }
-    m_muxer.reset(rawMuxer);
-    AvMemoryPtr buffer(static_cast<unsigned char *>(av_malloc(muxerBufferBytes)));
-    AVIOContext *io = buffer ? avio_alloc_context(buffer.get(), muxerBufferBytes, 1, this, nullptr,
-                                                  &CmafPackager::writeToMemory, nullptr)
-                             : nullptr;
-    if (!io) {
-        *error = QStringLiteral("out of memory");
-        return false;
-    }
-    buffer.release(); // the AVIO context owns it now
-    m_muxer->pb = io;
-    m_muxer->flags |= AVFMT_FLAG_CUSTOM_IO;
-
-    m_videoStream = avformat_new_stream(m_muxer.get(), nullptr);
-    if (!m_videoStream || avcodec_parameters_from_context(m_videoStream->codecpar, &video) < 0) {
-        *error = QStringLiteral("cannot add the video stream to the MP4 muxer");
-        return false;
-    }
+    m_muxer = std::move(muxer.context);
+    m_videoStream = muxer.videoStream;
+    m_audioStream = muxer.audioStream;
     m_videoStream->time_base = AVRational{1, 90000};
     m_videoEncoderTimeBase = video.time_base;
-    if (audio) {
-        m_audioStream = avformat_new_stream(m_muxer.get(), nullptr);
-        if (!m_audioStream || avcodec_parameters_from_context(m_audioStream->codecpar, audio) < 0) {
-            *error = QStringLiteral("cannot add the audio stream to the MP4 muxer");
-            return false;
-        }
+    if (m_audioStream) {
         m_audioStream->time_base = AVRational{1, audio->sample_rate};
         m_audioEncoderTimeBase = audio->time_base;
     }
@@ -117,7 +95,7 @@ bool CmafPackager::open(const AVCodecContext &video, const AVCodecContext *audio
         *error = QStringLiteral("out of memory");
         return false;
     }
-    result = avformat_write_header(m_muxer.get(), options.address());
+    const int result = avformat_write_header(m_muxer.get(), options.address());
     if (result < 0) {
         *error = QStringLiteral("cannot start the MP4 muxer: %1").arg(avErrorText(result));
         return false;

@@ -1,5 +1,7 @@
 #include "HlsPackager.h"
 
+#include "CustomIoMuxer.h"
+
 #include <QDir>
 #include <QFile>
 #include <QSaveFile>
@@ -12,11 +14,6 @@ extern "C" {
 }
 
 namespace afk::media {
-namespace {
-
-constexpr int muxerBufferBytes = 64 * 1024;
-
-} // namespace
 
 HlsPackager::HlsPackager(HlsPackagerSettings settings)
     : m_settings(std::move(settings)),
@@ -74,44 +71,22 @@ bool HlsPackager::open(const AVCodecContext &video, const AVCodecContext *audio,
     }
     if (!m_recording.open(m_settings.segmentSeconds, m_settings.firstSequence, error))
         return false;
-    AVFormatContext *rawMuxer = nullptr;
-    int result = avformat_alloc_output_context2(&rawMuxer, nullptr, "mpegts", nullptr);
-    if (result < 0) {
-        *error = QStringLiteral("cannot create the MPEG-TS muxer: %1").arg(avErrorText(result));
+    CustomIoMuxer muxer;
+    if (!openCustomIoMuxer("mpegts", QStringLiteral("MPEG-TS"), this, &HlsPackager::writeToSegmentFile, video, audio, &muxer,
+                           error))
         return false;
-    }
-    m_muxer.reset(rawMuxer);
-    AvMemoryPtr buffer(static_cast<unsigned char *>(av_malloc(muxerBufferBytes)));
-    AVIOContext *io = buffer ? avio_alloc_context(buffer.get(), muxerBufferBytes, 1, this, nullptr,
-                                                  &HlsPackager::writeToSegmentFile, nullptr)
-                             : nullptr;
-    if (!io) {
-        *error = QStringLiteral("out of memory");
-        return false;
-    }
-    buffer.release(); // the AVIO context owns it now
-    m_muxer->pb = io;
-    m_muxer->flags |= AVFMT_FLAG_CUSTOM_IO;
-
-    m_videoStream = avformat_new_stream(m_muxer.get(), nullptr);
-    if (!m_videoStream || avcodec_parameters_from_context(m_videoStream->codecpar, &video) < 0) {
-        *error = QStringLiteral("cannot add the video stream to the muxer");
-        return false;
-    }
+    m_muxer = std::move(muxer.context);
+    m_videoStream = muxer.videoStream;
+    m_audioStream = muxer.audioStream;
     m_videoStream->time_base = AVRational{1, 90000};
     m_videoEncoderTimeBase = video.time_base;
-    if (audio) {
-        m_audioStream = avformat_new_stream(m_muxer.get(), nullptr);
-        if (!m_audioStream || avcodec_parameters_from_context(m_audioStream->codecpar, audio) < 0) {
-            *error = QStringLiteral("cannot add the audio stream to the muxer");
-            return false;
-        }
+    if (m_audioStream) {
         m_audioStream->time_base = AVRational{1, 90000};
         m_audioEncoderTimeBase = audio->time_base;
     }
     if (!openSegmentFile(error))
         return false;
-    result = avformat_write_header(m_muxer.get(), nullptr);
+    const int result = avformat_write_header(m_muxer.get(), nullptr);
     if (result < 0) {
         *error = QStringLiteral("cannot start the MPEG-TS muxer: %1").arg(avErrorText(result));
         return false;

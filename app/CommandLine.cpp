@@ -492,7 +492,8 @@ ParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption r2Endpoint(QStringLiteral("r2-endpoint"),
         QStringLiteral("Upload every segment and playlist to this S3-compatible endpoint "
                        "(http(s)://host[:port]; Cloudflare R2 or any S3 API), into --r2-bucket. "
-                       "Credentials from AFK_R2_ACCESS_KEY_ID and AFK_R2_SECRET_ACCESS_KEY only."),
+                       "Credentials from AFK_R2_ACCESS_KEY_ID and AFK_R2_SECRET_ACCESS_KEY, else "
+                       "the credential store (Settings → Storage); never a flag."),
         QStringLiteral("URL"));
     const QCommandLineOption r2AccountId(QStringLiteral("r2-account-id"),
         QStringLiteral("Cloudflare account id: the endpoint is "

@@ -1,6 +1,6 @@
 // A real RTMP server for the push tests: nginx with Debian's libnginx-mod-rtmp on loopback, its
 // own config in a temp folder, recording every publish to <dir>/rec/<name>-<ts>.flv
-// (../shared recipe: docs/testing.md, "RTMP server").
+// (the nginx-rtmp recipe of the team's testing notes, rewritten here).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';

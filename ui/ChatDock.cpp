@@ -1,5 +1,7 @@
 #include "ChatDock.h"
 
+#include "FormWidgets.h"
+
 #include "LiveChat.h"
 #include "Nip19.h"
 
@@ -74,12 +76,7 @@ ChatDock::ChatDock(QWidget *parent, int maxMessages)
     sendRow->addWidget(m_input, 1);
     sendRow->addWidget(m_send);
     layout->addLayout(sendRow);
-    m_error = new QLabel(content);
-    m_error->setObjectName(QStringLiteral("chatError"));
-    m_error->setWordWrap(true);
-    m_error->setTextFormat(Qt::PlainText);
-    m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
-    m_error->hide();
+    m_error = makeErrorLabel(QStringLiteral("chatError"), content);
     layout->addWidget(m_error);
     setWidget(content);
 

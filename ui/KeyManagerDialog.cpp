@@ -1,5 +1,7 @@
 #include "KeyManagerDialog.h"
 
+#include "FormWidgets.h"
+
 #include "PasswordDialog.h"
 #include "Secp256k1Context.h"
 #include "StudioKeys.h"
@@ -102,23 +104,13 @@ KeyManagerDialog::KeyManagerDialog(QWidget *parent)
     form->addRow(QString(), m_generate);
     layout->addLayout(form);
 
-    m_busy = new QProgressBar(this);
-    m_busy->setObjectName(QStringLiteral("busyIndicator"));
-    m_busy->setRange(0, 0); // indeterminate
-    m_busy->setTextVisible(false);
-    m_busy->setMaximumHeight(8);
-    m_busy->hide();
+    m_busy = makeBusyIndicator(this);
     layout->addWidget(m_busy);
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("statusLabel"));
     m_status->setTextFormat(Qt::PlainText);
     layout->addWidget(m_status);
-    m_error = new QLabel(this);
-    m_error->setObjectName(QStringLiteral("errorLabel"));
-    m_error->setTextFormat(Qt::PlainText);
-    m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
-    m_error->hide();
+    m_error = makeErrorLabel(QStringLiteral("errorLabel"), this);
     layout->addWidget(m_error);
 
     connect(m_generate, &QPushButton::clicked, this, &KeyManagerDialog::generate);

@@ -1,5 +1,7 @@
 #include "MainWindow.h"
 
+#include "FormWidgets.h"
+
 #include "AudioMeter.h"
 #include "ChatDock.h"
 #include "KeyManagerDialog.h"
@@ -76,11 +78,7 @@ MainWindow::MainWindow(studio::Studio &studio, const QString &settingsFile, QWid
     m_goLive->setObjectName(QStringLiteral("goLiveButton"));
     m_goLive->setMinimumHeight(40);
     left->addWidget(m_goLive);
-    m_error = new QLabel(central);
-    m_error->setObjectName(QStringLiteral("errorLabel"));
-    m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
-    m_error->hide();
+    m_error = makeErrorLabel(QStringLiteral("errorLabel"), central);
     left->addWidget(m_error);
 
     auto *shareBox = new QGroupBox(tr("Share"), central);

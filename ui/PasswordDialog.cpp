@@ -1,5 +1,7 @@
 #include "PasswordDialog.h"
 
+#include "FormWidgets.h"
+
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
@@ -31,10 +33,7 @@ PasswordDialog::PasswordDialog(const QString &question, Mode mode, QWidget *pare
         form->addRow(tr("Again"), m_confirmation);
     }
     layout->addLayout(form);
-    m_error = new QLabel(this);
-    m_error->setObjectName(QStringLiteral("passwordError"));
-    m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
-    m_error->hide();
+    m_error = makeErrorLabel(QStringLiteral("passwordError"), this);
     layout->addWidget(m_error);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setObjectName(QStringLiteral("passwordOk"));

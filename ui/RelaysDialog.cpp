@@ -1,5 +1,7 @@
 #include "RelaysDialog.h"
 
+#include "FormWidgets.h"
+
 #include <QDialogButtonBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -56,12 +58,7 @@ RelaysDialog::RelaysDialog(const QString &settingsFile, StatusProvider statusPro
     addRow->addWidget(m_add);
     addRow->addWidget(m_remove);
     layout->addLayout(addRow);
-    m_error = new QLabel(this);
-    m_error->setObjectName(QStringLiteral("relayError"));
-    m_error->setTextFormat(Qt::PlainText);
-    m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
-    m_error->hide();
+    m_error = makeErrorLabel(QStringLiteral("relayError"), this);
     layout->addWidget(m_error);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Save)->setObjectName(QStringLiteral("saveRelaysButton"));
@@ -177,13 +174,8 @@ void RelaysDialog::accept()
 {
     showError({});
     QSettings settings(m_settingsFile, QSettings::IniFormat);
-    const QStringList urls = relays();
-    if (urls.isEmpty())
-        settings.remove(relayKey);
-    else
-        settings.setValue(relayKey, urls);
-    settings.sync();
-    if (settings.status() != QSettings::NoError) {
+    setOrRemoveSetting(settings, relayKey, relays());
+    if (!syncSettings(settings)) {
         showError(tr("Cannot save the relays in %1.").arg(m_settingsFile));
         return;
     }

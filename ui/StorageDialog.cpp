@@ -1,5 +1,7 @@
 #include "StorageDialog.h"
 
+#include "FormWidgets.h"
+
 #include "CredentialStore.h"
 #include "PasswordDialog.h"
 #include "Secp256k1Context.h"
@@ -129,19 +131,9 @@ StorageDialog::StorageDialog(const QString &settingsFile, const QString &credent
     cloudinaryForm->addRow(tr("API secret"), makeSecretRow(QString::fromLatin1(CredentialStore::CloudinaryApiSecret)));
     layout->addWidget(cloudinary);
 
-    m_busy = new QProgressBar(this);
-    m_busy->setObjectName(QStringLiteral("busyIndicator"));
-    m_busy->setRange(0, 0);
-    m_busy->setTextVisible(false);
-    m_busy->setMaximumHeight(8);
-    m_busy->hide();
+    m_busy = makeBusyIndicator(this);
     layout->addWidget(m_busy);
-    m_error = new QLabel(this);
-    m_error->setObjectName(QStringLiteral("errorLabel"));
-    m_error->setTextFormat(Qt::PlainText);
-    m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
-    m_error->hide();
+    m_error = makeErrorLabel(QStringLiteral("errorLabel"), this);
     layout->addWidget(m_error);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Save)->setObjectName(QStringLiteral("saveStorageButton"));
@@ -332,20 +324,10 @@ void StorageDialog::accept()
         return;
     QSettings settings(m_settingsFile, QSettings::IniFormat);
     // An empty field removes its key: the flag's default applies again.
-    for (auto it = m_textSettings.cbegin(); it != m_textSettings.cend(); ++it) {
-        const QString value = it.value()->text().trimmed();
-        if (value.isEmpty())
-            settings.remove(it.key());
-        else
-            settings.setValue(it.key(), value);
-    }
-    const QString mode = m_cloudinaryMode->currentData().toString();
-    if (mode.isEmpty())
-        settings.remove(cloudinaryMode);
-    else
-        settings.setValue(cloudinaryMode, mode);
-    settings.sync();
-    if (settings.status() != QSettings::NoError) {
+    for (auto it = m_textSettings.cbegin(); it != m_textSettings.cend(); ++it)
+        setOrRemoveSetting(settings, it.key(), it.value()->text().trimmed());
+    setOrRemoveSetting(settings, cloudinaryMode, m_cloudinaryMode->currentData().toString());
+    if (!syncSettings(settings)) {
         showError(tr("Cannot save the storage settings in %1.").arg(m_settingsFile));
         return;
     }

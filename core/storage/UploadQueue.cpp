@@ -358,15 +358,23 @@ void UploadQueue::startRead(Job &job)
     });
 }
 
-void UploadQueue::onRead(const QString &id, const ReadResult &result)
+UploadQueue::Job *UploadQueue::returningJob(const QString &id)
 {
     --m_inFlight;
     auto it = m_jobs.find(id);
     if (it == m_jobs.end()) {
-        pump();
-        return;
+        pump(); // its slot is free for another job
+        return nullptr;
     }
-    Job &job = *it;
+    return &*it;
+}
+
+void UploadQueue::onRead(const QString &id, const ReadResult &result)
+{
+    Job *returning = returningJob(id);
+    if (!returning)
+        return;
+    Job &job = *returning;
     StreamState &state = m_streams[job.streamKey];
     if (!result.error.isEmpty()) {
         // Gone locally (a segment that slid out and was removed, a playlist of an earlier run):
@@ -418,13 +426,10 @@ void UploadQueue::send(Job &job)
 
 void UploadQueue::onSent(const QString &id, const UploadResult &result)
 {
-    --m_inFlight;
-    auto it = m_jobs.find(id);
-    if (it == m_jobs.end()) {
-        pump();
+    Job *returning = returningJob(id);
+    if (!returning)
         return;
-    }
-    Job &job = *it;
+    Job &job = *returning;
     const qint64 now = nowMs();
     if (result.outcome != UploadResult::Outcome::Done) {
         ++m_consecutiveFailures;

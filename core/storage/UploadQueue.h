@@ -117,6 +117,9 @@ private:
     void pump();
     void scheduleWake(qint64 atMs);
     void startRead(Job &job);
+    // A read or send came back: frees its slot; its job, or null (and pumps) when it was dropped
+    // meanwhile.
+    Job *returningJob(const QString &id);
     void onRead(const QString &id, const ReadResult &result);
     void send(Job &job);
     void onSent(const QString &id, const UploadResult &result);

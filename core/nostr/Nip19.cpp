@@ -122,6 +122,16 @@ std::optional<QList<TlvItem>> parseTlv(const QByteArray &data, const QString &pr
     return items;
 }
 
+// The TLV items of a bech32 string that must carry prefix (nprofile, nevent, naddr).
+std::optional<QList<TlvItem>> decodeTlvWithPrefix(QStringView text, const QString &prefix,
+                                                  QString *error)
+{
+    const std::optional<QByteArray> data = decodeWithPrefix(text, prefix, error);
+    if (!data)
+        return std::nullopt;
+    return parseTlv(*data, prefix, error);
+}
+
 const TlvItem *firstOf(const QList<TlvItem> &items, unsigned char type)
 {
     for (const TlvItem &item : items)
@@ -266,10 +276,7 @@ std::optional<EventId> Nip19::decodeNote(QStringView text, QString *error)
 std::optional<ProfilePointer> Nip19::decodeNprofile(QStringView text, QString *error)
 {
     const QString prefix = QStringLiteral("nprofile");
-    const std::optional<QByteArray> data = decodeWithPrefix(text, prefix, error);
-    if (!data)
-        return std::nullopt;
-    const std::optional<QList<TlvItem>> items = parseTlv(*data, prefix, error);
+    const std::optional<QList<TlvItem>> items = decodeTlvWithPrefix(text, prefix, error);
     if (!items)
         return std::nullopt;
     std::optional<PublicKey> publicKey;
@@ -285,10 +292,7 @@ std::optional<ProfilePointer> Nip19::decodeNprofile(QStringView text, QString *e
 std::optional<EventPointer> Nip19::decodeNevent(QStringView text, QString *error)
 {
     const QString prefix = QStringLiteral("nevent");
-    const std::optional<QByteArray> data = decodeWithPrefix(text, prefix, error);
-    if (!data)
-        return std::nullopt;
-    const std::optional<QList<TlvItem>> items = parseTlv(*data, prefix, error);
+    const std::optional<QList<TlvItem>> items = decodeTlvWithPrefix(text, prefix, error);
     if (!items)
         return std::nullopt;
     std::optional<EventId> id;
@@ -309,10 +313,7 @@ std::optional<EventPointer> Nip19::decodeNevent(QStringView text, QString *error
 std::optional<AddressPointer> Nip19::decodeNaddr(QStringView text, QString *error)
 {
     const QString prefix = QStringLiteral("naddr");
-    const std::optional<QByteArray> data = decodeWithPrefix(text, prefix, error);
-    if (!data)
-        return std::nullopt;
-    const std::optional<QList<TlvItem>> items = parseTlv(*data, prefix, error);
+    const std::optional<QList<TlvItem>> items = decodeTlvWithPrefix(text, prefix, error);
     if (!items)
         return std::nullopt;
     const TlvItem *identifier = firstOf(*items, Special);

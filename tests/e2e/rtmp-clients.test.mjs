@@ -177,8 +177,15 @@ describe('RTMP ingest: the PWA OBS flow, reconnects, GStreamer, timeouts', () =>
     log(`${before.length} segments, DISCONTINUITY, ${afterCut.length} segments`);
   });
 
-  test('GStreamer rtmp2sink (an independent client) publishes a playable stream', { timeout: 180000 }, async () => {
+  test('GStreamer rtmp2sink (an independent client) publishes into a stream started by POST start', { timeout: 180000 }, async () => {
     const id = newId('gst');
+    // The PWA may create the stream first (POST start): the RTMP publisher brings its media.
+    const startUrl = `${studio.origin}/livestream/${id}/start`;
+    const started = await fetch(startUrl, { method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: await owner.token(startUrl, 'POST') },
+      body: JSON.stringify({ action: 'start', userId: owner.pubkey, timestamp: Date.now() }) });
+    assert.equal(started.status, 200, await started.text());
+    assert.equal((await status(id)).local.streamData.state, 'waiting');
     const granted = await requestKey(id, owner);
     assert.equal(granted.status, 200, JSON.stringify(granted.body));
     const gst = gstreamerPublish(granted.body.rtmpUrl);

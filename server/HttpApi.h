@@ -133,9 +133,9 @@ public:
     // POST /livestream/:id/rtmp-key (HttpApiRtmp.cpp): issue(streamId, publisherId) makes a
     // fresh RTMP stream key for it, published to rtmp://<host>:port/live/<key>; publisherId
     // (who asked, as /start would take it) owns the stream it starts. Unset: the route answers 501.
-    void setRtmpKeyIssuer(quint16 port,
-                          std::function<QString(const QString &streamId,
-                                                const QString &publisherId)> issue)
+    void setRtmpKeyIssuer(
+        quint16 port,
+        std::function<QString(const QString &streamId, const QString &publisherId)> issue)
     {
         m_rtmpPort = port;
         m_rtmpKeyIssuer = std::move(issue);

@@ -41,8 +41,8 @@ HttpReply HttpApi::rtmpKeyReply(const Incoming &incoming, const QString &streamK
         object = document.object();
     }
     const QJsonValue bodyStreamId = object.value(QStringLiteral("streamId"));
-    if (!bodyStreamId.isUndefined() && !bodyStreamId.isNull()
-        && bodyStreamId.toString() != streamKey)
+    if (!bodyStreamId.isUndefined() && !bodyStreamId.isNull() &&
+        bodyStreamId.toString() != streamKey)
         return HttpReply::error(400, QStringLiteral("streamId in the body is not the URL's"));
     const QString userId = object.value(QStringLiteral("publicKey")).toString().left(256);
     HttpReply refusal;

@@ -55,8 +55,8 @@ void RtmpServer::onNewConnection()
         const auto sameAddress = [&](const QPointer<RtmpSession> &session) {
             return session && session->peerAddress() == address;
         };
-        if (std::count_if(m_sessions.cbegin(), m_sessions.cend(), sameAddress)
-            >= m_options.maxConnectionsPerAddress) {
+        if (std::count_if(m_sessions.cbegin(), m_sessions.cend(), sameAddress) >=
+            m_options.maxConnectionsPerAddress) {
             qWarning().noquote() << "[rtmp]" << address.toString() << "refused: at most"
                                  << m_options.maxConnectionsPerAddress
                                  << "RTMP connections from one address";

@@ -29,7 +29,7 @@ struct RtmpServerOptions {
 // What a publisher is doing, for /status, /metrics and [stats]; never its key.
 struct RtmpPublisherStats {
     QString streamId;
-    QString remoteAddress; // host:port
+    QString remoteAddress;          // host:port
     double kilobitsPerSecondIn = 0; // media bytes, over the last few seconds
     double framesPerSecondIn = 0;   // video frames, over the last few seconds
     qint64 bytesIn = 0;

@@ -353,11 +353,10 @@ bool RtmpSession::handleMedia(const RtmpMessage &message, QString *error)
             QString fourCc = QStringLiteral("?");
             if (body.size() >= 5) {
                 const QByteArray code = body.sliced(1, 4).toByteArray();
-                const bool isPrintable = std::all_of(code.cbegin(), code.cend(), [](char c) {
-                    return c >= 0x20 && c < 0x7f;
-                });
-                fourCc = isPrintable ? QString::fromLatin1(code)
-                                     : QString::fromLatin1(code.toHex());
+                const bool isPrintable = std::all_of(code.cbegin(), code.cend(),
+                                                     [](char c) { return c >= 0x20 && c < 0x7f; });
+                fourCc =
+                    isPrintable ? QString::fromLatin1(code) : QString::fromLatin1(code.toHex());
             }
             sendStatus(message.streamId, QStringLiteral("error"),
                        QStringLiteral("NetStream.Publish.Rejected"),
@@ -370,8 +369,8 @@ bool RtmpSession::handleMedia(const RtmpMessage &message, QString *error)
         type = FlvTagWriter::Video;
         // An AVC message is a frame unless it is the sequence header (0) or end of sequence (2).
         constexpr quint8 avcCodecId = 7;
-        const bool isFrame = body.size() < 2 || (quint8(body[0]) & 0x0f) != avcCodecId
-                             || quint8(body[1]) == 1;
+        const bool isFrame =
+            body.size() < 2 || (quint8(body[0]) & 0x0f) != avcCodecId || quint8(body[1]) == 1;
         const bool isKeyframe = !body.isEmpty() && (quint8(body[0]) >> 4) == 1;
         if (m_isSkippingToKeyframe && !isKeyframe) {
             m_videoFramesDropped += isFrame ? 1 : 0;

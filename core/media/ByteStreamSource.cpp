@@ -89,8 +89,8 @@ bool ByteStreamSource::append(const QByteArray &chunk, QString *error)
         return false;
     }
     Chunk entry;
-    entry.isRestart = m_chunksReceived > 0
-                      && (isWebM ? startsWithEbmlHeader(bytes) : startsWithFlvHeader(bytes));
+    entry.isRestart =
+        m_chunksReceived > 0 && (isWebM ? startsWithEbmlHeader(bytes) : startsWithFlvHeader(bytes));
     entry.bytes = std::move(bytes);
     entry.receivedWallMs = QDateTime::currentMSecsSinceEpoch();
     m_bytesBuffered += entry.bytes.size();

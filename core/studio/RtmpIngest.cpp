@@ -57,8 +57,8 @@ bool RtmpIngest::start(QString *error, QString *warning)
     server::RtmpServerOptions serverOptions;
     // A publisher that sends nothing this long is gone (then it may reconnect within the grace).
     serverOptions.idleTimeoutMs = m_options.idleTimeoutSeconds * 1000;
-    auto server = std::make_unique<server::RtmpServer>(serverOptions, std::move(keys),
-                                                       std::move(handler));
+    auto server =
+        std::make_unique<server::RtmpServer>(serverOptions, std::move(keys), std::move(handler));
     QString listenError;
     if (!server->listen(m_options.bindAddress, m_options.rtmpPort, &listenError)) {
         if (m_options.isRtmpPortExplicit) {
@@ -66,10 +66,10 @@ bool RtmpIngest::start(QString *error, QString *warning)
                                        .arg(m_options.rtmpPort);
             return false;
         }
-        *warning = listenError
-                   + QStringLiteral(": RTMP ingest is off (the default port %1 is taken; choose "
-                                    "another with --rtmp-port, or 0 to silence this)")
-                         .arg(m_options.rtmpPort);
+        *warning = listenError +
+                   QStringLiteral(": RTMP ingest is off (the default port %1 is taken; choose "
+                                  "another with --rtmp-port, or 0 to silence this)")
+                       .arg(m_options.rtmpPort);
         return true;
     }
     m_server = std::move(server);
@@ -137,8 +137,8 @@ RtmpIngest::takeMedia(const QString &streamId, const QByteArray &flv, QString *e
     // A live stream that refuses bytes has a full buffer (the ladder is slower than the
     // publisher for now); any other refusal (ended, ending, not FLV) ends the publisher.
     const session::Stream *stream = m_registry.find(streamId);
-    const bool isFull = stream && stream->state() == session::Stream::State::Live
-                        && stream->ingestCounters().bytesBuffered > 0;
+    const bool isFull = stream && stream->state() == session::Stream::State::Live &&
+                        stream->ingestCounters().bytesBuffered > 0;
     return isFull ? Outcome::Dropped : Outcome::Refused;
 }
 
@@ -177,26 +177,25 @@ QJsonObject RtmpIngest::statusJson(const QString &streamId) const
     for (const server::RtmpPublisherStats &publisher : publishers()) {
         if (publisher.streamId != streamId)
             continue;
-        return QJsonObject{{QStringLiteral("rtmp"),
-                            QJsonObject{
-                                {QStringLiteral("publishing"), true},
-                                {QStringLiteral("remoteAddress"), publisher.remoteAddress},
-                                {QStringLiteral("kilobitsPerSecondIn"),
-                                 qRound(publisher.kilobitsPerSecondIn * 10) / 10.0},
-                                {QStringLiteral("framesPerSecondIn"),
-                                 qRound(publisher.framesPerSecondIn * 10) / 10.0},
-                                {QStringLiteral("bytesIn"), double(publisher.bytesIn)},
-                                {QStringLiteral("videoFramesIn"), double(publisher.videoFramesIn)},
-                                {QStringLiteral("videoFramesDropped"),
-                                 double(publisher.videoFramesDropped)},
-                                {QStringLiteral("publishingSeconds"),
-                                 double(publisher.publishingMs / 1000)},
-                            }}};
+        return QJsonObject{
+            {QStringLiteral("rtmp"),
+             QJsonObject{
+                 {QStringLiteral("publishing"), true},
+                 {QStringLiteral("remoteAddress"), publisher.remoteAddress},
+                 {QStringLiteral("kilobitsPerSecondIn"),
+                  qRound(publisher.kilobitsPerSecondIn * 10) / 10.0},
+                 {QStringLiteral("framesPerSecondIn"),
+                  qRound(publisher.framesPerSecondIn * 10) / 10.0},
+                 {QStringLiteral("bytesIn"), double(publisher.bytesIn)},
+                 {QStringLiteral("videoFramesIn"), double(publisher.videoFramesIn)},
+                 {QStringLiteral("videoFramesDropped"), double(publisher.videoFramesDropped)},
+                 {QStringLiteral("publishingSeconds"), double(publisher.publishingMs / 1000)},
+             }}};
     }
     if (m_awaitingReconnect.contains(streamId))
-        return QJsonObject{{QStringLiteral("rtmp"),
-                            QJsonObject{{QStringLiteral("publishing"), false},
-                                        {QStringLiteral("awaitingReconnect"), true}}}};
+        return QJsonObject{
+            {QStringLiteral("rtmp"), QJsonObject{{QStringLiteral("publishing"), false},
+                                                 {QStringLiteral("awaitingReconnect"), true}}}};
     return {};
 }
 
@@ -216,17 +215,17 @@ QByteArray RtmpIngest::metricsText() const
     for (const server::RtmpPublisherStats &publisher : all) {
         const QByteArray stream = "stream=\"" + labelValue(publisher.streamId) + '"';
         const QByteArray label = '{' + stream + "} ";
-        info += "afk_rtmp_publisher_info{" + stream + ",remote=\""
-                + labelValue(publisher.remoteAddress) + "\"} 1\n";
-        bitrate += "afk_rtmp_in_bits_per_second" + label
-                   + QByteArray::number(qRound64(publisher.kilobitsPerSecondIn * 1000)) + '\n';
-        fps += "afk_rtmp_in_frames_per_second" + label
-               + QByteArray::number(publisher.framesPerSecondIn, 'f', 1) + '\n';
+        info += "afk_rtmp_publisher_info{" + stream + ",remote=\"" +
+                labelValue(publisher.remoteAddress) + "\"} 1\n";
+        bitrate += "afk_rtmp_in_bits_per_second" + label +
+                   QByteArray::number(qRound64(publisher.kilobitsPerSecondIn * 1000)) + '\n';
+        fps += "afk_rtmp_in_frames_per_second" + label +
+               QByteArray::number(publisher.framesPerSecondIn, 'f', 1) + '\n';
         bytes += "afk_rtmp_in_bytes_total" + label + QByteArray::number(publisher.bytesIn) + '\n';
-        frames += "afk_rtmp_in_video_frames_total" + label
-                  + QByteArray::number(publisher.videoFramesIn) + '\n';
-        dropped += "afk_rtmp_dropped_video_frames_total" + label
-                   + QByteArray::number(publisher.videoFramesDropped) + '\n';
+        frames += "afk_rtmp_in_video_frames_total" + label +
+                  QByteArray::number(publisher.videoFramesIn) + '\n';
+        dropped += "afk_rtmp_dropped_video_frames_total" + label +
+                   QByteArray::number(publisher.videoFramesDropped) + '\n';
     }
     family(text, "afk_rtmp_publisher_info", "gauge", "An RTMP publisher and its remote address.");
     text += info;
@@ -236,7 +235,8 @@ QByteArray RtmpIngest::metricsText() const
     text += fps;
     family(text, "afk_rtmp_in_bytes_total", "counter", "Media bytes from an RTMP publisher.");
     text += bytes;
-    family(text, "afk_rtmp_in_video_frames_total", "counter", "Video frames from an RTMP publisher.");
+    family(text, "afk_rtmp_in_video_frames_total", "counter",
+           "Video frames from an RTMP publisher.");
     text += frames;
     family(text, "afk_rtmp_dropped_video_frames_total", "counter",
            "Video frames of an RTMP publisher dropped while the stream's ingest buffer was full.");

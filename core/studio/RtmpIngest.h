@@ -57,7 +57,7 @@ private:
     const StudioOptions &m_options;
     session::StreamRegistry &m_registry;
     std::unique_ptr<server::RtmpServer> m_server;
-    QSet<QString> m_publishing; // stream ids with an RTMP publisher on them now
+    QSet<QString> m_publishing;          // stream ids with an RTMP publisher on them now
     QHash<QString, QString> m_keyOwners; // stream id → who asked for its key (bounded)
     // Streams whose publisher's connection went: they wait this long (--reconnect-grace) for it
     // to publish again before they end.

@@ -397,13 +397,14 @@ ParseResult parseCommandLine(const QStringList &arguments)
                        "Default 30."),
         QStringLiteral("S"), QStringLiteral("30"));
     const QCommandLineOption idleTimeout(QStringLiteral("idle-timeout"),
-        QStringLiteral("A browser host's stream with no stream-data for S seconds ends (1-3600). "
+        QStringLiteral("A browser host's stream with no stream-data for S seconds ends, an RTMP "
+                       "connection that sends nothing for S seconds is closed (1-3600). "
                        "Default 30."),
         QStringLiteral("S"), QStringLiteral("30"));
     const QCommandLineOption reconnectGrace(QStringLiteral("reconnect-grace"),
-        QStringLiteral("Seconds a browser host whose connection dropped has to come back before "
-                       "its stream ends (0-600; \"reconnecting\" in /status meanwhile). "
-                       "Default 10."),
+        QStringLiteral("Seconds a browser host or an RTMP publisher whose connection dropped has "
+                       "to come back before its stream ends (0-600; \"reconnecting\" in /status "
+                       "meanwhile). Default 10."),
         QStringLiteral("S"), QStringLiteral("10"));
     const QCommandLineOption recordRetention(QStringLiteral("record-retention"),
         QStringLiteral("Seconds an ended stream's record (its status, owner, chat) stays in "
@@ -467,8 +468,9 @@ ParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption rtmpPort(QStringLiteral("rtmp-port"),
         QStringLiteral("RTMP ingest port (OBS, the ffmpeg program, hardware encoders publish to "
                        "rtmp://<host>:<port>/live/<stream key>), bound like --bind; 0 turns it "
-                       "off. Default 0 (off) for now."),
-        QStringLiteral("N"), QStringLiteral("0"));
+                       "off. Default 1935; when the default port is taken the studio warns and runs "
+                       "without RTMP, when a port given here is taken it does not start."),
+        QStringLiteral("N"), QStringLiteral("1935"));
     const QCommandLineOption rtmpKeyFile(QStringLiteral("rtmp-key-file"),
         QStringLiteral("RTMP stream keys: one \"<secret> <stream id>\" a line (# comments). "
                        "With --open-ingest a key not in it publishes to the stream of that name."),
@@ -719,6 +721,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
                       &rtmpPortNumber, &error))
         return result;
     options.rtmpPort = quint16(rtmpPortNumber);
+    options.isRtmpPortExplicit = parser.isSet(rtmpPort);
     options.rtmpKeyFile = parser.value(rtmpKeyFile);
     options.nostr.relayUrls = parser.values(relay);
     for (const QString &url : options.nostr.relayUrls) {

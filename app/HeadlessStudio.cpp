@@ -4,6 +4,7 @@
 #include "KeyPassword.h"
 #include "NostrPresence.h"
 #include "Restreamer.h"
+#include "RtmpIngest.h"
 #include "StreamRegistry.h"
 #include "Studio.h"
 #include "StudioSource.h"
@@ -167,6 +168,12 @@ void HeadlessStudio::printStats()
                      stats.videoFramesDropped, stats.videoFramesDuplicated, stats.inputQueueDepth,
                      stats.inputQueueCapacity, stream->viewerCount(),
                      m_studio->httpViewerCount(stream->key()), qPrintable(rates.join(u' ')));
+        if (const studio::RtmpIngest *rtmp = m_studio->rtmpIngest()) {
+            const QString publisher = rtmp->statsText(stream->key());
+            if (!publisher.isEmpty())
+                std::fprintf(stderr, "[stats] %s: %s\n", qPrintable(stream->key()),
+                             qPrintable(publisher));
+        }
         if (const restream::Restreamer *restreamer = m_studio->restreamer();
             restreamer && stream->key() == m_options.streamKey)
             std::fprintf(stderr, "[stats] %s: restream %s\n", qPrintable(stream->key()),

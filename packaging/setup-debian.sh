@@ -29,6 +29,9 @@ PACKAGES=(
   nginx-light libnginx-mod-rtmp
   # the serving benchmark (tests/bench/serve-bench.sh): the load generator and the reference server
   wrk nginx
+  # the RTMP ingest tests: GStreamer's rtmp2sink/flvmux/x264enc as a second, independent publisher
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
 )
 
 SUDO=()

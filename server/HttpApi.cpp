@@ -365,10 +365,8 @@ HttpApi::Routed HttpApi::routeStream(const Incoming &incoming, const QString &st
                             });
         }
         if (name == u"rtmp-key")
-            return dispatch(incoming, HttpRoute::Control, Access::Control, [] {
-                return HttpReply::error(501, QStringLiteral("RTMP ingest is not available; "
-                                                            "publish over Socket.IO (see ingest)"));
-            });
+            return dispatch(incoming, HttpRoute::Control, Access::Control,
+                            [&] { return rtmpKeyReply(incoming, streamKey); });
     } else if (rest.size() == 2) {
         const QString &rendition = rest.at(0);
         const QString &name = rest.at(1);
@@ -496,6 +494,11 @@ HttpReply HttpApi::statusReply(const QString &streamKey)
     if (m_storageStatusProvider) {
         const QJsonObject storage = m_storageStatusProvider(streamKey);
         for (auto it = storage.begin(); it != storage.end(); ++it)
+            status.insert(it.key(), it.value());
+    }
+    if (m_rtmpStatusProvider) {
+        const QJsonObject rtmp = m_rtmpStatusProvider(streamKey);
+        for (auto it = rtmp.begin(); it != rtmp.end(); ++it)
             status.insert(it.key(), it.value());
     }
     // The NIP-53 address viewers tag their chat messages with (the watch page sends through the

@@ -130,6 +130,22 @@ public:
         m_studioPubkey = studioPubkey;
     }
 
+    // POST /livestream/:id/rtmp-key (HttpApiRtmp.cpp): issue(streamId, publisherId) makes a
+    // fresh RTMP stream key for it, published to rtmp://<host>:port/live/<key>; publisherId
+    // (who asked, as /start would take it) owns the stream it starts. Unset: the route answers 501.
+    void setRtmpKeyIssuer(
+        quint16 port,
+        std::function<QString(const QString &streamId, const QString &publisherId)> issue)
+    {
+        m_rtmpPort = port;
+        m_rtmpKeyIssuer = std::move(issue);
+    }
+    // What a stream's /status shows of its RTMP publisher (merged into its object).
+    void setRtmpStatusProvider(std::function<QJsonObject(const QString &streamKey)> provider)
+    {
+        m_rtmpStatusProvider = std::move(provider);
+    }
+
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
     void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -186,6 +202,7 @@ private:
                                             const QString &userId, HttpReply *refusal) const;
     HttpReply startReply(const Incoming &incoming, const QString &streamKey);
     HttpReply stopReply(const Incoming &incoming, const QString &streamKey);
+    HttpReply rtmpKeyReply(const Incoming &incoming, const QString &streamKey);
     HttpReply playbackReply(const Incoming &incoming, const QString &streamKey);
     HttpReply ingestReply(const Incoming &incoming, const QString &streamKey) const;
     HttpReply chatListReply(const Incoming &incoming, const QString &streamKey) const;
@@ -235,6 +252,9 @@ private:
     BlockingReloads m_heldRequests{4096};
     QTimer m_heldRequestTimer; // answers held requests whose wait ran out
     QHash<QString, QPointer<QObject>> m_watchedPresentations; // by stream key
+    std::function<QString(const QString &, const QString &)> m_rtmpKeyIssuer;
+    std::function<QJsonObject(const QString &)> m_rtmpStatusProvider;
+    quint16 m_rtmpPort = 0;
 };
 
 } // namespace afk::server

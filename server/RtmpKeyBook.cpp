@@ -1,6 +1,7 @@
 #include "RtmpKeyBook.h"
 
 #include <QFile>
+#include <QRandomGenerator>
 #include <QRegularExpression>
 
 namespace afk::server {
@@ -71,11 +72,29 @@ bool RtmpKeyBook::parse(const QByteArray &text, const QString &source, QString *
     return true;
 }
 
+QString RtmpKeyBook::issue(const QString &streamId)
+{
+    m_issued.removeIf([&](const auto &entry) { return entry.second == streamId; });
+    while (m_issued.size() >= maxIssuedKeys)
+        m_issued.removeFirst();
+    // 24 bytes from the system's CSPRNG: 192 bits, 32 URL-safe characters (no '/' or '?').
+    QByteArray random(24, Qt::Uninitialized);
+    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(random.data()),
+                                          random.size() / 4);
+    const QByteArray secret =
+        random.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    m_issued.append({secret, streamId});
+    return QString::fromLatin1(secret);
+}
+
 QString RtmpKeyBook::streamIdFor(const QString &key) const
 {
     const QByteArray bytes = key.toUtf8();
     QString found;
     for (const auto &[secret, streamId] : m_secrets)
+        if (equalInConstantTime(secret, bytes) && found.isEmpty())
+            found = streamId;
+    for (const auto &[secret, streamId] : m_issued)
         if (equalInConstantTime(secret, bytes) && found.isEmpty())
             found = streamId;
     if (found.isEmpty() && m_isOpenIngest && isValidStreamId(key))

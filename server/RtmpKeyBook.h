@@ -18,14 +18,22 @@ public:
     bool parse(const QByteArray &text, const QString &source, QString *error);
     void setOpenIngest(bool isOpenIngest) { m_isOpenIngest = isOpenIngest; }
 
+    // A fresh random secret for streamId (POST /livestream/<id>/rtmp-key): it replaces the
+    // secret issued for streamId before (a publisher still live on the old one goes on; its
+    // next publish needs the new one). Key-file secrets stay. At most maxIssuedKeys are kept,
+    // the oldest forgotten first.
+    QString issue(const QString &streamId);
+    static constexpr qsizetype maxIssuedKeys = 4096;
+
     // The stream id of key; empty when the key is unknown.
     QString streamIdFor(const QString &key) const;
-    qsizetype size() const { return m_secrets.size(); }
+    qsizetype size() const { return m_secrets.size() + m_issued.size(); }
 
     static bool isValidStreamId(const QString &streamId);
 
 private:
-    QList<std::pair<QByteArray, QString>> m_secrets; // secret, stream id
+    QList<std::pair<QByteArray, QString>> m_secrets; // secret, stream id (the key file's)
+    QList<std::pair<QByteArray, QString>> m_issued;  // secret, stream id; oldest first
     bool m_isOpenIngest = false;
 };
 

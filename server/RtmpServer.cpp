@@ -5,6 +5,8 @@
 #include <QDebug>
 #include <QTcpSocket>
 
+#include <algorithm>
+
 namespace afk::server {
 
 RtmpServer::RtmpServer(RtmpServerOptions options, RtmpKeyBook keys, RtmpPublishHandler handler,
@@ -33,9 +35,35 @@ bool RtmpServer::listen(const QHostAddress &address, quint16 port, QString *erro
     return true;
 }
 
+QList<RtmpPublisherStats> RtmpServer::publishers() const
+{
+    QList<RtmpPublisherStats> publishers;
+    for (const QPointer<RtmpSession> &session : m_sessions)
+        if (session && session->isPublishing())
+            publishers.append(session->stats());
+    std::sort(publishers.begin(), publishers.end(),
+              [](const RtmpPublisherStats &a, const RtmpPublisherStats &b) {
+                  return a.streamId < b.streamId;
+              });
+    return publishers;
+}
+
 void RtmpServer::onNewConnection()
 {
     while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+        const QHostAddress address = socket->peerAddress();
+        const auto sameAddress = [&](const QPointer<RtmpSession> &session) {
+            return session && session->peerAddress() == address;
+        };
+        if (std::count_if(m_sessions.cbegin(), m_sessions.cend(), sameAddress) >=
+            m_options.maxConnectionsPerAddress) {
+            qWarning().noquote() << "[rtmp]" << address.toString() << "refused: at most"
+                                 << m_options.maxConnectionsPerAddress
+                                 << "RTMP connections from one address";
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
         if (m_sessions.size() >= m_options.maxConnections) {
             qWarning().noquote() << "[rtmp]" << socket->peerAddress().toString()
                                  << "refused: at most" << m_options.maxConnections

@@ -8,6 +8,8 @@
 #include <QTcpSocket>
 #include <QtEndian>
 
+#include <algorithm>
+
 namespace afk::server {
 namespace {
 
@@ -46,15 +48,15 @@ RtmpSession::RtmpSession(QTcpSocket *socket, const RtmpServerOptions &options,
       m_reader(options.limits)
 {
     m_socket->setParent(this);
-    m_peer =
-        QStringLiteral("%1:%2").arg(m_socket->peerAddress().toString()).arg(m_socket->peerPort());
+    m_peerAddress = m_socket->peerAddress();
+    m_peer = QStringLiteral("%1:%2").arg(m_peerAddress.toString()).arg(m_socket->peerPort());
     m_deadline.setSingleShot(true);
 }
 
 RtmpSession::~RtmpSession()
 {
     if (!m_streamId.isEmpty())
-        endPublishing(QStringLiteral("the RTMP server stopped"));
+        endPublishing(QStringLiteral("the RTMP server stopped"), true);
 }
 
 void RtmpSession::start()
@@ -90,7 +92,8 @@ void RtmpSession::close(const QString &reason)
     if (!reason.isEmpty())
         qWarning().noquote() << "[rtmp]" << m_peer << "closed:" << reason;
     if (!m_streamId.isEmpty())
-        endPublishing(reason.isEmpty() ? QStringLiteral("the publisher disconnected") : reason);
+        endPublishing(reason.isEmpty() ? QStringLiteral("the publisher disconnected") : reason,
+                      false);
     m_state = State::Closing;
     m_deadline.stop();
     // Answers already written (an onStatus error) still go out before the FIN.
@@ -136,11 +139,18 @@ void RtmpSession::onReadyRead()
         return;
     }
     if (!m_flvOut.isEmpty() && !m_streamId.isEmpty()) {
-        if (!m_handler.media(m_streamId, std::exchange(m_flvOut, {}), &error)) {
+        using Outcome = RtmpPublishHandler::MediaOutcome;
+        const Outcome outcome = m_handler.media(m_streamId, std::exchange(m_flvOut, {}), &error);
+        if (outcome == Outcome::Refused) {
             close(QStringLiteral("stream %1 refused the media: %2").arg(m_streamId, error));
             return;
         }
+        if (outcome == Outcome::Dropped)
+            dropBatch(error);
     }
+    m_isBatchWithHeader = false;
+    m_batchVideoFrames = 0;
+    updateRates();
     sendAcknowledgementIfDue();
 }
 
@@ -234,7 +244,7 @@ bool RtmpSession::handleCommand(const QVariantList &values, quint32 streamId, QS
         return handlePublish(values, streamId, error);
     if (name == u"FCUnpublish" || name == u"deleteStream" || name == u"closeStream") {
         if (!m_streamId.isEmpty()) {
-            endPublishing(QStringLiteral("the publisher unpublished"));
+            endPublishing(QStringLiteral("the publisher unpublished"), true);
             m_state = State::Connected;
         }
         return true;
@@ -310,7 +320,12 @@ bool RtmpSession::handlePublish(const QVariantList &values, quint32 streamId, QS
     }
     m_streamId = target;
     m_hasSentFlvHeader = false;
+    m_isSkippingToKeyframe = false;
     m_state = State::Publishing;
+    m_publishingClock.start();
+    m_rateWindowClock.start();
+    m_rateWindowBytes = m_bytesIn;
+    m_rateWindowFrames = m_videoFramesIn;
     QByteArray streamBegin(6, '\0');
     qToBigEndian(streamId, streamBegin.data() + 2);
     sendControl(RtmpMessage::UserControl, streamBegin);
@@ -332,12 +347,40 @@ bool RtmpSession::handleMedia(const RtmpMessage &message, QString *error)
     FlvTagWriter::TagType type = FlvTagWriter::Audio;
     if (message.typeId == RtmpMessage::Video) {
         // Enhanced RTMP sets the top bit and names the codec by FourCC (HEVC, AV1, VP9).
+        // (Enhanced RTMP specification: the ExVideoTagHeader's IsExHeader bit, then 4 bytes of
+        // FourCC after the first byte.)
         if (!body.isEmpty() && (quint8(body[0]) & 0x80)) {
-            *error = QStringLiteral("enhanced RTMP video (HEVC/AV1/VP9 by FourCC) is not "
-                                    "supported yet: publish H.264");
+            QString fourCc = QStringLiteral("?");
+            if (body.size() >= 5) {
+                const QByteArray code = body.sliced(1, 4).toByteArray();
+                const bool isPrintable = std::all_of(code.cbegin(), code.cend(),
+                                                     [](char c) { return c >= 0x20 && c < 0x7f; });
+                fourCc =
+                    isPrintable ? QString::fromLatin1(code) : QString::fromLatin1(code.toHex());
+            }
+            sendStatus(message.streamId, QStringLiteral("error"),
+                       QStringLiteral("NetStream.Publish.Rejected"),
+                       QStringLiteral("enhanced RTMP video is not supported: publish H.264"));
+            *error = QStringLiteral("enhanced RTMP video (FourCC \"%1\": HEVC, AV1, VP9 …) is not "
+                                    "supported yet: set the encoder to H.264 (x264/AVC)")
+                         .arg(fourCc);
             return false;
         }
         type = FlvTagWriter::Video;
+        // An AVC message is a frame unless it is the sequence header (0) or end of sequence (2).
+        constexpr quint8 avcCodecId = 7;
+        const bool isFrame =
+            body.size() < 2 || (quint8(body[0]) & 0x0f) != avcCodecId || quint8(body[1]) == 1;
+        const bool isKeyframe = !body.isEmpty() && (quint8(body[0]) >> 4) == 1;
+        if (m_isSkippingToKeyframe && !isKeyframe) {
+            m_videoFramesDropped += isFrame ? 1 : 0;
+            return true;
+        }
+        m_isSkippingToKeyframe = false;
+        if (isFrame) {
+            ++m_videoFramesIn;
+            ++m_batchVideoFrames;
+        }
     } else if (message.typeId == RtmpMessage::DataAmf0) {
         // "@setDataFrame", "onMetaData", {…} as the ffmpeg program and OBS send it: the FLV
         // script tag is the same without the first string.
@@ -352,17 +395,61 @@ bool RtmpSession::handleMedia(const RtmpMessage &message, QString *error)
     if (!m_hasSentFlvHeader) {
         m_flvOut += FlvTagWriter::header();
         m_hasSentFlvHeader = true;
+        m_isBatchWithHeader = true;
     }
+    m_bytesIn += body.size();
     FlvTagWriter::appendTag(&m_flvOut, type, message.timestamp, body);
     return true;
 }
 
-void RtmpSession::endPublishing(const QString &reason)
+void RtmpSession::endPublishing(const QString &reason, bool isUnpublished)
 {
     const QString streamId = std::exchange(m_streamId, {});
     m_flvOut.clear();
     if (!streamId.isEmpty() && m_handler.end)
-        m_handler.end(streamId, reason);
+        m_handler.end(streamId, reason, isUnpublished);
+}
+
+void RtmpSession::dropBatch(const QString &why)
+{
+    if (!m_isSkippingToKeyframe)
+        qWarning().noquote() << "[rtmp]" << m_peer << "stream" << m_streamId
+                             << "drops video up to the next keyframe:" << why;
+    m_isSkippingToKeyframe = true;
+    m_videoFramesDropped += m_batchVideoFrames;
+    m_videoFramesIn -= m_batchVideoFrames;
+    // The FLV header went with the batch: the next one carries it (after a new publish, the
+    // stream must see it to start its new demuxer).
+    if (m_isBatchWithHeader)
+        m_hasSentFlvHeader = false;
+}
+
+void RtmpSession::updateRates()
+{
+    constexpr qint64 rateWindowMs = 2000;
+    if (m_state != State::Publishing || m_rateWindowClock.elapsed() < rateWindowMs)
+        return;
+    const double seconds = double(m_rateWindowClock.restart()) / 1000.0;
+    m_kilobitsPerSecondIn = double(m_bytesIn - m_rateWindowBytes) * 8.0 / 1000.0 / seconds;
+    m_framesPerSecondIn = double(m_videoFramesIn - m_rateWindowFrames) / seconds;
+    m_rateWindowBytes = m_bytesIn;
+    m_rateWindowFrames = m_videoFramesIn;
+}
+
+RtmpPublisherStats RtmpSession::stats() const
+{
+    RtmpPublisherStats stats;
+    stats.streamId = m_streamId;
+    stats.remoteAddress = m_peer;
+    // Rates are of the last window; a publisher silent for longer sends nothing now.
+    const bool isRecent = m_rateWindowClock.isValid() && m_rateWindowClock.elapsed() < 5000;
+    stats.kilobitsPerSecondIn = isRecent ? m_kilobitsPerSecondIn : 0.0;
+    stats.framesPerSecondIn = isRecent ? m_framesPerSecondIn : 0.0;
+    stats.bytesIn = m_bytesIn;
+    stats.videoFramesIn = m_videoFramesIn;
+    stats.videoFramesDropped = m_videoFramesDropped;
+    stats.publishingMs = m_publishingClock.isValid() ? m_publishingClock.elapsed() : 0;
+    return stats;
 }
 
 void RtmpSession::sendAcknowledgementIfDue()

@@ -7,6 +7,8 @@
 #include "RtmpChunkReader.h"
 #include "RtmpServer.h"
 
+#include <QElapsedTimer>
+#include <QHostAddress>
 #include <QObject>
 #include <QTimer>
 
@@ -27,6 +29,10 @@ public:
     // Logs the reason (when not empty), ends the publisher, closes once the answers are sent.
     void close(const QString &reason);
 
+    QHostAddress peerAddress() const { return m_peerAddress; }
+    bool isPublishing() const { return m_state == State::Publishing; }
+    RtmpPublisherStats stats() const;
+
 signals:
     void closed();
 
@@ -40,7 +46,10 @@ private:
     bool handleConnect(const QVariantList &values, QString *error);
     bool handlePublish(const QVariantList &values, quint32 streamId, QString *error);
     bool handleMedia(const RtmpMessage &message, QString *error);
-    void endPublishing(const QString &reason);
+    void endPublishing(const QString &reason, bool isUnpublished);
+    // The studio could not take the batch (a full buffer): video up to the next keyframe goes.
+    void dropBatch(const QString &why);
+    void updateRates();
     void sendAcknowledgementIfDue();
     void sendControl(quint8 typeId, const QByteArray &payload);
     void sendCommand(quint32 streamId, const QVariantList &values);
@@ -52,6 +61,7 @@ private:
     const RtmpKeyBook &m_keys;
     const RtmpPublishHandler &m_handler;
     QString m_peer;
+    QHostAddress m_peerAddress;
     State m_state = State::AwaitingC0C1;
     QByteArray m_handshakeBytes;
     RtmpChunkReader m_reader;
@@ -64,6 +74,19 @@ private:
     QString m_streamId;  // the studio stream being published
     QByteArray m_flvOut; // FLV made from one read's messages, handed over in one piece
     bool m_hasSentFlvHeader = false;
+    bool m_isBatchWithHeader = false;
+    qint64 m_batchVideoFrames = 0;
+    bool m_isSkippingToKeyframe = false;
+    // What the publisher sent, for its stats.
+    QElapsedTimer m_publishingClock;
+    QElapsedTimer m_rateWindowClock;
+    qint64 m_bytesIn = 0;
+    qint64 m_videoFramesIn = 0;
+    qint64 m_videoFramesDropped = 0;
+    qint64 m_rateWindowBytes = 0;  // m_bytesIn when the window began
+    qint64 m_rateWindowFrames = 0; // m_videoFramesIn when the window began
+    double m_kilobitsPerSecondIn = 0;
+    double m_framesPerSecondIn = 0;
 };
 
 } // namespace afk::server

@@ -89,7 +89,8 @@ bool ByteStreamSource::append(const QByteArray &chunk, QString *error)
         return false;
     }
     Chunk entry;
-    entry.isRestart = isWebM && m_chunksReceived > 0 && startsWithEbmlHeader(bytes);
+    entry.isRestart =
+        m_chunksReceived > 0 && (isWebM ? startsWithEbmlHeader(bytes) : startsWithFlvHeader(bytes));
     entry.bytes = std::move(bytes);
     entry.receivedWallMs = QDateTime::currentMSecsSinceEpoch();
     m_bytesBuffered += entry.bytes.size();

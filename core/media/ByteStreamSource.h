@@ -4,7 +4,9 @@
 //
 // WebM: a chunk that starts with a new EBML header after the first one means the recorder restarted:
 // the current demuxer ends there, a new one opens on the new bytes, and timestamps continue
-// where the old ones stopped (the first frame after it is flagged as a discontinuity).
+// where the old ones stopped (the first frame after it is flagged as a discontinuity). FLV the
+// same with a new "FLV" header: an RTMP publisher that reconnected (its chunks are whole tags,
+// so only a new session's first chunk starts with those bytes).
 //
 // An audio-only recording gets a black still picture (a few frames a second), so it plays in
 // every HLS player as the same ladder of video renditions.
@@ -25,7 +27,6 @@ class ByteStreamSource : public MediaSource
 {
 public:
     static constexpr qsizetype defaultMaxBufferedBytes = 16 * 1024 * 1024;
-    // FLV restarts are not recognised: an RTMP publisher's new session is a new stream run.
     enum class Container { WebM, Flv };
 
     explicit ByteStreamSource(QString description,

@@ -5,7 +5,7 @@
 #include "MediaSource.h"
 #include "NostrPresence.h"
 #include "Restreamer.h"
-#include "RtmpServer.h"
+#include "RtmpIngest.h"
 #include "Secp256k1Context.h"
 #include "SocketIoServer.h"
 #include "StreamRegistry.h"
@@ -18,6 +18,7 @@
 #include "UploadQueue.h"
 
 #include <QDateTime>
+#include <QDebug>
 #include <QJsonArray>
 #include <QThreadPool>
 #include <algorithm>
@@ -144,7 +145,8 @@ bool Studio::start(QString *error)
     m_server->setExtraMetricsProvider(
         [this] {
             return renderStudioMetrics(*m_socketIo, *m_registry, m_nostr.get())
-                   + renderEventLoopMetrics(m_eventLoopLatency);
+                   + renderEventLoopMetrics(m_eventLoopLatency)
+                   + (m_rtmp ? m_rtmp->metricsText() : QByteArray());
         });
 
     connect(m_registry.get(), &session::StreamRegistry::streamEvicted, this,
@@ -206,28 +208,21 @@ quint16 Studio::rtmpPort() const
 
 bool Studio::startRtmpIngest(QString *error)
 {
-    server::RtmpKeyBook keys;
-    if (!m_options.rtmpKeyFile.isEmpty() && !keys.load(m_options.rtmpKeyFile, error))
+    m_rtmp = std::make_unique<RtmpIngest>(m_options, *m_registry);
+    QString warning;
+    if (!m_rtmp->start(error, &warning))
         return false;
-    keys.setOpenIngest(m_options.isOpenIngest);
-    // RTMP publishers' FLV goes into the same ladder as every other source; a publisher owns
-    // its stream run ("rtmp" is no pubkey: Socket.IO hosts cannot take it over).
-    server::RtmpPublishHandler handler;
-    handler.begin = [this](const QString &streamId, const QString &, QString *beginError) {
-        return m_registry->createStream(streamId, QStringLiteral("rtmp"), {}, {}, beginError)
-               != nullptr;
-    };
-    handler.media = [this](const QString &streamId, const QByteArray &flv, QString *mediaError) {
-        return m_registry->ingest(streamId, flv, mediaError,
-                                  media::ByteStreamSource::Container::Flv);
-    };
-    handler.end = [this](const QString &streamId, const QString &reason) {
-        if (session::Stream *stream = m_registry->find(streamId); stream && stream->isActive())
-            stream->stop(reason);
-    };
-    m_rtmp = std::make_unique<server::RtmpServer>(server::RtmpServerOptions{}, std::move(keys),
-                                                  std::move(handler));
-    return m_rtmp->listen(m_options.bindAddress, m_options.rtmpPort, error);
+    if (!warning.isEmpty())
+        qWarning().noquote() << "[rtmp]" << warning;
+    if (!m_rtmp->isListening())
+        return true;
+    m_server->setRtmpKeyIssuer(m_rtmp->port(),
+                               [this](const QString &streamId, const QString &publisherId) {
+                                   return m_rtmp->issueKey(streamId, publisherId);
+                               });
+    m_server->setRtmpStatusProvider(
+        [this](const QString &streamKey) { return m_rtmp->statusJson(streamKey); });
+    return true;
 }
 
 void Studio::startRestreaming(const QHash<QString, QString> &credentials)

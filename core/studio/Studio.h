@@ -26,7 +26,6 @@ class StreamRegistry;
 }
 namespace afk::server {
 class HttpApi;
-class RtmpServer;
 class SocketIoServer;
 }
 namespace afk::nostr {
@@ -43,6 +42,7 @@ class UploadTarget;
 namespace afk::studio {
 
 class NostrPresence;
+class RtmpIngest;
 
 class Studio : public QObject
 {
@@ -92,8 +92,10 @@ public:
     session::StreamRegistry &registry() const { return *m_registry; }
     server::HttpApi &server() const { return *m_server; }
     server::SocketIoServer &socketIo() const { return *m_socketIo; }
-    // The RTMP ingest port (0 when --rtmp-port is 0).
+    // The RTMP ingest port (0 when --rtmp-port is 0 or the default port was taken).
     quint16 rtmpPort() const;
+    // RTMP ingest; null when --rtmp-port is 0.
+    RtmpIngest *rtmpIngest() const { return m_rtmp.get(); }
     NostrPresence *nostr() const { return m_nostr.get(); } // null without relays
     // RTMP pushes and Cloudinary of the studio's own stream; null when none is configured.
     restream::Restreamer *restreamer() const { return m_restreamer.get(); }
@@ -140,7 +142,7 @@ private:
     std::unique_ptr<server::HttpApi> m_server;
     std::unique_ptr<nostr::Secp256k1Context> m_secp256k1; // NIP-98 checks of publishers
     std::unique_ptr<server::SocketIoServer> m_socketIo;
-    std::unique_ptr<server::RtmpServer> m_rtmp;
+    std::unique_ptr<RtmpIngest> m_rtmp;
     std::unique_ptr<NostrPresence> m_nostr;
     std::unique_ptr<restream::Restreamer> m_restreamer;
     std::vector<std::unique_ptr<storage::UploadQueue>> m_uploadQueues;

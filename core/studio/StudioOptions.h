@@ -78,7 +78,11 @@ struct StudioOptions {
     int maxConnections = 4096; // HTTP + WebSocket connections open at once
     int listenBacklog = 0;     // the listening socket's accept queue; 0: the system's limit
     // RTMP ingest (server/RtmpServer): 0 is off; keys of --rtmp-key-file, see RtmpKeyBook.
-    quint16 rtmpPort = 0;
+    quint16 rtmpPort = 1935;
+    // False while rtmpPort is the default: a default port that is taken (another studio, an
+    // nginx-rtmp on this machine) only costs RTMP ingest, with a warning; a port asked for by
+    // --rtmp-port must be ours or the studio does not start.
+    bool isRtmpPortExplicit = false;
     QString rtmpKeyFile;
     // Restreaming (see restream::Restreamer): RTMP pushes of the top rendition, Cloudinary.
     QStringList rtmpPushUrls;   // --rtmp-push (each carries its stream key: never shown whole)

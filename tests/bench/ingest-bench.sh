@@ -92,7 +92,7 @@ file_cpu=n/a; file_rc=n/a; file_others=n/a
 if [ -s "$T/sent.webm" ]; then
   set +e
   b0=$(busy_ticks); w0=$(date +%s.%N)
-  /usr/bin/time -v -o "$T/file.time" "$BIN" --headless --source "file:$T/sent.webm" --no-realtime \
+  /usr/bin/time -v -o "$T/file.time" "$BIN" --headless --rtmp-port 0 --source "file:$T/sent.webm" --no-realtime \
     --ladder 720p,480p,360p --segment-seconds 2 --data-dir "$T/file" --stream-key filebench \
     --port "$(free_port)" --bind 127.0.0.1 --stats-interval 0 --retain-hours 0 >"$T/file.log" 2>&1
   file_rc=$?

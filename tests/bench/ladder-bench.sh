@@ -57,7 +57,7 @@ ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=3
 wait_quiet
 echo "== (a) afk-studio --source file:in.webm --no-realtime"
 set +e
-/usr/bin/time -v -o "$T/ours.time" "$BIN" --headless --source "file:$T/in.webm" --no-realtime \
+/usr/bin/time -v -o "$T/ours.time" "$BIN" --headless --rtmp-port 0 --source "file:$T/in.webm" --no-realtime \
   --ladder 720p,480p,360p --segment-seconds 2 --data-dir "$T/T1" --stream-key bench \
   --port "$(free_port)" --bind 127.0.0.1 >"$T/ours.log" 2>&1
 ours_rc=$?
@@ -69,7 +69,7 @@ declare -A scaler_cpu
 for scaler in ${AFK_BENCH_SCALERS:-}; do
   wait_quiet
   echo "== (a') afk-studio --scaler $scaler"
-  /usr/bin/time -v -o "$T/ours-$scaler.time" "$BIN" --headless --source "file:$T/in.webm" --no-realtime \
+  /usr/bin/time -v -o "$T/ours-$scaler.time" "$BIN" --headless --rtmp-port 0 --source "file:$T/in.webm" --no-realtime \
     --ladder 720p,480p,360p --segment-seconds 2 --data-dir "$T/S-$scaler" --stream-key bench \
     --scaler "$scaler" --port "$(free_port)" --bind 127.0.0.1 >"$T/ours-$scaler.log" 2>&1 ||
     { echo "afk-studio --scaler $scaler failed:"; tail -5 "$T/ours-$scaler.log"; }

@@ -54,7 +54,7 @@ echo "== input: 20 s 1280x720 30 fps VP8 + Opus WebM, encoded to the 720p/480p/3
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=30,noise=alls=12:allf=t \
   -f lavfi -i sine=frequency=440:sample_rate=48000 -t 20 -c:v libvpx -b:v 2500k -deadline realtime \
   -cpu-used 8 -c:a libopus "$T/in.webm"
-nice -n 5 "$BIN" --headless --source "file:$T/in.webm" --no-realtime --ladder 720p,480p,360p \
+nice -n 5 "$BIN" --headless --rtmp-port 0 --source "file:$T/in.webm" --no-realtime --ladder 720p,480p,360p \
   --segment-seconds 2 --data-dir "$T/data" --stream-key bench --port 0 --stats-interval 0 \
   >"$T/encode.log" 2>&1 || { cat "$T/encode.log" >&2; exit 1; }
 S="$T/data/bench"
@@ -64,7 +64,7 @@ SEG360="360p/segment_3.ts"
   { echo "serve-bench: the encode left no $SEG720/$SEG360" >&2; exit 1; }
 
 STUDIO_PORT="$(free_port)"
-"$BIN" --headless --source none --data-dir "$T/data" --port "$STUDIO_PORT" --stats-interval 0 \
+"$BIN" --headless --rtmp-port 0 --source none --data-dir "$T/data" --port "$STUDIO_PORT" --stats-interval 0 \
   --max-connections 4096 >"$T/studio.log" 2>&1 &
 STUDIO_PID=$!
 

@@ -46,7 +46,7 @@ async function startServer(kind, { live }) {
   const port = await freePort();
   const tmp = tempDir('afk-viewer-bench-');
   const child = kind === 'afk-studio'
-    ? spawn(studioBin(), ['--headless', '--port', String(port), '--data-dir', tmp.dir, '--stats-interval', '0',
+    ? spawn(studioBin(), ['--headless', '--port', String(port), '--rtmp-port', '0', '--data-dir', tmp.dir, '--stats-interval', '0',
       ...(live ? ['--source', 'test-pattern', '--stream-key', liveKey, '--ladder', '240p'] : ['--source', 'none']),
       ...clientCaps], { stdio: ['ignore', 'ignore', 'pipe'] })
     : spawn(process.execPath, [path.join(here, 'socketio-peer.mjs'), '--port', String(port), ...(live ? ['--key', liveKey] : [])],

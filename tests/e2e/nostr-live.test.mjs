@@ -147,7 +147,7 @@ test('--relay without a key, or with a wrong password, is a clear set-up error',
   const data = tempDir('afk-nostr-data-');
   try {
     const env = { ...process.env, XDG_CONFIG_HOME: config.dir, AFK_KEY_PASSWORD: 'right', AFK_KEY_SCRYPT_LOG_N: '12' };
-    const run = (extra, overrides = {}) => spawnSync(studioBin(), ['--headless', '--port', '0', '--data-dir', data.dir,
+    const run = (extra, overrides = {}) => spawnSync(studioBin(), ['--headless', '--port', '0', '--rtmp-port', '0', '--data-dir', data.dir,
       '--relay', 'ws://127.0.0.1:9', ...extra], { env: { ...env, ...overrides }, encoding: 'utf8', timeout: 15000 });
     const noKey = run([]);
     assert.equal(noKey.status, 2);

@@ -91,7 +91,7 @@ describe('RTMP ingest from the ffmpeg program', () => {
     // A second publisher of the live stream, with the right key: refused, the first unharmed.
     const second = await publish(`rtmp://127.0.0.1:${rtmpPort}/live/${secret}`, { seconds: 3 }).exited;
     assert.notEqual(second.code, 0, 'a second publisher was refused');
-    assert.match(second.stderr, /already active/);
+    assert.match(second.stderr, /already has a live RTMP publisher/);
 
     const status = await httpGet(`${studio.base}/status`, { timeoutMs: 5000 });
     assert.equal(status.status, 200);
@@ -99,7 +99,8 @@ describe('RTMP ingest from the ffmpeg program', () => {
 
     const published = await publisher.exited;
     assert.equal(published.code, 0, `the publisher ran to its end: ${published.stderr}`);
-    // The publisher's disconnect ends the stream: every playlist gets its end.
+    // The publisher's unpublish (the ffmpeg program sends one when it ends) ends the stream: every
+    // playlist gets its end.
     await waitFor(async () => (await httpGet(studio.streamUrl, { timeoutMs: 3000 })).text.includes('#EXT-X-ENDLIST'),
       { timeoutMs: 30000, what: 'stream.m3u8 ended after the publisher left' });
 

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 
 /** Starts `afk-studio --headless --source none …` and resolves with the port it says it serves on. */
 async function servedPort(args, env) {
-  const child = spawn(studioBin(), ['--headless', '--source', 'none', '--stats-interval', '0', ...args],
+  const child = spawn(studioBin(), ['--headless', '--source', 'none', '--stats-interval', '0', '--rtmp-port', '0', ...args],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
@@ -94,7 +94,7 @@ describe('settings: file → environment → flags', () => {
     fs.mkdirSync(`${xdg}/afk-host-studio`, { recursive: true });
     fs.writeFileSync(`${xdg}/afk-host-studio/studio.conf`,
       '[stream]\nsource=file\nfile=/nonexistent/saved-form.mp4\nladder="720p,480p,360p"\n');
-    const child = spawn(studioBin(), ['--go-live', '--port', String(port), '--data-dir', `${tmp.dir}/gui-data`,
+    const child = spawn(studioBin(), ['--go-live', '--port', String(port), '--rtmp-port', '0', '--data-dir', `${tmp.dir}/gui-data`,
       '--stream-key', 'gui_flags', '--ladder', '240p', '--x264-preset', 'ultrafast', '--part-seconds', '0'],
     { env: { ...process.env, XDG_CONFIG_HOME: xdg, QT_QPA_PLATFORM: 'offscreen', DISPLAY: process.env.DISPLAY || ':0', AFK_SOURCE: 'test-pattern' },
       stdio: ['ignore', 'ignore', 'pipe'] });

@@ -81,7 +81,7 @@ async function openPage(browser, url, { signerSecret, contextOptions } = {}) {
 
 /** A studio serving dataDir on port without a source (what was recorded stays watchable). */
 async function startServeOnly(dataDir, port) {
-  const child = spawn(studioBin(), ['--headless', '--source', 'none', '--port', String(port), '--bind', '127.0.0.1',
+  const child = spawn(studioBin(), ['--headless', '--source', 'none', '--port', String(port), '--rtmp-port', '0', '--bind', '127.0.0.1',
     '--data-dir', dataDir, '--retain-hours', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   trackChild(child);
   let stderr = '';

@@ -39,6 +39,23 @@ QByteArray makeWebm(const QString &dir, int seconds, Tracks tracks = Tracks::Vid
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
+// An RTMP publisher's media as the studio rebuilds it: FLV with H.264 and AAC (test input only).
+QByteArray makeFlv(const QString &dir, int seconds)
+{
+    const QString path = dir + QStringLiteral("/input-%1.flv").arg(seconds);
+    QProcess ffmpeg;
+    ffmpeg.start(QStringLiteral("ffmpeg"),
+                 {"-v", "error", "-y", "-f", "lavfi", "-i",
+                  QStringLiteral("testsrc2=size=320x240:rate=30:duration=%1").arg(seconds), "-f",
+                  "lavfi", "-i", QStringLiteral("sine=sample_rate=44100:duration=%1").arg(seconds),
+                  "-c:v", "libx264", "-preset", "ultrafast", "-g", "60", "-c:a", "aac", "-f", "flv",
+                  path});
+    if (!ffmpeg.waitForFinished(60000) || ffmpeg.exitCode() != 0)
+        return {};
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
 PipelineConfig configFor(const QString &outputDir)
 {
     PipelineConfig config;
@@ -74,6 +91,7 @@ private slots:
     void initTestCase();
     void chunksBecomeSegments();
     void restartBecomesDiscontinuity();
+    void flvRestartBecomesDiscontinuity();
     void garbageFailsWithReason();
     void fullBufferRefusesMore();
     void audioOnlyGetsStillPicture();
@@ -151,6 +169,34 @@ void TestByteStreamSource::restartBecomesDiscontinuity()
     QCOMPARE(pipeline.stats().videoFramesIn, 300);
     QCOMPARE(pipeline.stats().videoFramesDropped, 0);
     QVERIFY2(playlist.contains("#EXTINF:1.000,\nsegment_2.ts\n#EXT-X-DISCONTINUITY\n"), playlist.constData());
+}
+
+void TestByteStreamSource::flvRestartBecomesDiscontinuity()
+{
+    // An RTMP publisher that reconnected: its new session's first chunk starts with a new FLV
+    // header and its timestamps start from zero again.
+    const QByteArray flv = makeFlv(m_inputs.path(), 3);
+    QVERIFY2(ByteStreamSource::startsWithFlvHeader(flv), "the ffmpeg program could not make the FLV");
+    QTemporaryDir dir;
+    auto owned = std::make_unique<ByteStreamSource>(
+        QStringLiteral("test publisher"), ByteStreamSource::defaultMaxBufferedBytes,
+        ByteStreamSource::Container::Flv);
+    ByteStreamSource &source = *owned;
+    Pipeline pipeline(configFor(dir.path()), std::move(owned));
+    QSignalSpy finished(&pipeline, &Pipeline::finished);
+    QString error;
+    QVERIFY(pipeline.start(&error));
+    QVERIFY2(source.append(flv, &error), qPrintable(error));
+    QVERIFY2(source.append(flv, &error), qPrintable(error));
+    source.finishInput();
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.first().first().toString(), QString());
+    QCOMPARE(source.restartCount(), 1);
+    const QByteArray playlist = readAll(dir.path() + QStringLiteral("/240p/index.m3u8"));
+    QCOMPARE(playlist.count("#EXT-X-DISCONTINUITY\n"), 1);
+    // 2 + 1 s, then the new session's own segments: 2 + 1 s.
+    QCOMPARE(playlist.count("#EXTINF:"), 4);
+    QCOMPARE(pipeline.stats().videoFramesIn, 180);
 }
 
 void TestByteStreamSource::garbageFailsWithReason()

@@ -14,6 +14,7 @@ private slots:
     void badLinesNameTheLineNotTheSecret_data();
     void badLinesNameTheLineNotTheSecret();
     void openIngestTakesTheKeyAsId();
+    void issuedKeysAreFreshAndReplaceTheStreamsLast();
 };
 
 void TestRtmpKeyBook::mapsSecretsToStreams()
@@ -62,6 +63,33 @@ void TestRtmpKeyBook::openIngestTakesTheKeyAsId()
     QCOMPARE(keys.streamIdFor("anyname"), QStringLiteral("anyname"));
     QCOMPARE(keys.streamIdFor("s3cret"), QStringLiteral("mapped")); // the file still wins
     QVERIFY(keys.streamIdFor("not a/valid id").isEmpty());
+}
+
+void TestRtmpKeyBook::issuedKeysAreFreshAndReplaceTheStreamsLast()
+{
+    RtmpKeyBook keys;
+    QString error;
+    QVERIFY(keys.parse("s3cret show\n", "keys", &error));
+    const QString first = keys.issue(QStringLiteral("show"));
+    const QString other = keys.issue(QStringLiteral("other"));
+    QCOMPARE(first.size(), 32);
+    QVERIFY2(!first.contains(u'/') && !first.contains(u'?') && !first.contains(u'='),
+             qPrintable(first));
+    QVERIFY(first != other);
+    QCOMPARE(keys.streamIdFor(first), QStringLiteral("show"));
+    QCOMPARE(keys.streamIdFor(other), QStringLiteral("other"));
+    // A new key for a stream retires its previous one; the key file's stays.
+    const QString second = keys.issue(QStringLiteral("show"));
+    QVERIFY(second != first);
+    QVERIFY(keys.streamIdFor(first).isEmpty());
+    QCOMPARE(keys.streamIdFor(second), QStringLiteral("show"));
+    QCOMPARE(keys.streamIdFor("s3cret"), QStringLiteral("show"));
+    QCOMPARE(keys.size(), 3);
+    // Bounded: the oldest issued keys are forgotten first.
+    for (qsizetype i = 0; i < RtmpKeyBook::maxIssuedKeys; ++i)
+        keys.issue(QStringLiteral("s%1").arg(i));
+    QVERIFY(keys.streamIdFor(other).isEmpty());
+    QCOMPARE(keys.size(), 1 + RtmpKeyBook::maxIssuedKeys);
 }
 
 QTEST_GUILESS_MAIN(TestRtmpKeyBook)

@@ -20,6 +20,7 @@ studio::StudioOptions optionsIn(const QString &dataDir)
     studio::StudioOptions options;
     options.isHeadless = true;
     options.port = 0;
+    options.rtmpPort = 0; // parallel test studios must not fight over RTMP's 1935
     options.dataDir = dataDir;
     options.streamKey = QStringLiteral("layout-test");
     QString error;

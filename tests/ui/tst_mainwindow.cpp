@@ -100,6 +100,7 @@ void TestMainWindow::initTestCase()
     qputenv("XDG_CONFIG_HOME", m_dir.path().toUtf8()); // the dialogs' stores: ours, not the user's
     afk::studio::StudioOptions options;
     options.port = 0;
+    options.rtmpPort = 0; // parallel test studios must not fight over RTMP's 1935
     options.dataDir = m_dir.path() + QStringLiteral("/streams");
     options.streamKey = QStringLiteral("gui_test");
     options.x264Preset = QStringLiteral("ultrafast");
@@ -114,6 +115,7 @@ std::unique_ptr<afk::studio::Studio> TestMainWindow::startStudio(afk::studio::St
                                                                  const QString &streamKey)
 {
     options.port = 0;
+    options.rtmpPort = 0; // parallel test studios must not fight over RTMP's 1935
     options.dataDir = m_dir.path() + QStringLiteral("/streams");
     options.streamKey = streamKey;
     options.x264Preset = QStringLiteral("ultrafast");

@@ -13,6 +13,15 @@ export function studioBin() {
   return bin;
 }
 
+/**
+ * Test studios run in parallel: each one binding RTMP's default 1935 would fight over it, so
+ * `--rtmp-port 0` goes first (QCommandLineParser takes the last value: a suite's own
+ * --rtmp-port wins). Subcommands (`keys …`) take no such flag.
+ */
+export function withoutDefaultRtmp(args) {
+  return args.length && !args[0].startsWith('-') ? args : ['--rtmp-port', '0', ...args];
+}
+
 /** Wraps a spawned process: collects stdout/stderr, remembers the exit. */
 function supervise(child) {
   trackChild(child);
@@ -33,6 +42,7 @@ function supervise(child) {
  */
 export async function runStudio(args, { timeoutMs = 15000, env = {} } = {}) {
   const t0 = Date.now();
+  args = withoutDefaultRtmp(args);
   const child = spawn(studioBin(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const { out, exited, closed } = supervise(child);
   let timedOut = false;
@@ -65,6 +75,7 @@ export async function startStudio({
   port = port ?? (await freePort());
   const args = [
     '--headless',
+    '--rtmp-port', '0', // extraArgs may ask for a port (the last --rtmp-port wins)
     '--source', source,
     ...(realtime ? [] : ['--no-realtime']),
     '--port', String(port),

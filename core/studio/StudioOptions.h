@@ -80,6 +80,7 @@ struct StudioOptions {
     // RTMP ingest (server/RtmpServer): 0 is off; keys of --rtmp-key-file, see RtmpKeyBook.
     quint16 rtmpPort = 0;
     QString rtmpKeyFile;
+    bool isRtmpPassthrough = false; // --rtmp-passthrough: copy a matching publisher's top rung
     // Restreaming (see restream::Restreamer): RTMP pushes of the top rendition, Cloudinary.
     QStringList rtmpPushUrls;   // --rtmp-push (each carries its stream key: never shown whole)
     QString cloudinaryCloud;    // empty: no Cloudinary

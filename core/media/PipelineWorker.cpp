@@ -114,8 +114,10 @@ bool PipelineWorker::open(QString *error)
         // Beside a copied rung, keyframes come only where the ladder asks (the publisher's).
         settings.gopFrames = m_isPassthrough ? 0 : m_gopFrames;
         settings.preset = m_config.x264Preset;
+        // The largest encoded rung (the second beside a copied one) gets the second thread.
+        const int largestEncoded = m_isPassthrough ? 1 : 0;
         settings.threadCount = m_config.x264Threads > 0 ? m_config.x264Threads
-                                                        : (index == 0 ? 2 : 1);
+                                                        : (index == largestEncoded ? 2 : 1);
         HlsPackagerSettings packaging;
         packaging.directory = outputDir + u'/' + rendition.name;
         packaging.livePlaylistPaths << packaging.directory + QStringLiteral("/index.m3u8");

@@ -113,6 +113,13 @@ describe('RTMP passthrough of the top rung', () => {
       if (status?.stats?.renditions?.length && status.stats.segmentsProduced > 0) liveStatus = status;
       return liveStatus;
     }, { timeoutMs: 60000, what: `${id}: a first segment in /status` });
+    // The LL-HLS master (CMAF parts made from the same packets), while the stream is live.
+    let lowLatencyMaster = null;
+    await waitFor(async () => {
+      const r = await httpGet(`${streamBase(id)}/ll.m3u8`, { timeoutMs: 3000 });
+      if (r.status === 200) lowLatencyMaster = r.text;
+      return lowLatencyMaster !== null;
+    }, { timeoutMs: 30000, what: `${id}: ll.m3u8` });
     const { code, stderr } = await published;
     assert.equal(code, 0, `the publisher ran to its end: ${stderr}`);
     await waitFor(async () => (await httpGet(`${streamBase(id)}/stream.m3u8`, { timeoutMs: 3000 })).text.includes('#EXT-X-ENDLIST'),
@@ -136,14 +143,14 @@ describe('RTMP passthrough of the top rung', () => {
     assert.deepEqual(alignmentProblems(renditions), []);
     assert.equal(renditions['360p'].segments.length, renditions['240p'].segments.length,
       'every rung has the same segments');
-    return { liveStatus, variants, renditions, masterText: master.text };
+    return { liveStatus, variants, renditions, masterText: master.text, lowLatencyMaster };
   }
 
   test('a publisher at the top rung\'s size is copied: its own SPS in every segment', { timeout: 240000 }, async () => {
     const file = path.join(tmp.dir, 'copy.flv');
     await encodeFlv(file, { size: '640x360', gop: 60 });
     const sentSps = flvSps(fs.readFileSync(file));
-    const { liveStatus, variants, renditions, masterText } = await publishAndCheck('ptcopy', keys.copy, file);
+    const { liveStatus, variants, renditions, masterText, lowLatencyMaster } = await publishAndCheck('ptcopy', keys.copy, file);
 
     assert.deepEqual(liveStatus.stats.renditions.map((r) => [r.name, r.passthrough]),
       [['360p', true], ['240p', false]], JSON.stringify(liveStatus.stats));
@@ -164,6 +171,10 @@ describe('RTMP passthrough of the top rung', () => {
     const codecs = `avc1.${[...sentSps.subarray(1, 4)].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
     assert.equal(variants[0].codecs, `${codecs},mp4a.40.2`, masterText);
     assert.equal(variants[0].attrs.RESOLUTION, '640x360');
+    const lowLatency = parseMaster(lowLatencyMaster).variants;
+    assert.equal(lowLatency[0].codecs, `${codecs},mp4a.40.2`, lowLatencyMaster);
+    assert.equal(lowLatency[0].attrs.RESOLUTION, '640x360');
+    assert.ok(!studio.out.stderr.includes('[ll-hls]'), `the CMAF packager took the copied packets: ${studio.out.stderr}`);
     const bandwidth = Number(variants[0].attrs.BANDWIDTH);
     const sentBits = top.segments.reduce((sum, s) => sum + s.bytes * 8, 0)
       / top.segments.reduce((sum, s) => sum + s.extinf, 0);

@@ -520,6 +520,12 @@ ParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption uploadConcurrency(QStringLiteral("upload-concurrency"),
         QStringLiteral("Objects uploaded at once (1-64). Default 4."), QStringLiteral("N"),
         QStringLiteral("4"));
+    const QCommandLineOption rtmpPassthrough(QStringLiteral("rtmp-passthrough"),
+        QStringLiteral("When an RTMP publisher's H.264 has the top rung's size and the ladder's "
+                       "frame rate, copy it as the top rung instead of encoding it again (the "
+                       "lower rungs are still encoded; segments are cut on its keyframes, so set "
+                       "its keyframe interval to the segment length). Otherwise, says why in the "
+                       "log and encodes."));
     const QList<QCommandLineOption> allOptions{
         helpOption, versionOption, listDevices, headless, goLive, config, microphone, source, noRealtime, port, bind,
         dataDir, streamKey, ladder, segmentSeconds, liveWindow, corsOrigin, retainHours, preset,
@@ -529,7 +535,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
         recordRetention, maxClients, maxClientsPerIp, announcePlaylist, listenBacklog,
         cameraOverlay, overlayCamera, overlaySource, rtmpPush, cloudinaryCloud, cloudinaryMode,
         cloudinaryApiBase, r2Endpoint, r2AccountId, r2Bucket, r2PublicUrl, r2RetainHours,
-        r2Addressing, uploadConcurrency, partSeconds, rtmpPort, rtmpKeyFile};
+        r2Addressing, uploadConcurrency, partSeconds, rtmpPort, rtmpKeyFile, rtmpPassthrough};
     parser.addOptions(allOptions);
 
     // --mic takes an optional value (--mic=ID), which QCommandLineParser has no notion of: the
@@ -723,6 +729,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
     options.rtmpPort = quint16(rtmpPortNumber);
     options.isRtmpPortExplicit = parser.isSet(rtmpPort);
     options.rtmpKeyFile = parser.value(rtmpKeyFile);
+    options.isRtmpPassthrough = parser.isSet(rtmpPassthrough);
     options.nostr.relayUrls = parser.values(relay);
     for (const QString &url : options.nostr.relayUrls) {
         if (!url.startsWith(u"ws://") && !url.startsWith(u"wss://")) {

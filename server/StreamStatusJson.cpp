@@ -85,6 +85,8 @@ QJsonObject pipelineStatsToJson(const media::PipelineStats &stats)
             {QStringLiteral("bytesWritten"), rendition.bytesWritten},
             {QStringLiteral("segmentsWritten"), rendition.segmentsWritten},
             {QStringLiteral("bitrateKbps"), rendition.lastSegmentKbps},
+            // Copies the RTMP publisher's H.264 instead of encoding it (--rtmp-passthrough).
+            {QStringLiteral("passthrough"), rendition.isPassthrough},
         });
     }
     return QJsonObject{

@@ -242,6 +242,16 @@ bool ByteStreamSource::open(QString *error)
     m_info.width = facts.width;
     m_info.height = facts.height;
     m_info.framesPerSecond = facts.framesPerSecond;
+    // An RTMP publisher's video may be copied as it came (--rtmp-passthrough). WebM is not
+    // offered: a recorder restart would change the stream under a copied rung.
+    if (m_container == Container::Flv) {
+        std::shared_ptr<AVCodecParameters> parameters(avcodec_parameters_alloc(),
+                                                      [](AVCodecParameters *unused) {
+                                                          avcodec_parameters_free(&unused);
+                                                      });
+        if (parameters && avcodec_parameters_copy(parameters.get(), m_decoder->videoParameters()) >= 0)
+            m_info.videoCodec = std::move(parameters);
+    }
     return true;
 }
 
@@ -287,6 +297,14 @@ bool ByteStreamSource::run(FrameSink &sink, const std::atomic<bool> &stopRequest
         frame->pts = av_rescale_q(ptsUs, AV_TIME_BASE_Q, AVRational{1, frame->sample_rate});
         return sink.pushAudio({std::move(frame), wallMs});
     };
+    if (m_info.videoCodec && sink.wantsVideoPackets()) {
+        m_decoder->setVideoPacketHandler([&](PacketPtr packet) {
+            const qint64 wallMs = m_sessionWallMs + packet->dts / 1000;
+            packet->pts += m_offsetUs;
+            packet->dts += m_offsetUs;
+            return sink.pushVideoPacket({std::move(packet), wallMs});
+        });
+    }
     while (true) {
         const DemuxDecoder::RunResult result = m_decoder->run(stopRequested, deliver, error);
         if (result == DemuxDecoder::RunResult::Failed) {

@@ -159,6 +159,27 @@ bool DemuxDecoder::decode(AVCodecContext &decoder, const AVPacket *packet, bool 
     }
 }
 
+const AVCodecParameters *DemuxDecoder::videoParameters() const
+{
+    return m_videoStream >= 0 ? m_input->streams[m_videoStream]->codecpar : nullptr;
+}
+
+bool DemuxDecoder::handOverVideoPacket(const AVPacket &packet)
+{
+    const AVRational timeBase = m_input->streams[m_videoStream]->time_base;
+    const qint64 dts = packet.dts != AV_NOPTS_VALUE ? packet.dts : packet.pts;
+    if (dts == AV_NOPTS_VALUE)
+        return true; // nothing to place it by; the decoder still gets it
+    PacketPtr copy = clonePacket(packet);
+    copy->dts = av_rescale_q(dts, timeBase, AV_TIME_BASE_Q) - m_originUs;
+    copy->pts = packet.pts != AV_NOPTS_VALUE
+                    ? av_rescale_q(packet.pts, timeBase, AV_TIME_BASE_Q) - m_originUs
+                    : copy->dts;
+    copy->duration = av_rescale_q(packet.duration, timeBase, AV_TIME_BASE_Q);
+    copy->time_base = AV_TIME_BASE_Q;
+    return m_videoPacketHandler(std::move(copy));
+}
+
 DemuxDecoder::RunResult DemuxDecoder::run(const std::atomic<bool> &stopRequested,
                                           const FrameHandler &handler, QString *error)
 {
@@ -172,6 +193,17 @@ DemuxDecoder::RunResult DemuxDecoder::run(const std::atomic<bool> &stopRequested
             return RunResult::Failed;
         }
         bool isOk = true;
+        if (m_videoPacketHandler && m_originUs == AV_NOPTS_VALUE && packet->dts != AV_NOPTS_VALUE
+            && (packet->stream_index == m_videoStream || packet->stream_index == m_audioStream))
+            m_originUs = av_rescale_q(packet->dts, m_input->streams[packet->stream_index]->time_base,
+                                      AV_TIME_BASE_Q);
+        if (packet->stream_index == m_videoStream && m_videoPacketHandler
+            && m_originUs != AV_NOPTS_VALUE)
+            isOk = handOverVideoPacket(*packet);
+        if (!isOk) {
+            av_packet_unref(packet.get());
+            return RunResult::Stopped;
+        }
         if (packet->stream_index == m_videoStream)
             isOk = decode(*m_videoDecoder, packet.get(), true, handler);
         else if (packet->stream_index == m_audioStream)

@@ -24,6 +24,9 @@ public:
     };
     // isVideo; frame->pts is rewritten to microseconds since the input's first timestamp.
     using FrameHandler = std::function<bool(FramePtr frame, bool isVideo)>;
+    // A video packet before it is decoded, pts/dts rewritten to microseconds on the frames'
+    // clock; false stops the run (Stopped).
+    using PacketHandler = std::function<bool(PacketPtr packet)>;
     enum class RunResult { Ended, Stopped, Failed };
 
     // io: null to open `name` as a URL/path; else the caller's AVIOContext (it keeps owning it).
@@ -34,6 +37,11 @@ public:
     bool openDevice(const char *formatName, const QString &url,
                     const QList<std::pair<QByteArray, QByteArray>> &options, QString *error);
     const StreamFacts &facts() const { return m_facts; }
+    // The video stream's parameters once open (null without video).
+    const AVCodecParameters *videoParameters() const;
+    // Before run(): also hand every video packet to handler. The clock's origin is then the
+    // first packet read rather than the first frame decoded, so packets never precede it.
+    void setVideoPacketHandler(PacketHandler handler) { m_videoPacketHandler = std::move(handler); }
     // Reads to the end of input (draining the decoders), until stopRequested, or until handler
     // returns false (Stopped).
     RunResult run(const std::atomic<bool> &stopRequested, const FrameHandler &handler, QString *error);
@@ -43,6 +51,7 @@ private:
                    const QList<std::pair<QByteArray, QByteArray>> &options, QString *error);
     bool openDecoder(int streamIndex, CodecContextPtr *decoder, QString *error);
     // False when the handler refused a frame; a damaged packet is skipped.
+    bool handOverVideoPacket(const AVPacket &packet);
     bool decode(AVCodecContext &decoder, const AVPacket *packet, bool isVideo,
                 const FrameHandler &handler);
 
@@ -55,6 +64,7 @@ private:
     qint64 m_originUs = AV_NOPTS_VALUE;
     StreamFacts m_facts;
     FramePtr m_decoded;
+    PacketHandler m_videoPacketHandler;
 };
 
 } // namespace afk::media

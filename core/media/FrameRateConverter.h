@@ -28,6 +28,9 @@ public:
     // ptsUs: microseconds since the stream's origin.
     Placement place(qint64 ptsUs);
     qint64 nextSlot() const { return m_nextSlot; }
+    // The slot a timestamp falls on with the grid as it is now, without placing a frame there
+    // (a copied packet timed like the frame it decodes to).
+    qint64 gridSlotOf(qint64 ptsUs) const { return sourceSlotOf(ptsUs) - m_slotOffset; }
     // Microseconds since the origin at which a slot starts.
     qint64 slotTimeUs(qint64 slot) const;
 

@@ -5,6 +5,7 @@
 
 #include <QString>
 #include <atomic>
+#include <memory>
 
 namespace afk::media {
 
@@ -19,6 +20,13 @@ struct TimedFrame {
     bool isDiscontinuity = false;
 };
 
+// A compressed video packet as the source received it (an RTMP publisher's H.264), for a rung
+// that copies it instead of encoding: pts/dts in microseconds on the decoded frames' clock.
+struct TimedPacket {
+    PacketPtr packet;
+    qint64 captureWallMs = 0;
+};
+
 struct SourceInfo {
     bool hasVideo = false;
     int width = 0;
@@ -27,6 +35,9 @@ struct SourceInfo {
     bool hasAudio = false;
     bool isLive = true;         // paced by the wall clock (frames may be dropped under load)
     QString description;        // "test pattern 1280x720@30", "file in.webm"
+    // The compressed video's parameters when the source can also deliver its packets (RTMP);
+    // null otherwise.
+    std::shared_ptr<const AVCodecParameters> videoCodec;
 };
 
 // Where a source delivers frames. push* may block (back-pressure) and return false when the
@@ -37,6 +48,10 @@ public:
     virtual ~FrameSink() = default;
     virtual bool pushVideo(TimedFrame frame) = 0;
     virtual bool pushAudio(TimedFrame frame) = 0;
+    // A source with SourceInfo::videoCodec also delivers its compressed video, each packet
+    // before the frames it decodes to, when the sink wants it (a copied rung).
+    virtual bool wantsVideoPackets() const { return false; }
+    virtual bool pushVideoPacket(TimedPacket) { return true; }
 };
 
 class MediaSource

@@ -29,6 +29,9 @@ struct PipelineConfig {
     EncodedPacketSinkFactory packetSinks; // extra outputs per rung (LL-HLS, RTMP push), or none
     double lowLatencyPartSeconds = 0;     // LL-HLS part length (--part-seconds); 0: no LL-HLS
     std::shared_ptr<MediaIndex> mediaIndex; // where the packagers publish for the server, or none
+    // --rtmp-passthrough: a source that offers its H.264 (RTMP) at the top rung's size and the
+    // ladder's frame rate has that rung copied, not encoded.
+    bool videoPassthrough = false;
 };
 
 class PipelineWorker;

@@ -14,6 +14,7 @@ struct RenditionStats {
     qint64 bytesWritten = 0;
     qint64 segmentsWritten = 0;
     double lastSegmentKbps = 0; // measured bitrate of the newest complete segment
+    bool isPassthrough = false; // copies the source's H.264 instead of encoding (--rtmp-passthrough)
 };
 
 struct PipelineStats {

@@ -1,5 +1,6 @@
 #include "PipelineWorker.h"
 
+#include <QDebug>
 #include <QDir>
 #include <QSaveFile>
 #include <chrono>
@@ -48,6 +49,16 @@ qint64 nextSegmentNumber(const QString &streamDir)
     return next;
 }
 
+// Why the top rung is encoded although --rtmp-passthrough asks for a copy; empty: copy it. Only
+// a source that offers its compressed video (RTMP) is considered.
+QString passthroughRefusal(const PipelineConfig &config, const SourceInfo &source,
+                           const QList<Rendition> &renditions, int framesPerSecond)
+{
+    if (!config.videoPassthrough || !source.videoCodec)
+        return QStringLiteral("off");
+    return VideoPassthrough::refusal(source, renditions.first(), framesPerSecond);
+}
+
 bool writeFileAtomically(const QString &path, const QByteArray &text)
 {
     QSaveFile file(path);
@@ -64,9 +75,11 @@ PipelineWorker::PipelineWorker(const PipelineConfig &config, MediaSource &source
                                Callbacks callbacks)
     : m_config(config), m_source(source), m_renditions(renditions),
       m_framesPerSecond(framesPerSecond), m_gopFrames(config.segmentSeconds * framesPerSecond),
-      m_callbacks(std::move(callbacks)),
-      // Two seconds of video frames and audio frames.
-      m_input(2 * (framesPerSecond + 50)), m_frameRateConverter(framesPerSecond, 1)
+      m_passthroughRefusal(passthroughRefusal(config, source.info(), renditions, framesPerSecond)),
+      m_isPassthrough(m_passthroughRefusal.isEmpty()), m_callbacks(std::move(callbacks)),
+      // Two seconds of video frames and audio frames (and of copied packets).
+      m_input(2 * (framesPerSecond + 50) + (m_isPassthrough ? 2 * framesPerSecond : 0)),
+      m_frameRateConverter(framesPerSecond, 1)
 {
 }
 
@@ -83,6 +96,14 @@ bool PipelineWorker::open(QString *error)
         if (!m_audioEncoder->open(m_config.audioBitrateKbps, error))
             return false;
     }
+    if (m_isPassthrough)
+        qInfo().noquote() << QStringLiteral("[media] %1: the %2 rung copies the publisher's H.264 "
+                                            "(--rtmp-passthrough); the others are encoded")
+                                 .arg(m_source.info().description, m_renditions.first().name);
+    else if (m_passthroughRefusal != QStringLiteral("off"))
+        qWarning().noquote() << QStringLiteral("[media] %1: no passthrough, the %2 rung is encoded: %3")
+                                    .arg(m_source.info().description, m_renditions.first().name,
+                                         m_passthroughRefusal);
     const QString outputDir = QDir::cleanPath(m_config.outputDir);
     // Read here, on the pipeline's launcher thread: the folder may hold many segments.
     const qint64 firstSequence = nextSegmentNumber(outputDir);
@@ -90,10 +111,13 @@ bool PipelineWorker::open(QString *error)
         const Rendition &rendition = m_renditions[index];
         VideoEncoderSettings settings;
         settings.framesPerSecond = m_framesPerSecond;
-        settings.gopFrames = m_gopFrames;
+        // Beside a copied rung, keyframes come only where the ladder asks (the publisher's).
+        settings.gopFrames = m_isPassthrough ? 0 : m_gopFrames;
         settings.preset = m_config.x264Preset;
+        // The largest encoded rung (the second beside a copied one) gets the second thread.
+        const int largestEncoded = m_isPassthrough ? 1 : 0;
         settings.threadCount = m_config.x264Threads > 0 ? m_config.x264Threads
-                                                        : (index == 0 ? 2 : 1);
+                                                        : (index == largestEncoded ? 2 : 1);
         HlsPackagerSettings packaging;
         packaging.directory = outputDir + u'/' + rendition.name;
         packaging.livePlaylistPaths << packaging.directory + QStringLiteral("/index.m3u8");
@@ -107,10 +131,12 @@ bool PipelineWorker::open(QString *error)
         if (index == 0)
             packaging.segmentAliasFolders << outputDir; // stream.m3u8 names segment_N.ts there
         auto worker = std::make_unique<RenditionWorker>(rendition, settings, std::move(packaging));
-        worker->onSegmentCompleted = [this, index](const CompletedSegment &,
+        worker->onSegmentCompleted = [this, index](const CompletedSegment &segment,
                                                    const QString &videoCodecString) {
-            onSegmentCompleted(index, videoCodecString);
+            onSegmentCompleted(index, segment, videoCodecString);
         };
+        if (index == 0 && m_isPassthrough)
+            worker->setPassthrough(*m_source.info().videoCodec);
         if (m_config.packetSinks) {
             for (auto &sink : m_config.packetSinks(rendition, index))
                 worker->addPacketSink(std::move(sink));
@@ -145,22 +171,32 @@ void PipelineWorker::join()
 bool PipelineWorker::pushVideo(TimedFrame frame)
 {
     ++m_videoFramesIn;
-    InputItem item{std::move(frame), true};
+    InputItem item{std::move(frame), true, {}};
     if (m_source.info().isLive) {
         // Live: never fall behind the clock. Drop the oldest queued video frame (raw frames are
         // never keyframes — those are chosen later by slot) rather than stall the capture;
         // audio is never dropped.
-        return m_input.pushDroppingOldest(std::move(item), [](const InputItem &queued) {
-            return queued.isVideo && !queued.timed.isDiscontinuity;
+        // Beside a copied rung the source's keyframes are the segment boundaries: never dropped.
+        return m_input.pushDroppingOldest(std::move(item), [this](const InputItem &queued) {
+            return queued.isVideo && !queued.timed.isDiscontinuity
+                   && !(m_isPassthrough && queued.timed.frame->key_frame);
         });
     }
+    return m_input.push(std::move(item));
+}
+
+bool PipelineWorker::pushVideoPacket(TimedPacket packet)
+{
+    // Never dropped: a copied stream with a hole would not decode until the next keyframe.
+    InputItem item;
+    item.copied = std::move(packet);
     return m_input.push(std::move(item));
 }
 
 bool PipelineWorker::pushAudio(TimedFrame frame)
 {
     ++m_audioFramesIn;
-    return m_input.push(InputItem{std::move(frame), false});
+    return m_input.push(InputItem{std::move(frame), false, {}});
 }
 
 void PipelineWorker::runSource()
@@ -175,6 +211,10 @@ void PipelineWorker::runLadder()
 {
     QString error;
     while (std::optional<InputItem> item = m_input.pop()) {
+        if (item->copied.packet) {
+            handleCopiedPacket(item->copied);
+            continue;
+        }
         const bool isOk = item->isVideo ? handleVideo(item->timed, &error)
                                         : handleAudio(*item->timed.frame, &error);
         if (!isOk) {
@@ -218,16 +258,24 @@ bool PipelineWorker::handleVideo(TimedFrame &timed, QString *error)
     updateRates();
     if (m_preview)
         m_preview->offer(*timed.frame, steadyNowUs());
-    const FrameRateConverter::Placement placement = m_frameRateConverter.place(timed.frame->pts);
+    FrameRateConverter::Placement placement = m_frameRateConverter.place(timed.frame->pts);
+    if (m_isPassthrough && m_lastForcedKeySlot == AV_NOPTS_VALUE && placement.slotCount > 1) {
+        // The first picture starts where the copied rung starts (its first keyframe's slot),
+        // not earlier on repeats of itself: every rung's first segment begins on one frame.
+        placement.firstSlot += placement.slotCount - 1;
+        placement.slotCount = 1;
+    }
     if (placement.slotCount == 0) {
         ++m_videoFramesLate;
         return true;
     }
     // Decode once, scale each rung straight from the source: a cascade (each rung made from the
     // one above) adds each step's error for under 1 ms a frame (see ScaleFilter.h).
-    std::vector<FramePtr> scaled;
+    // A copied top rung needs no picture of its own.
+    const size_t firstEncoded = m_isPassthrough ? 1 : 0;
+    std::vector<FramePtr> scaled(firstEncoded);
     scaled.reserve(m_scalers.size());
-    for (size_t index = 0; index < m_scalers.size(); ++index) {
+    for (size_t index = firstEncoded; index < m_scalers.size(); ++index) {
         FramePtr output = m_scalers[index].scale(*timed.frame, error);
         if (!output)
             return false;
@@ -236,11 +284,14 @@ bool PipelineWorker::handleVideo(TimedFrame &timed, QString *error)
     // A restarted source begins a new segment (and GOP) at once, in every rendition alike.
     if (timed.isDiscontinuity)
         m_gopPhase = placement.firstSlot;
+    const qint64 copiedKeySlot =
+        m_isPassthrough ? passthroughKeyframeSlot(*timed.frame, placement) : -1;
     for (int slotIndex = 0; slotIndex < placement.slotCount; ++slotIndex) {
         const qint64 slot = placement.firstSlot + slotIndex;
         const bool isDiscontinuity = timed.isDiscontinuity && slotIndex == 0;
-        const bool isKeyframe = (slot - m_gopPhase) % m_gopFrames == 0;
-        for (size_t index = 0; index < m_workers.size(); ++index) {
+        const bool isKeyframe =
+            m_isPassthrough ? slot == copiedKeySlot : (slot - m_gopPhase) % m_gopFrames == 0;
+        for (size_t index = firstEncoded; index < m_workers.size(); ++index) {
             FramePtr frame = cloneFrame(*scaled[index]);
             frame->pts = slot;
             frame->pict_type = isKeyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
@@ -250,6 +301,68 @@ bool PipelineWorker::handleVideo(TimedFrame &timed, QString *error)
     m_videoFramesOut += placement.slotCount;
     m_videoFramesDuplicated += placement.duplicateCount();
     return true;
+}
+
+qint64 PipelineWorker::passthroughKeyframeSlot(const AVFrame &frame,
+                                               const FrameRateConverter::Placement &placement)
+{
+    // The frame's own slot is the last it fills (the earlier ones repeat it over a gap), and the
+    // slot its packet was copied at. The encoders open every stream with a keyframe anyway.
+    const qint64 ownSlot = placement.firstSlot + placement.slotCount - 1;
+    if (m_lastForcedKeySlot == AV_NOPTS_VALUE) {
+        m_lastForcedKeySlot = ownSlot;
+        return ownSlot;
+    }
+    // The packagers' rule: a keyframe a segment after the segment's start cuts it. Only those
+    // publisher keyframes become keyframes here, so every rung cuts on the same frames.
+    if (!frame.key_frame || ownSlot - m_lastForcedKeySlot < m_gopFrames)
+        return -1;
+    m_lastForcedKeySlot = ownSlot;
+    return ownSlot;
+}
+
+void PipelineWorker::handleCopiedPacket(TimedPacket &copied)
+{
+    AVPacket &packet = *copied.packet;
+    const bool isKeyframe = packet.flags & AV_PKT_FLAG_KEY;
+    if (!m_hasCopiedKeyframe && !isKeyframe)
+        return; // the first segment must start on a keyframe
+    m_hasCopiedKeyframe = true;
+    // On the slot grid of the encoded rungs (the frame rate matched), so a keyframe lands on the
+    // slot its decoded frame takes there.
+    qint64 dts = m_frameRateConverter.gridSlotOf(packet.dts);
+    qint64 pts = m_frameRateConverter.gridSlotOf(packet.pts);
+    // Jittered timestamps must never give two packets one decode time.
+    if (m_lastCopiedDts != AV_NOPTS_VALUE && dts <= m_lastCopiedDts)
+        dts = m_lastCopiedDts + 1;
+    m_lastCopiedDts = dts;
+    packet.dts = dts;
+    packet.pts = std::max(pts, dts);
+    packet.duration = 1;
+    packet.time_base = AVRational{1, m_framesPerSecond};
+    if (isKeyframe)
+        noteCopiedKeyframe(packet.pts);
+    m_workers.front()->pushVideoPacket(std::move(copied.packet), copied.captureWallMs);
+}
+
+void PipelineWorker::noteCopiedKeyframe(qint64 slot)
+{
+    const qint64 previous = std::exchange(m_lastCopiedKeySlot, slot);
+    if (previous == AV_NOPTS_VALUE || m_isGopWarned)
+        return;
+    const qint64 interval = slot - previous;
+    // Keyframes that divide the segment length end every segment on time; others stretch them.
+    if (interval > 0 && m_gopFrames % interval == 0)
+        return;
+    m_isGopWarned = true;
+    qWarning().noquote()
+        << QStringLiteral("[media] %1: the publisher's keyframes come every %2 s, which does not "
+                          "divide the %3 s segments: every rung's segments are cut on its "
+                          "keyframes and run longer. Set the encoder's keyframe interval to %3 s "
+                          "(OBS: Output → Keyframe Interval).")
+               .arg(m_source.info().description)
+               .arg(double(interval) / m_framesPerSecond, 0, 'f', 2)
+               .arg(m_config.segmentSeconds);
 }
 
 bool PipelineWorker::handleAudio(const AVFrame &frame, QString *error)
@@ -298,13 +411,25 @@ void PipelineWorker::updateRates()
     m_rateWindowFramesOut = m_videoFramesOut;
 }
 
-void PipelineWorker::onSegmentCompleted(int renditionIndex, const QString &videoCodecString)
+void PipelineWorker::onSegmentCompleted(int renditionIndex, const CompletedSegment &segment,
+                                        const QString &videoCodecString)
 {
     qint64 announce = 0;
     {
         std::lock_guard lock(m_segmentMutex);
         ++m_segmentsPerRendition[renditionIndex];
         m_codecStrings[renditionIndex] = videoCodecString;
+        if (renditionIndex == 0 && m_isPassthrough && segment.durationSeconds > 0) {
+            m_copiedBytes += segment.bytes;
+            m_copiedSeconds += segment.durationSeconds;
+            m_copiedPeakBitsPerSecond =
+                std::max(m_copiedPeakBitsPerSecond,
+                         qint64(segment.bytes * 8 / segment.durationSeconds));
+            // The publisher's bitrate is only known as it comes: a master that understates the
+            // peak by much is written again (for players that load it from now on).
+            if (m_isMasterWritten && m_copiedPeakBitsPerSecond > m_advertisedCopiedPeak * 11 / 10)
+                writeMasterPlaylist();
+        }
         const qint64 everywhere = *std::min_element(m_segmentsPerRendition.begin(),
                                                     m_segmentsPerRendition.end());
         if (everywhere <= m_segmentsAnnounced)
@@ -340,6 +465,12 @@ void PipelineWorker::writeMasterPlaylist()
         if (!audioCodec.isEmpty())
             codecs << audioCodec;
         variant.codecs = codecs.join(u',');
+        if (index == 0 && m_isPassthrough && m_copiedSeconds > 0) {
+            // Measured on the segments themselves: audio and TS overhead are in it.
+            variant.peakBitsPerSecond = m_copiedPeakBitsPerSecond;
+            variant.averageBitsPerSecond = qint64(m_copiedBytes * 8 / m_copiedSeconds);
+            m_advertisedCopiedPeak = m_copiedPeakBitsPerSecond;
+        }
         variants << variant;
     }
     const QString outputDir = QDir::cleanPath(m_config.outputDir);

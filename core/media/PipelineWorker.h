@@ -10,6 +10,7 @@
 #include "Pipeline.h"
 #include "PreviewTap.h"
 #include "RenditionWorker.h"
+#include "VideoPassthrough.h"
 #include "VideoScaler.h"
 
 #include <functional>
@@ -42,18 +43,28 @@ public:
 
     bool pushVideo(TimedFrame frame) override;
     bool pushAudio(TimedFrame frame) override;
+    bool wantsVideoPackets() const override { return m_isPassthrough; }
+    bool pushVideoPacket(TimedPacket packet) override;
 
 private:
     struct InputItem {
         TimedFrame timed;
         bool isVideo = false;
+        TimedPacket copied; // a source packet for the passthrough rung (then no frame)
     };
     void runSource();
     void runLadder();
     bool handleVideo(TimedFrame &timed, QString *error);
     bool handleAudio(const AVFrame &frame, QString *error);
+    void handleCopiedPacket(TimedPacket &copied);
+    // The slot of the encoded rungs' next keyframe in a passthrough ladder, or -1: they follow
+    // the publisher's keyframes, so every rung's segments end on the same frames.
+    qint64 passthroughKeyframeSlot(const AVFrame &frame,
+                                   const FrameRateConverter::Placement &placement);
+    void noteCopiedKeyframe(qint64 slot);
     void distributeAudio(std::vector<PacketPtr> &packets);
-    void onSegmentCompleted(int renditionIndex, const QString &videoCodecString);
+    void onSegmentCompleted(int renditionIndex, const CompletedSegment &segment,
+                            const QString &videoCodecString);
     void writeMasterPlaylist();
     void updateRates();
 
@@ -63,6 +74,9 @@ private:
     int m_framesPerSecond;
     int m_gopFrames;
     qint64 m_gopPhase = 0; // keyframes fall on slots ≡ phase (mod GOP); a restart moves it
+    // --rtmp-passthrough: empty when the top rung copies the source's H.264; else why not.
+    QString m_passthroughRefusal;
+    bool m_isPassthrough = false;
     Callbacks m_callbacks;
     PreviewTap *m_preview = nullptr;
 
@@ -77,12 +91,24 @@ private:
     std::atomic<bool> m_isRunning{false};
     QString m_sourceError; // written by the source thread before it closes the input queue
 
+    // Passthrough, ladder thread only.
+    bool m_hasCopiedKeyframe = false;        // packets before the first keyframe are dropped
+    qint64 m_lastCopiedDts = AV_NOPTS_VALUE; // slots
+    qint64 m_lastCopiedKeySlot = AV_NOPTS_VALUE;
+    qint64 m_lastForcedKeySlot = AV_NOPTS_VALUE;
+    bool m_isGopWarned = false;
+
     // Segment bookkeeping, shared by the rendition threads.
     mutable std::mutex m_segmentMutex;
     std::vector<qint64> m_segmentsPerRendition;
     std::vector<QString> m_codecStrings;
     qint64 m_segmentsAnnounced = 0;
     bool m_isMasterWritten = false;
+    // The passthrough rung's measured bitrate (its TS segments, audio included): its BANDWIDTH.
+    qint64 m_copiedBytes = 0;
+    double m_copiedSeconds = 0;
+    qint64 m_copiedPeakBitsPerSecond = 0;
+    qint64 m_advertisedCopiedPeak = 0;
 
     // Counters read by stats() from any thread.
     std::atomic<qint64> m_videoFramesIn{0};

@@ -47,15 +47,27 @@ void RenditionWorker::addPacketSink(std::shared_ptr<EncodedPacketSink> sink)
     m_sinks.push_back(std::move(sink));
 }
 
+void RenditionWorker::setPassthrough(const AVCodecParameters &source)
+{
+    m_passthroughSource = &source;
+}
+
+const AVCodecContext *RenditionWorker::videoContext() const
+{
+    return isPassthrough() ? m_passthrough.context() : m_encoder.context();
+}
+
 bool RenditionWorker::open(const AVCodecContext *audioEncoder, QString *error)
 {
-    if (!m_encoder.open(m_rendition, m_settings, error)
-        || !m_packager.open(*m_encoder.context(), audioEncoder, error))
+    const bool isVideoReady =
+        isPassthrough() ? m_passthrough.open(*m_passthroughSource, m_settings.framesPerSecond, error)
+                        : m_encoder.open(m_rendition, m_settings, error);
+    if (!isVideoReady || !m_packager.open(*videoContext(), audioEncoder, error))
         return false;
     // A sink is an extra: one that cannot open is left out and the TS presentation goes on.
     std::erase_if(m_sinks, [&](const std::shared_ptr<EncodedPacketSink> &sink) {
         QString sinkError;
-        if (sink->open(*m_encoder.context(), audioEncoder, &sinkError))
+        if (sink->open(*videoContext(), audioEncoder, &sinkError))
             return false;
         qWarning().noquote() << QStringLiteral("%1: an extra output could not open: %2")
                                     .arg(m_rendition.name, sinkError);
@@ -78,12 +90,17 @@ void RenditionWorker::start()
 
 void RenditionWorker::pushVideo(FramePtr frame, qint64 captureWallMs, bool isDiscontinuity)
 {
-    m_queue.push(Item{std::move(frame), captureWallMs, isDiscontinuity, nullptr});
+    m_queue.push(Item{std::move(frame), captureWallMs, isDiscontinuity, nullptr, nullptr});
 }
 
 void RenditionWorker::pushAudio(PacketPtr packet)
 {
-    m_queue.push(Item{nullptr, 0, false, std::move(packet)});
+    m_queue.push(Item{nullptr, 0, false, std::move(packet), nullptr});
+}
+
+void RenditionWorker::pushVideoPacket(PacketPtr packet, qint64 captureWallMs)
+{
+    m_queue.push(Item{nullptr, captureWallMs, false, nullptr, std::move(packet)});
 }
 
 void RenditionWorker::finishInput()
@@ -118,6 +135,7 @@ RenditionStats RenditionWorker::stats() const
     stats.framesEncoded = m_framesEncoded;
     stats.bytesWritten = m_bytesWritten;
     stats.segmentsWritten = m_segmentsWritten;
+    stats.isPassthrough = isPassthrough();
     std::lock_guard lock(m_mutex);
     stats.lastSegmentKbps = m_lastSegmentKbps;
     return stats;
@@ -139,8 +157,8 @@ void RenditionWorker::run()
             fail(error);
     }
     if (!m_isFailed
-        && (!m_encoder.encode(nullptr, &m_encoded, &error) || !writeEncodedPackets(&error)
-            || !m_packager.finish(&error)))
+        && ((!isPassthrough() && !m_encoder.encode(nullptr, &m_encoded, &error))
+            || !writeEncodedPackets(&error) || !m_packager.finish(&error)))
         fail(error);
     finishSinks();
 }
@@ -151,6 +169,17 @@ bool RenditionWorker::handle(Item &item, QString *error)
         for (const auto &sink : m_sinks)
             sink->writeAudio(*item.audioPacket);
         return m_packager.writeAudio(std::move(item.audioPacket), error);
+    }
+    if (item.videoPacket) {
+        std::vector<PacketPtr> converted;
+        if (!m_passthrough.convert(std::move(item.videoPacket), &converted, error))
+            return false;
+        for (PacketPtr &packet : converted) {
+            ++m_framesEncoded;
+            if (!writeVideoPacket(std::move(packet), item.captureWallMs, false, error))
+                return false;
+        }
+        return true;
     }
     m_pendingFrames.emplace(item.videoFrame->pts, PendingFrame{item.captureWallMs, item.isDiscontinuity});
     return m_encoder.encode(item.videoFrame.get(), &m_encoded, error) && writeEncodedPackets(error);
@@ -168,16 +197,22 @@ bool RenditionWorker::writeEncodedPackets(QString *error)
             const bool isKeyframe = packet->flags & AV_PKT_FLAG_KEY;
             m_pendingFrames.erase(isKeyframe ? m_pendingFrames.begin() : found, std::next(found));
         }
-        for (const auto &sink : m_sinks)
-            sink->writeVideo(*packet, frame.captureWallMs, frame.isDiscontinuity);
-        if (!m_packager.writeVideo(std::move(packet), frame.captureWallMs, frame.isDiscontinuity,
-                                   error)) {
+        if (!writeVideoPacket(std::move(packet), frame.captureWallMs, frame.isDiscontinuity,
+                              error)) {
             m_encoded.clear();
             return false;
         }
     }
     m_encoded.clear();
     return true;
+}
+
+bool RenditionWorker::writeVideoPacket(PacketPtr packet, qint64 captureWallMs,
+                                       bool isDiscontinuity, QString *error)
+{
+    for (const auto &sink : m_sinks)
+        sink->writeVideo(*packet, captureWallMs, isDiscontinuity);
+    return m_packager.writeVideo(std::move(packet), captureWallMs, isDiscontinuity, error);
 }
 
 } // namespace afk::media

@@ -1,5 +1,6 @@
-// One rendition's thread: H.264-encodes the frames the ladder hands it and packages them, with
-// the shared AAC packets, into HLS segments.
+// One rendition's thread: H.264-encodes the frames the ladder hands it (or copies the source's
+// own H.264 packets: a passthrough rung) and packages them, with the shared AAC packets, into
+// HLS segments.
 #pragma once
 
 #include "BoundedQueue.h"
@@ -7,6 +8,7 @@
 #include "HlsPackager.h"
 #include "PipelineStats.h"
 #include "VideoEncoder.h"
+#include "VideoPassthrough.h"
 
 #include <atomic>
 #include <map>
@@ -22,6 +24,9 @@ public:
                     HlsPackagerSettings packaging);
     ~RenditionWorker();
 
+    // Before open(): copy the source's video (pushVideoPacket) instead of encoding frames.
+    void setPassthrough(const AVCodecParameters &source);
+    bool isPassthrough() const { return m_passthroughSource != nullptr; }
     // Before open(): another consumer of this rendition's packets.
     void addPacketSink(std::shared_ptr<EncodedPacketSink> sink);
     // Opens the encoder, the packager and the sinks (audioEncoder may be null: no audio track).
@@ -30,6 +35,8 @@ public:
     // Block while the worker's queue is full (back-pressure on the ladder thread).
     void pushVideo(FramePtr frame, qint64 captureWallMs, bool isDiscontinuity = false);
     void pushAudio(PacketPtr packet);
+    // A passthrough rung's packet, timestamps in frames.
+    void pushVideoPacket(PacketPtr packet, qint64 captureWallMs);
     // No more input: the worker drains, flushes and ends its playlist, then its thread ends.
     void finishInput();
     void join();
@@ -50,16 +57,22 @@ private:
         qint64 captureWallMs = 0;
         bool isDiscontinuity = false;
         PacketPtr audioPacket; // ...or an AAC packet to mux
+        PacketPtr videoPacket; // ...or a source packet to copy
     };
     void run();
     bool handle(Item &item, QString *error);
     bool writeEncodedPackets(QString *error);
+    bool writeVideoPacket(PacketPtr packet, qint64 captureWallMs, bool isDiscontinuity,
+                          QString *error);
+    const AVCodecContext *videoContext() const;
     void fail(const QString &error);
     void finishSinks();
 
     Rendition m_rendition;
     VideoEncoderSettings m_settings;
     VideoEncoder m_encoder;
+    const AVCodecParameters *m_passthroughSource = nullptr; // the source's, outlives the worker
+    VideoPassthrough m_passthrough;
     HlsPackager m_packager;
     std::vector<std::shared_ptr<EncodedPacketSink>> m_sinks;
     BoundedQueue<Item> m_queue;

@@ -22,8 +22,10 @@ bool VideoEncoder::open(const Rendition &rendition, const VideoEncoderSettings &
     encoder.time_base = AVRational{1, settings.framesPerSecond};
     encoder.framerate = AVRational{settings.framesPerSecond, 1};
     encoder.sample_aspect_ratio = AVRational{1, 1};
-    encoder.gop_size = settings.gopFrames;
-    encoder.keyint_min = settings.gopFrames;
+    if (settings.gopFrames > 0) {
+        encoder.gop_size = settings.gopFrames;
+        encoder.keyint_min = settings.gopFrames;
+    }
     encoder.bit_rate = qint64(rendition.videoBitrateKbps) * 1000;
     encoder.rc_max_rate = qint64(rendition.maxBitrateKbps) * 1000;
     encoder.rc_buffer_size = rendition.bufferSizeKbits * 1000;
@@ -32,9 +34,11 @@ bool VideoEncoder::open(const Rendition &rendition, const VideoEncoderSettings &
 
     // No scene-cut keyframes and closed GOPs: every segment starts with an IDR frame on the
     // same frame index in every rendition.
-    const QByteArray x264Params = QStringLiteral("keyint=%1:min-keyint=%1:scenecut=0:open-gop=0")
-                                      .arg(settings.gopFrames)
-                                      .toUtf8();
+    const QByteArray x264Params =
+        (settings.gopFrames > 0
+             ? QStringLiteral("keyint=%1:min-keyint=%1:scenecut=0:open-gop=0").arg(settings.gopFrames)
+             : QStringLiteral("keyint=infinite:scenecut=0:open-gop=0"))
+            .toUtf8();
     Dictionary options;
     if (!options.set("preset", settings.preset.toUtf8().constData())
         || !options.set("forced-idr", "1") || !options.set("x264-params", x264Params.constData())) {

@@ -11,7 +11,8 @@ namespace afk::media {
 
 struct VideoEncoderSettings {
     int framesPerSecond = 30;
-    int gopFrames = 60;     // segment duration × fps
+    int gopFrames = 60;     // segment duration × fps; 0: keyframes only where the frames ask
+                            // (pict_type I), as beside a copied rung
     QString preset = QStringLiteral("veryfast");
     int threadCount = 1;
 };

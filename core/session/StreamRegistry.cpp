@@ -110,6 +110,7 @@ media::PipelineConfig StreamRegistry::pipelineConfig(const QString &streamKey) c
         config.packetSinks = m_packetSinkProvider(streamKey);
     config.lowLatencyPartSeconds = m_defaults.partSeconds;
     config.mediaIndex = m_defaults.mediaIndex;
+    config.videoPassthrough = m_defaults.videoPassthrough;
     return config;
 }
 

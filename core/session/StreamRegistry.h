@@ -21,6 +21,7 @@ struct EncodingDefaults {
     media::ScaleFilter scaleFilter = media::defaultScaleFilter;
     double partSeconds = 0.333; // LL-HLS parts; 0: no LL-HLS presentation
     std::shared_ptr<media::MediaIndex> mediaIndex; // shared with the HTTP server
+    bool videoPassthrough = false; // --rtmp-passthrough
 };
 
 // Caps and timeouts of the registry (flags of the same names).

@@ -93,6 +93,7 @@ bool Studio::start(QString *error)
     defaults.x264Threads = m_options.x264Threads;
     defaults.scaleFilter = m_options.scaleFilter;
     defaults.partSeconds = m_options.partSeconds;
+    defaults.videoPassthrough = m_options.isRtmpPassthrough;
     session::StreamLimits limits;
     limits.maxStreams = m_options.maxStreams;
     limits.mediaTimeoutMs = m_options.mediaTimeoutSeconds * 1000;

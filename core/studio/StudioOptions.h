@@ -84,6 +84,7 @@ struct StudioOptions {
     // --rtmp-port must be ours or the studio does not start.
     bool isRtmpPortExplicit = false;
     QString rtmpKeyFile;
+    bool isRtmpPassthrough = false; // --rtmp-passthrough: copy a matching publisher's top rung
     // Restreaming (see restream::Restreamer): RTMP pushes of the top rendition, Cloudinary.
     QStringList rtmpPushUrls;   // --rtmp-push (each carries its stream key: never shown whole)
     QString cloudinaryCloud;    // empty: no Cloudinary

@@ -45,6 +45,17 @@ MediaFile MediaLookup::find(const QString &streamKey, const QStringList &relativ
     return file;
 }
 
+MediaFile MediaLookup::findPublished(const QString &streamKey, const QStringList &relative) const
+{
+    const QString path = m_store.resolveFile(streamKey, relative);
+    if (path.isEmpty() || !m_index)
+        return {};
+    std::optional<media::MediaEntry> entry = m_index->find(path);
+    if (!entry)
+        return {};
+    return MediaFile{MediaFile::Outcome::Found, std::move(entry->bytes), std::move(entry->etag)};
+}
+
 MediaFile MediaLookup::findTopRenditionSegment(const QString &streamKey, const QString &fileName,
                                                const QString &topRendition)
 {

@@ -10,6 +10,7 @@
 #include <QList>
 #include <QString>
 #include <map>
+#include <optional>
 
 namespace afk::media {
 
@@ -24,6 +25,14 @@ struct LowLatencyPosition {
     int lastPart = -1;           // the newest part's index in it (-1: none yet)
     qint64 lastCompleteMsn = -1; // newest complete segment
     bool isEnded = false;        // #EXT-X-ENDLIST: nothing more will come
+};
+
+// What a server that holds only the playlist's text needs for blocking reloads (the serving
+// threads answer from the media index, which has the text, not this object).
+struct LowLatencyPlaylistSummary {
+    LowLatencyPosition position;
+    int targetDurationSeconds = 0;
+    int partsPerSegment = 1;
 };
 
 struct RenditionReport {
@@ -60,6 +69,9 @@ public:
     double partHoldBackSeconds() const { return partHoldBackParts * m_partTargetSeconds; }
     int targetDurationSeconds() const { return m_targetDurationSeconds; }
     QByteArray text(const QList<RenditionReport> &reports) const;
+
+    // Reads back what text() wrote; nullopt when it is not such a playlist.
+    static std::optional<LowLatencyPlaylistSummary> summaryOf(QByteArrayView text);
 
     static QString segmentUri(qint64 sequence);
     static QString partUri(qint64 sequence, int part);

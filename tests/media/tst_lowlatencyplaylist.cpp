@@ -32,6 +32,7 @@ private slots:
     void renditionReportsNameSiblings();
     void positionFollowsParts();
     void endedPlaylistHasNoHint();
+    void summaryReadsBackThePosition();
 };
 
 void TestLowLatencyPlaylist::headerAnnouncesBlockingAndParts()
@@ -148,6 +149,42 @@ void TestLowLatencyPlaylist::endedPlaylistHasNoHint()
     QVERIFY(!text.contains("PRELOAD-HINT"));
     QVERIFY(text.endsWith("seg_0.m4s\n#EXT-X-ENDLIST\n"));
     QVERIFY(playlist.position().isEnded);
+}
+
+void TestLowLatencyPlaylist::summaryReadsBackThePosition()
+{
+    // The serving threads hold only the text: what they read back is what position() says.
+    LowLatencyPlaylist playlist(1.0 / 3, 2, 6, 0);
+    const auto summaryMatches = [&](const QList<RenditionReport> &reports) {
+        const std::optional<LowLatencyPlaylistSummary> summary =
+            LowLatencyPlaylist::summaryOf(playlist.text(reports));
+        if (!summary)
+            return false;
+        const LowLatencyPosition expected = playlist.position();
+        return summary->position.lastMsn == expected.lastMsn
+               && summary->position.lastPart == expected.lastPart
+               && summary->position.lastCompleteMsn == expected.lastCompleteMsn
+               && summary->position.isEnded == expected.isEnded
+               && summary->targetDurationSeconds == 2 && summary->partsPerSegment == 6;
+    };
+    QVERIFY(summaryMatches({}));
+    // A sibling's report names other numbers: not this rendition's position.
+    LowLatencyPosition sibling;
+    sibling.lastMsn = 40;
+    sibling.lastPart = 5;
+    const QList<RenditionReport> reports{{QStringLiteral("../360p/index.m3u8"), sibling}};
+    for (int segment = 0; segment < 6; ++segment) {
+        for (int part = 0; part < 6; ++part) {
+            playlist.appendPart(PlaylistPart{1.0 / 3, part == 0}, startMs, false);
+            QVERIFY(summaryMatches(reports));
+        }
+        playlist.completeSegment();
+        QVERIFY(summaryMatches(reports)); // the window slid past segments without parts
+    }
+    playlist.end();
+    QVERIFY(summaryMatches(reports));
+    QVERIFY(!LowLatencyPlaylist::summaryOf("not a playlist"));
+    QVERIFY(!LowLatencyPlaylist::summaryOf("#EXTM3U\n#EXT-X-TARGETDURATION:2\n")); // no parts
 }
 
 QTEST_APPLESS_MAIN(TestLowLatencyPlaylist)

@@ -47,9 +47,11 @@ public:
     // the spec wants parts gone once they are more than three target durations from the end,
     // and players joining at PART-HOLD-BACK need only the last segment's.
     static constexpr int segmentsListingParts = 2;
-    // PART-HOLD-BACK in parts: the spec's minimum is two, Apple recommends three (a player then
-    // rides out one late part).
-    static constexpr int partHoldBackParts = 3;
+    // PART-HOLD-BACK in parts: the spec's minimum, two (Apple recommends three). hls.js sits at
+    // PART-HOLD-BACK behind the newest part and never speeds up to it with less than 1 s
+    // buffered, so a third part is a third of a second of latency for good (README, "Low-Latency
+    // HLS": 1.58 s with two, 1.86 s with three on the same machine).
+    static constexpr int partHoldBackParts = 2;
 
     LowLatencyPlaylist(double partTargetSeconds, int segmentSeconds, int windowSeconds,
                        qint64 firstSequence);

@@ -40,13 +40,13 @@ void TestLowLatencyPlaylist::headerAnnouncesBlockingAndParts()
     LowLatencyPlaylist playlist(1.0 / 3, 2, 60, 7);
     const QByteArray text = playlist.text({});
     QVERIFY(text.startsWith("#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n"));
-    QVERIFY(text.contains("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.000\n"));
+    QVERIFY(text.contains("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.667\n"));
     QVERIFY(text.contains("#EXT-X-PART-INF:PART-TARGET=0.33333\n"));
     QVERIFY(text.contains("#EXT-X-MEDIA-SEQUENCE:7\n"));
     QVERIFY(text.contains("#EXT-X-MAP:URI=\"init.mp4\"\n"));
     // Nothing yet but the hint of the first part.
     QVERIFY(text.endsWith("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part_7_0.m4s\"\n"));
-    QVERIFY(playlist.partHoldBackSeconds() >= 3 * playlist.partTargetSeconds());
+    QVERIFY(playlist.partHoldBackSeconds() >= 2 * playlist.partTargetSeconds()); // the spec's floor
 }
 
 void TestLowLatencyPlaylist::partsOfSegmentInProgressAndHint()

@@ -18,6 +18,7 @@ struct MediaFile {
     Outcome outcome = Outcome::NotFound;
     QByteArray bytes; // shared with the index or the cache: never modified
     QByteArray etag;
+    std::shared_ptr<const OpenFile> file; // the disk cache's descriptor holding bytes, if kept
 };
 
 class MediaLookup

@@ -11,6 +11,7 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -190,6 +191,7 @@ void MediaServingThread::takeInbox()
         epoll_event event{};
         event.events = EPOLLIN | EPOLLRDHUP;
         event.data.fd = descriptor;
+        connection->watchedEvents = event.events;
         if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, descriptor, &event) != 0) {
             ::close(descriptor);
             std::lock_guard lock(m_reportMutex);
@@ -334,6 +336,8 @@ void MediaServingThread::respondFile(Connection &connection, const HttpRequestHe
             plan.statusCode == 304 ? QByteArray() : kind.contentType, kind.cacheControl,
             plan.headers, file.bytes /* a reference, not a copy */, plan.bodyOffset,
             plan.bodyLength, plan.contentLength);
+    if (plan.bodyLength > 0)
+        connection.bodyFile = file.file;
 }
 
 void MediaServingThread::respondError(Connection &connection, const HttpRequestHead &head,
@@ -376,6 +380,7 @@ void MediaServingThread::respond(Connection &connection, const HttpRequestHead &
 
     connection.headerSent = 0;
     connection.body = std::move(body);
+    connection.bodyFile.reset();
     connection.bodyNext = bodyOffset;
     connection.bodyEnd = bodyOffset + bodyLength;
     connection.closeAfterWrite = !keepsAlive;
@@ -576,19 +581,38 @@ void MediaServingThread::writePending(Connection &connection)
 {
     while (connection.headerSent < connection.header.size() ||
            connection.bodyNext < connection.bodyEnd) {
-        iovec parts[2];
-        int partCount = 0;
-        if (connection.headerSent < connection.header.size())
-            parts[partCount++] = {connection.header.data() + connection.headerSent,
-                                  size_t(connection.header.size() - connection.headerSent)};
-        if (connection.bodyNext < connection.bodyEnd)
-            parts[partCount++] = {const_cast<char *>(connection.body.constData()) +
-                                      connection.bodyNext,
-                                  size_t(connection.bodyEnd - connection.bodyNext)};
-        msghdr message{};
-        message.msg_iov = parts;
-        message.msg_iovlen = size_t(partCount);
-        const ssize_t sent = ::sendmsg(connection.descriptor, &message, MSG_NOSIGNAL);
+        const bool isHeaderPending = connection.headerSent < connection.header.size();
+        ssize_t sent = 0;
+        if (connection.bodyFile && !isHeaderPending) {
+            // The kernel sends the file's pages itself: no copy of the body through here.
+            off_t offset = off_t(connection.bodyNext);
+            sent = ::sendfile(connection.descriptor, connection.bodyFile->descriptor(), &offset,
+                              size_t(connection.bodyEnd - connection.bodyNext));
+            if (sent == 0) {
+                close(connection); // the file is shorter than it was read: never expected
+                return;
+            }
+        } else if (connection.bodyFile) {
+            // MSG_MORE: the header leaves with the body's first bytes, as one sendmsg would.
+            sent = ::send(connection.descriptor, connection.header.constData() +
+                                                     connection.headerSent,
+                          size_t(connection.header.size() - connection.headerSent),
+                          MSG_NOSIGNAL | MSG_MORE);
+        } else {
+            iovec parts[2];
+            int partCount = 0;
+            if (isHeaderPending)
+                parts[partCount++] = {connection.header.data() + connection.headerSent,
+                                      size_t(connection.header.size() - connection.headerSent)};
+            if (connection.bodyNext < connection.bodyEnd)
+                parts[partCount++] = {const_cast<char *>(connection.body.constData()) +
+                                          connection.bodyNext,
+                                      size_t(connection.bodyEnd - connection.bodyNext)};
+            msghdr message{};
+            message.msg_iov = parts;
+            message.msg_iovlen = size_t(partCount);
+            sent = ::sendmsg(connection.descriptor, &message, MSG_NOSIGNAL);
+        }
         if (sent < 0) {
             if (errno == EINTR)
                 continue;
@@ -613,6 +637,7 @@ void MediaServingThread::writePending(Connection &connection)
 void MediaServingThread::finishResponse(Connection &connection)
 {
     connection.body = QByteArray(); // the file's buffer is released as soon as it is sent
+    connection.bodyFile.reset();
     connection.lastProgressMs = nowMs();
     if (connection.closeAfterWrite) {
         ::shutdown(connection.descriptor, SHUT_WR);
@@ -626,6 +651,10 @@ void MediaServingThread::finishResponse(Connection &connection)
 
 void MediaServingThread::watch(Connection &connection, quint32 events)
 {
+    // A response written at once leaves the watch as it was: no system call per request.
+    if (connection.watchedEvents == events)
+        return;
+    connection.watchedEvents = events;
     epoll_event event{};
     event.events = events;
     event.data.fd = connection.descriptor;

@@ -112,6 +112,8 @@ private:
         QByteArray header;
         qsizetype headerSent = 0;
         QByteArray body; // shared with the index or the cache
+        std::shared_ptr<const OpenFile> bodyFile; // holds body: sendfile() from it (the cache's)
+        quint32 watchedEvents = 0;
         qint64 bodyNext = 0;
         qint64 bodyEnd = 0;
         bool closeAfterWrite = false;

@@ -81,6 +81,12 @@ void BlockingReloads::drop(const QString &prefix)
     answerAll(dropped, Outcome::Dropped);
 }
 
+bool BlockingReloads::isHolding(const QString &playlist) const
+{
+    return std::any_of(m_held.begin(), m_held.end(),
+                       [&](const Held &held) { return held.playlist == playlist; });
+}
+
 qint64 BlockingReloads::nextDeadlineMs() const
 {
     qint64 earliest = -1;

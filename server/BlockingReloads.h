@@ -58,6 +58,8 @@ public:
     void drop(const QString &prefix);
 
     int heldCount() const { return int(m_held.size()); }
+    // Whether a request for that playlist is held (its publisher still needs watching).
+    bool isHolding(const QString &playlist) const;
     // The earliest deadline of a held request; -1 when none is held.
     qint64 nextDeadlineMs() const;
 

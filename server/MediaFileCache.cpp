@@ -15,6 +15,11 @@ namespace afk::server
 
 MediaFileCache::MediaFileCache(qint64 maxBytes) : m_maxBytes(maxBytes) {}
 
+OpenFile::~OpenFile()
+{
+    ::close(m_descriptor);
+}
+
 CachedFile MediaFileCache::read(const QString &path, bool isPlaylist)
 {
     CachedFile result;
@@ -42,6 +47,7 @@ CachedFile MediaFileCache::read(const QString &path, bool isPlaylist)
                 result.outcome = CachedFile::Outcome::Found;
                 result.bytes = found->bytes;
                 result.etag = found->etag;
+                result.file = found->file;
                 return result;
             }
             removeLocked(found);
@@ -76,9 +82,13 @@ CachedFile MediaFileCache::read(const QString &path, bool isPlaylist)
             result.outcome = CachedFile::Outcome::TooLarge;
         return result;
     }
-    ::close(descriptor);
+    const bool isWhole = bytes.size() == qsizetype(opened.st_size);
     if (isPlaylist)
         bytes.truncate(bytes.lastIndexOf('\n') + 1);
+    if (!isPlaylist && isWhole && bytes.size() >= minSendfileBytes)
+        result.file = std::make_shared<const OpenFile>(descriptor);
+    else
+        ::close(descriptor);
 
     result.outcome = CachedFile::Outcome::Found;
     result.etag = media::MediaIndex::entityTagOf(bytes);
@@ -90,20 +100,20 @@ CachedFile MediaFileCache::read(const QString &path, bool isPlaylist)
                                 quint64(opened.st_ino)};
     if (bytes.size() <= m_maxBytes / 4) {
         QMutexLocker locker(&m_mutex);
-        insertLocked(path, openedStamp, bytes, result.etag);
+        insertLocked(path, openedStamp, result);
     }
     return result;
 }
 
 void MediaFileCache::insertLocked(const QString &path, const FileStamp &stamp,
-                                  const QByteArray &bytes, const QByteArray &etag)
+                                  const CachedFile &file)
 {
     const auto existing = m_entries.find(path);
     if (existing != m_entries.end())
         removeLocked(existing); // another thread read it at the same time
     m_usage.push_front(path);
-    m_entries.insert(path, Entry{stamp, bytes, etag, m_usage.begin()});
-    m_bytes += bytes.size();
+    m_entries.insert(path, Entry{stamp, file.bytes, file.etag, file.file, m_usage.begin()});
+    m_bytes += file.bytes.size();
     while (m_bytes > m_maxBytes && !m_usage.empty())
         removeLocked(m_entries.find(m_usage.back()));
 }

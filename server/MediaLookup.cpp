@@ -35,6 +35,7 @@ MediaFile MediaLookup::find(const QString &streamKey, const QStringList &relativ
         file.outcome = MediaFile::Outcome::Found;
         file.bytes = cached.bytes;
         file.etag = cached.etag;
+        file.file = cached.file;
         break;
     case CachedFile::Outcome::TooLarge:
         file.outcome = MediaFile::Outcome::TooLarge;
@@ -43,6 +44,17 @@ MediaFile MediaLookup::find(const QString &streamKey, const QStringList &relativ
         break;
     }
     return file;
+}
+
+MediaFile MediaLookup::findPublished(const QString &streamKey, const QStringList &relative) const
+{
+    const QString path = m_store.resolveFile(streamKey, relative);
+    if (path.isEmpty() || !m_index)
+        return {};
+    std::optional<media::MediaEntry> entry = m_index->find(path);
+    if (!entry)
+        return {};
+    return MediaFile{MediaFile::Outcome::Found, std::move(entry->bytes), std::move(entry->etag), {}};
 }
 
 MediaFile MediaLookup::findTopRenditionSegment(const QString &streamKey, const QString &fileName,
@@ -55,7 +67,7 @@ MediaFile MediaLookup::findTopRenditionSegment(const QString &streamKey, const Q
         const QString alias = m_store.resolveFile(streamKey, {fileName});
         if (!alias.isEmpty()) {
             if (std::optional<media::MediaEntry> entry = m_index->find(alias))
-                return MediaFile{MediaFile::Outcome::Found, entry->bytes, entry->etag};
+                return MediaFile{MediaFile::Outcome::Found, entry->bytes, entry->etag, {}};
         }
     }
     const QString fromMetadata = topRenditionFromMetadata(streamKey);

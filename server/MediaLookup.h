@@ -18,6 +18,7 @@ struct MediaFile {
     Outcome outcome = Outcome::NotFound;
     QByteArray bytes; // shared with the index or the cache: never modified
     QByteArray etag;
+    std::shared_ptr<const OpenFile> file; // the disk cache's descriptor holding bytes, if kept
 };
 
 class MediaLookup
@@ -35,6 +36,14 @@ public:
     // else stream.json's first rendition, else the root itself (one-rendition layout).
     MediaFile findTopRenditionSegment(const QString &streamKey, const QString &fileName,
                                       const QString &topRendition = {});
+
+    // Only what the packagers published (no disk): NotFound when the index has no such entry.
+    MediaFile findPublished(const QString &streamKey, const QStringList &relative) const;
+    // The path a file has in the index (and on disk); empty when the names are not safe.
+    QString indexPath(const QString &streamKey, const QStringList &relative) const
+    {
+        return m_store.resolveFile(streamKey, relative);
+    }
 
     const std::shared_ptr<media::MediaIndex> &index() const { return m_index; }
     const MediaFileCache &cache() const { return m_cache; }

@@ -8,6 +8,14 @@
 // written with sendmsg() as the socket drains: what a connection holds is that reference, and
 // what is in flight is bounded by the kernel's socket buffer.
 //
+// Low-Latency HLS (LowLatencyRoute) is served here too while the stream's packagers publish
+// into the index: playlists, init segments, parts and segments; a blocking playlist reload
+// (_HLS_msn/_HLS_part) or a request for the part a preload hint names is held on this thread —
+// the connection parked, an entry in this thread's BlockingReloads — until the index has a
+// playlist version that satisfies it. The thread watches each such playlist with one index
+// waiter (not one per request) and bounds every hold with its epoll timeout (one timer per
+// thread, not per request).
+//
 // A connection is served here while each request is one this thread fully understands: peeked
 // (MSG_PEEK, nothing consumed), framed by RequestFramer with the gate's limits, a GET or HEAD of
 // a MediaRoute without body or upgrade. Anything else — another route, a refusal, a request not
@@ -15,7 +23,10 @@
 // (ConnectionGate, then HttpApi), which answers it exactly as it would have from the start.
 #pragma once
 
+#include "BlockingReloads.h"
 #include "HttpMetrics.h"
+#include "HttpRequestHead.h"
+#include "LowLatencyRoute.h"
 #include "MediaLookup.h"
 #include "RequestFramer.h"
 
@@ -33,7 +44,7 @@
 namespace afk::server
 {
 
-struct HttpRequestHead;
+struct HttpReply;
 struct MediaRoute;
 
 // What a serving thread did since its last report, for HttpMetrics and PlaybackViewerTracker.
@@ -63,6 +74,10 @@ class MediaServingThread
 {
 public:
     static constexpr int sweepIntervalMs = 1000;
+    // LL-HLS requests held at once per thread; more are answered 503.
+    static constexpr int maxHeldRequests = 5'000;
+    // A held request waits at most three target durations (the spec), never longer than this.
+    static constexpr qint64 maxHoldMs = 30'000;
 
     explicit MediaServingThread(std::shared_ptr<const MediaServingContext> context);
     ~MediaServingThread(); // stops, closes its connections (not reported) and joins
@@ -77,19 +92,34 @@ public:
     MediaServingReport takeReport();
 
 private:
-    enum class State { Reading, Writing, Draining };
+    enum class State { Reading, Writing, Draining, Held };
+    // What a held LL-HLS request needs to be answered later.
+    struct HeldRequest {
+        HttpRequestHead head;
+        LowLatencyRoute route;
+    };
+    // How a found file is answered.
+    struct FileKind {
+        HttpRoute route;
+        QByteArray contentType;
+        QByteArray cacheControl;
+    };
     struct Connection {
         int descriptor = -1;
+        quint64 serial = 0; // tells a held request's connection from a later one on its number
         State state = State::Reading;
         QString peer; // for the viewer's client id
         QByteArray header;
         qsizetype headerSent = 0;
         QByteArray body; // shared with the index or the cache
+        std::shared_ptr<const OpenFile> bodyFile; // holds body: sendfile() from it (the cache's)
+        quint32 watchedEvents = 0;
         qint64 bodyNext = 0;
         qint64 bodyEnd = 0;
         bool closeAfterWrite = false;
         bool hasServed = false;
         qint64 lastProgressMs = 0;
+        std::unique_ptr<HeldRequest> held;
     };
 
     void run();
@@ -97,6 +127,26 @@ private:
     void onEvent(Connection &connection, quint32 events);
     void readRequest(Connection &connection);
     void answer(Connection &connection, const HttpRequestHead &head, const MediaRoute &route);
+    // Whether the LL-HLS route's playlist is in the index (else HttpApi serves it from disk).
+    bool isPublished(const LowLatencyRoute &route) const;
+    void answerLowLatency(Connection &connection, const HttpRequestHead &head,
+                          const LowLatencyRoute &route);
+    void hold(Connection &connection, const HttpRequestHead &head, const LowLatencyRoute &route,
+              const QString &playlistPath, const media::MediaEntry &playlist,
+              const media::LowLatencyPlaylistSummary &summary);
+    void answerHeld(int descriptor, quint64 serial, BlockingReloads::Outcome outcome);
+    void watchPlaylist(const QString &path, quint64 afterVersion);
+    void takeWokenPlaylists();
+    void respondFile(Connection &connection, const HttpRequestHead &head,
+                     const QString &streamKey, const FileKind &kind, const MediaFile &file,
+                     const QString &notFound);
+    void respondError(Connection &connection, const HttpRequestHead &head, HttpRoute route,
+                      const QString &streamKey, const HttpReply &error);
+    void respond(Connection &connection, const HttpRequestHead &head, HttpRoute route,
+                 const QString &streamKey, int statusCode, const QByteArray &contentType,
+                 const QByteArray &cacheControl,
+                 const QList<std::pair<QByteArray, QByteArray>> &extraHeaders, QByteArray body,
+                 qint64 bodyOffset, qint64 bodyLength, qint64 contentLength);
     void writePending(Connection &connection);
     void finishResponse(Connection &connection);
     void watch(Connection &connection, quint32 events);
@@ -113,6 +163,10 @@ private:
     std::atomic<bool> m_isStopping{false};
     std::mutex m_inboxMutex;
     std::vector<int> m_inbox;
+    std::vector<QString> m_wokenPlaylists; // guarded by m_inboxMutex
+    BlockingReloads m_held{maxHeldRequests};
+    QHash<QString, quint64> m_watchedPlaylists; // index path → the index waiter's ticket
+    quint64 m_lastSerial = 0;
     std::unordered_map<int, std::unique_ptr<Connection>> m_connections;
     std::vector<char> m_peekBuffer;
     RequestFramer m_framer;

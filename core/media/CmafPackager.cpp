@@ -2,6 +2,7 @@
 
 #include "CustomIoMuxer.h"
 #include "LowLatencyPresentation.h"
+#include "MediaIndex.h"
 
 #include <QDebug>
 #include <QDir>
@@ -58,6 +59,9 @@ CmafPackager::~CmafPackager()
 {
     if (m_segmentFile.isOpen())
         m_segmentFile.remove(); // an unfinished segment is never listed
+    // The files stay on disk, served from there (the playlist leaves with the presentation).
+    if (m_settings.mediaIndex)
+        m_settings.mediaIndex->removeFolder(m_settings.directory);
 }
 
 int CmafPackager::writeToMemory(void *opaque, uint8_t *data, int size)
@@ -104,6 +108,7 @@ bool CmafPackager::open(const AVCodecContext &video, const AVCodecContext *audio
     const double framesPerSecond = av_q2d(video.framerate);
     const int partFrames = std::max(1, int(std::lround(m_settings.partSeconds * framesPerSecond)));
     m_partTicks = av_rescale_q(partFrames, m_videoEncoderTimeBase, m_videoStream->time_base);
+    m_frameTicks = av_rescale_q(1, m_videoEncoderTimeBase, m_videoStream->time_base);
     m_segmentTicks = qint64(m_settings.segmentSeconds) * m_videoStream->time_base.den
                      / m_videoStream->time_base.num;
     m_playlist = LowLatencyPlaylist(partFrames / framesPerSecond, m_settings.segmentSeconds,
@@ -174,8 +179,9 @@ void CmafPackager::writeVideo(const AVPacket &encoded, qint64 captureWallMs, boo
                                       || isDiscontinuity);
         const auto partsDone = m_partCounts.find(m_sequence);
         const qint64 partIndex = partsDone != m_partCounts.end() ? partsDone->second : 0;
-        const bool isPartDue =
-            packet->dts - m_segmentStartDts >= (partIndex + 1) * m_partTicks - halfFrame;
+        const qint64 firstPartTicks = m_isFirstSegment ? m_frameTicks : m_partTicks;
+        const bool isPartDue = packet->dts - m_segmentStartDts
+                               >= firstPartTicks + partIndex * m_partTicks - halfFrame;
         if (isSegmentDue || isPartDue) {
             if (!writeHeldAudio(packet->dts, false, &error) || !completePart(packet->dts, &error)
                 || (isSegmentDue && !completeSegment(&error)))
@@ -183,6 +189,7 @@ void CmafPackager::writeVideo(const AVPacket &encoded, qint64 captureWallMs, boo
         }
     }
     if (m_segmentStartDts == AV_NOPTS_VALUE) {
+        m_isFirstSegment = m_sequence == m_settings.firstSequence;
         m_segmentStartDts = packet->dts;
         m_segmentWallMs = captureWallMs;
         m_isSegmentDiscontinuity = isDiscontinuity;
@@ -251,6 +258,10 @@ bool CmafPackager::completePart(qint64 endDts, QString *error)
             *error = QStringLiteral("cannot write %1").arg(path(QStringLiteral("init.mp4")));
             return false;
         }
+        if (m_settings.mediaIndex)
+            m_settings.mediaIndex->publish(path(QStringLiteral("init.mp4")),
+                                           m_output.left(initSize),
+                                           MediaIndex::Retention::Replaced);
         m_output.remove(0, initSize);
         m_hasInit = true;
     }
@@ -260,6 +271,12 @@ bool CmafPackager::completePart(qint64 endDts, QString *error)
         || m_segmentFile.write(m_output) != m_output.size()) {
         *error = QStringLiteral("cannot write %1 (disk full?)").arg(partPath);
         return false;
+    }
+    if (m_settings.mediaIndex) {
+        m_segmentData += m_output;
+        // Published before the playlist that lists it (LowLatencyPresentation::publish).
+        m_settings.mediaIndex->publish(partPath, std::exchange(m_output, {}),
+                                       MediaIndex::Retention::Part);
     }
     m_output.clear();
     ++m_partCounts[m_sequence];
@@ -282,6 +299,9 @@ bool CmafPackager::completeSegment(QString *error)
         *error = QStringLiteral("cannot complete %1 (disk full or not writable?)").arg(finalPath);
         return false;
     }
+    if (m_settings.mediaIndex)
+        m_settings.mediaIndex->publish(finalPath, std::exchange(m_segmentData, {}),
+                                       MediaIndex::Retention::Segment);
     m_playlist.completeSegment();
     ++m_sequence;
     m_segmentStartDts = AV_NOPTS_VALUE;

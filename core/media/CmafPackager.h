@@ -5,7 +5,8 @@
 // first fragment (ftyp + moov) are init.mp4. Video and the shared AAC are muxed together, one
 // track each: hls.js plays that without an audio rendition to keep in step.
 //
-// Part boundaries sit on a grid of whole frames from each segment's keyframe, in decode order;
+// Part boundaries sit on a grid of whole frames from each segment's keyframe (the first segment's
+// offset by a one-frame first part), in decode order;
 // the ladder gives every rendition the same timestamps and keyframes, so parts of every
 // rendition hold the same frames and share their numbers.
 #pragma once
@@ -22,6 +23,7 @@
 namespace afk::media {
 
 class LowLatencyPresentation;
+class MediaIndex;
 
 struct CmafPackagerSettings {
     QString directory; // ll/<rendition>
@@ -30,6 +32,7 @@ struct CmafPackagerSettings {
     int segmentSeconds = 2;
     int liveWindowSeconds = 60;
     qint64 firstSequence = 0;
+    std::shared_ptr<MediaIndex> mediaIndex; // parts, segments and init.mp4 published there too
 };
 
 class CmafPackager : public EncodedPacketSink
@@ -67,10 +70,16 @@ private:
     QByteArray m_output;               // what the muxer wrote since the last part
     bool m_hasInit = false;
     QFile m_segmentFile;               // the segment in progress, parts appended
+    QByteArray m_segmentData;          // its bytes too, when there is a mediaIndex
     qint64 m_sequence = 0;
     qint64 m_segmentStartDts = AV_NOPTS_VALUE; // video stream time base
     qint64 m_partStartDts = AV_NOPTS_VALUE;
     qint64 m_partTicks = 0;
+    qint64 m_frameTicks = 0;
+    // The stream's first part is its keyframe alone: a player has a part to start from one part
+    // sooner. The spec lets an INDEPENDENT=YES part be shorter than 85 % of PART-TARGET
+    // (draft-pantos-hls-rfc8216bis, EXT-X-PART); the grid after it is whole parts again.
+    bool m_isFirstSegment = false;
     qint64 m_segmentTicks = 0;
     qint64 m_segmentWallMs = 0;
     bool m_isSegmentDiscontinuity = false;

@@ -1,6 +1,7 @@
 #include "LowLatencyPlaylist.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace afk::media {
 
@@ -65,6 +66,73 @@ LowLatencyPosition LowLatencyPlaylist::position() const
         position.lastPart = last != m_parts.end() ? int(last->second.size()) - 1 : -1;
     }
     return position;
+}
+
+std::optional<LowLatencyPlaylistSummary> LowLatencyPlaylist::summaryOf(QByteArrayView text)
+{
+    // "part_<msn>_<part>.m4s" / "seg_<msn>.m4s" → the numbers; false when not such a name.
+    const auto numbersOf = [](QByteArrayView uri, qint64 *msn, int *part) {
+        const bool isPart = uri.startsWith("part_");
+        if ((!isPart && !uri.startsWith("seg_")) || !uri.endsWith(".m4s"))
+            return false;
+        uri = uri.sliced(isPart ? 5 : 4).chopped(4);
+        const qsizetype underscore = uri.indexOf('_');
+        if (isPart != (underscore >= 0))
+            return false;
+        bool isNumber = false;
+        *msn = (isPart ? uri.first(underscore) : uri).toByteArray().toLongLong(&isNumber);
+        if (!isNumber)
+            return false;
+        if (isPart)
+            *part = uri.sliced(underscore + 1).toByteArray().toInt(&isNumber);
+        return isNumber;
+    };
+    const auto quotedUri = [](QByteArrayView line) {
+        const qsizetype start = line.indexOf("URI=\"");
+        if (start < 0)
+            return QByteArrayView();
+        const QByteArrayView rest = line.sliced(start + 5);
+        const qsizetype end = rest.indexOf('"');
+        return end < 0 ? QByteArrayView() : rest.first(end);
+    };
+    if (!text.startsWith("#EXTM3U"))
+        return std::nullopt;
+    LowLatencyPlaylistSummary summary;
+    double partTarget = 0;
+    qsizetype start = 0;
+    while (start < text.size()) {
+        qsizetype end = text.indexOf('\n', start);
+        if (end < 0)
+            end = text.size();
+        const QByteArrayView line = text.sliced(start, end - start);
+        start = end + 1;
+        qint64 msn = 0;
+        int part = 0;
+        if (line.startsWith("#EXT-X-PART:")) {
+            if (numbersOf(quotedUri(line), &msn, &part)) {
+                summary.position.lastMsn = msn;
+                summary.position.lastPart = part;
+            }
+        } else if (line.startsWith("#EXT-X-TARGETDURATION:")) {
+            summary.targetDurationSeconds = line.sliced(22).toByteArray().toInt();
+        } else if (line.startsWith("#EXT-X-PART-INF:PART-TARGET=")) {
+            partTarget = line.sliced(28).toByteArray().toDouble();
+        } else if (line == "#EXT-X-ENDLIST") {
+            summary.position.isEnded = true;
+        } else if (!line.isEmpty() && !line.startsWith('#') && numbersOf(line, &msn, &part)) {
+            summary.position.lastCompleteMsn = msn;
+            if (msn > summary.position.lastMsn) { // a complete segment whose parts left the list
+                summary.position.lastMsn = msn;
+                summary.position.lastPart = -1;
+            }
+        }
+    }
+    if (summary.targetDurationSeconds <= 0 || partTarget <= 0)
+        return std::nullopt;
+    // The packager's count is segment frames / part frames rounded up; the text has both rounded.
+    summary.partsPerSegment =
+        std::max(1, int(std::ceil(summary.targetDurationSeconds / partTarget - 0.01)));
+    return summary;
 }
 
 QString LowLatencyPlaylist::segmentUri(qint64 sequence)

@@ -10,6 +10,7 @@
 #include <QList>
 #include <QString>
 #include <map>
+#include <optional>
 
 namespace afk::media {
 
@@ -26,6 +27,14 @@ struct LowLatencyPosition {
     bool isEnded = false;        // #EXT-X-ENDLIST: nothing more will come
 };
 
+// What a server that holds only the playlist's text needs for blocking reloads (the serving
+// threads answer from the media index, which has the text, not this object).
+struct LowLatencyPlaylistSummary {
+    LowLatencyPosition position;
+    int targetDurationSeconds = 0;
+    int partsPerSegment = 1;
+};
+
 struct RenditionReport {
     QString uri; // relative to the reporting playlist ("../480p/index.m3u8")
     LowLatencyPosition position;
@@ -38,9 +47,11 @@ public:
     // the spec wants parts gone once they are more than three target durations from the end,
     // and players joining at PART-HOLD-BACK need only the last segment's.
     static constexpr int segmentsListingParts = 2;
-    // PART-HOLD-BACK in parts: the spec's minimum is two, Apple recommends three (a player then
-    // rides out one late part).
-    static constexpr int partHoldBackParts = 3;
+    // PART-HOLD-BACK in parts: the spec's minimum, two (Apple recommends three). hls.js sits at
+    // PART-HOLD-BACK behind the newest part and never speeds up to it with less than 1 s
+    // buffered, so a third part is a third of a second of latency for good (README, "Low-Latency
+    // HLS": 1.58 s with two, 1.86 s with three on the same machine).
+    static constexpr int partHoldBackParts = 2;
 
     LowLatencyPlaylist(double partTargetSeconds, int segmentSeconds, int windowSeconds,
                        qint64 firstSequence);
@@ -60,6 +71,9 @@ public:
     double partHoldBackSeconds() const { return partHoldBackParts * m_partTargetSeconds; }
     int targetDurationSeconds() const { return m_targetDurationSeconds; }
     QByteArray text(const QList<RenditionReport> &reports) const;
+
+    // Reads back what text() wrote; nullopt when it is not such a playlist.
+    static std::optional<LowLatencyPlaylistSummary> summaryOf(QByteArrayView text);
 
     static QString segmentUri(qint64 sequence);
     static QString partUri(qint64 sequence, int part);

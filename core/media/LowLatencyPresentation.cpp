@@ -1,6 +1,7 @@
 #include "LowLatencyPresentation.h"
 
 #include "CmafPackager.h"
+#include "MediaIndex.h"
 
 #include <QDir>
 #include <QRegularExpression>
@@ -10,6 +11,28 @@ namespace afk::media {
 LowLatencyPresentation::LowLatencyPresentation(LowLatencySettings settings)
     : m_settings(std::move(settings)), m_targetDurationSeconds(m_settings.segmentSeconds)
 {
+}
+
+LowLatencyPresentation::~LowLatencyPresentation()
+{
+    if (!m_settings.mediaIndex)
+        return;
+    QStringList paths{masterPath()};
+    for (const RenditionState &state : m_renditions)
+        paths << playlistPath(state.rendition.name);
+    m_settings.mediaIndex->removePaths(paths);
+}
+
+QString LowLatencyPresentation::masterPath() const
+{
+    // ll/ is in the stream's folder, whose ll.m3u8 the master is.
+    const QString &directory = m_settings.directory;
+    return directory.left(directory.lastIndexOf(u'/')) + QStringLiteral("/ll.m3u8");
+}
+
+QString LowLatencyPresentation::playlistPath(const QString &rendition) const
+{
+    return m_settings.directory + u'/' + rendition + QStringLiteral("/index.m3u8");
 }
 
 EncodedPacketSinkFactory LowLatencyPresentation::sinkFactory(EncodedPacketSinkFactory others)
@@ -42,6 +65,7 @@ LowLatencyPresentation::makeSinks(const EncodedPacketSinkFactory &others,
     settings.segmentSeconds = m_settings.segmentSeconds;
     settings.liveWindowSeconds = m_settings.liveWindowSeconds;
     settings.firstSequence = m_firstSequence;
+    settings.mediaIndex = m_settings.mediaIndex;
     sinks.push_back(std::make_shared<CmafPackager>(settings, shared_from_this()));
     return sinks;
 }
@@ -148,6 +172,8 @@ void LowLatencyPresentation::updateMasterLocked()
         variants << variant;
     }
     m_master = masterPlaylistText(variants);
+    if (m_settings.mediaIndex)
+        m_settings.mediaIndex->publish(masterPath(), m_master, MediaIndex::Retention::Replaced);
 }
 
 void LowLatencyPresentation::publish(int renditionIndex, const LowLatencyPlaylist &playlist)
@@ -171,6 +197,11 @@ void LowLatencyPresentation::publish(int renditionIndex, const LowLatencyPlaylis
                     sibling.position};
         state.playlist = playlist.text(reports);
         name = state.rendition.name;
+        // The part's bytes are in the index already (CmafPackager): a serving thread woken by
+        // this version finds everything it lists.
+        if (m_settings.mediaIndex)
+            m_settings.mediaIndex->publish(playlistPath(name), state.playlist,
+                                           MediaIndex::Retention::Replaced);
         updateMasterLocked();
     }
     emit published(name);

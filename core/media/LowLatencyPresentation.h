@@ -9,6 +9,7 @@
 
 #include <QByteArray>
 #include <QObject>
+#include <QStringList>
 #include <QString>
 #include <memory>
 #include <mutex>
@@ -17,12 +18,17 @@
 
 namespace afk::media {
 
+class MediaIndex;
+
 struct LowLatencySettings {
     QString directory;          // the stream's ll/ folder; each rendition in ll/<name>/
     double partSeconds = 0.333; // --part-seconds: rounded to whole frames
     int segmentSeconds = 2;
     int liveWindowSeconds = 60;
     int audioBitrateKbps = 128;
+    // Where the packagers publish init segments, parts, segments and playlists for the serving
+    // threads (keyed by their files' paths; the master as <stream>/ll.m3u8), or none.
+    std::shared_ptr<MediaIndex> mediaIndex;
 };
 
 // Owned by a shared_ptr (its packagers share it); the owner must release it on the thread it
@@ -33,6 +39,7 @@ class LowLatencyPresentation : public QObject,
     Q_OBJECT
 public:
     explicit LowLatencyPresentation(LowLatencySettings settings);
+    ~LowLatencyPresentation() override; // takes its playlists out of the media index
 
     // A factory that gives every rung a CMAF packager, beside what `others` makes.
     EncodedPacketSinkFactory sinkFactory(EncodedPacketSinkFactory others);
@@ -73,6 +80,8 @@ private:
     makeSinks(const EncodedPacketSinkFactory &others, const Rendition &rendition,
               int renditionIndex);
     void updateMasterLocked();
+    QString masterPath() const;
+    QString playlistPath(const QString &rendition) const;
 
     LowLatencySettings m_settings;
     mutable std::mutex m_mutex;

@@ -42,12 +42,14 @@ quint64 MediaIndex::publish(const QString &path, QByteArray bytes, Retention ret
     entry.version = ++m_lastVersion;
     m_entries.insert(path, entry);
     m_retention.insert(path, retention);
-    if (retention == Retention::Segment) {
-        std::deque<QString> &folder = m_segmentsByFolder[folderOf(path)];
+    if (retention != Retention::Replaced) {
+        const bool isPart = retention == Retention::Part;
+        std::deque<QString> &folder =
+            (isPart ? m_partsByFolder : m_segmentsByFolder)[folderOf(path)];
         folder.push_back(path);
         m_segmentOrder.push_back(path);
         m_segmentBytes += entry.bytes.size();
-        while (folder.size() > size_t(keptSegmentsPerFolder))
+        while (folder.size() > size_t(isPart ? keptPartsPerFolder : keptSegmentsPerFolder))
             removeLocked(folder.front());
         evictLocked();
     }
@@ -82,6 +84,7 @@ void MediaIndex::removeFolder(const QString &folder)
     for (const QString &path : inFolder)
         removeLocked(path);
     m_segmentsByFolder.remove(folder);
+    m_partsByFolder.remove(folder);
 }
 
 void MediaIndex::evictLocked()
@@ -95,11 +98,13 @@ void MediaIndex::removeLocked(const QString &path)
     const auto found = m_entries.find(path);
     if (found == m_entries.end())
         return;
-    if (m_retention.value(path) == Retention::Segment) {
+    const Retention retention = m_retention.value(path);
+    if (retention != Retention::Replaced) {
         m_segmentBytes -= found->bytes.size();
         eraseFrom(m_segmentOrder, path);
-        const auto folder = m_segmentsByFolder.find(folderOf(path));
-        if (folder != m_segmentsByFolder.end())
+        auto &byFolder = retention == Retention::Part ? m_partsByFolder : m_segmentsByFolder;
+        const auto folder = byFolder.find(folderOf(path));
+        if (folder != byFolder.end())
             eraseFrom(*folder, path);
     }
     m_entries.erase(found);

@@ -6,9 +6,10 @@
 //
 // Thread-safe: packagers publish from their threads, serving threads read from theirs.
 //
-// Bounds: a Segment entry (segments, parts) stays while it is among the newest
-// keptSegmentsPerFolder of its folder (a rendition's folder), and while every Segment entry
-// together fits maxBytes (the oldest go first); older ones are served from disk. A Replaced entry
+// Bounds: a Segment entry stays while it is among the newest keptSegmentsPerFolder of its folder
+// (a rendition's folder), a Part entry (LL-HLS parts, several per segment) among the newest
+// keptPartsPerFolder of its folder, and while every Segment and Part entry together fits
+// maxBytes (the oldest go first); older ones are served from disk. A Replaced entry
 // (a playlist, an init segment) is one version per path. A packager removes what it published
 // when it goes away (removePaths/removeFolder); the files on disk stay authoritative.
 //
@@ -43,10 +44,14 @@ class MediaIndex
 public:
     enum class Retention {
         Segment,  // newest keptSegmentsPerFolder of a folder, within maxBytes
+        Part,     // newest keptPartsPerFolder of a folder, within maxBytes
         Replaced, // one version per path until removed (playlists, init segments)
     };
 
     static constexpr int keptSegmentsPerFolder = 6;
+    // LL-HLS playlists list the parts of three segments (up to 10 parts each at the shortest
+    // --part-seconds): all of them stay, and a player that read the playlist a moment ago too.
+    static constexpr int keptPartsPerFolder = 40;
     static constexpr qint64 defaultMaxBytes = 256LL * 1024 * 1024;
     static constexpr int maxWaiters = 10'000;
 
@@ -101,7 +106,8 @@ private:
     mutable QMutex m_mutex;
     QHash<QString, MediaEntry> m_entries;
     QHash<QString, std::deque<QString>> m_segmentsByFolder; // oldest first
-    std::deque<QString> m_segmentOrder;                     // every Segment entry, oldest first
+    QHash<QString, std::deque<QString>> m_partsByFolder;    // oldest first
+    std::deque<QString> m_segmentOrder; // every Segment and Part entry, oldest first
     QHash<QString, Retention> m_retention;
     qint64 m_segmentBytes = 0;
     quint64 m_lastVersion = 0;

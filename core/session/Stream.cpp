@@ -88,6 +88,7 @@ bool Stream::startMedia(std::unique_ptr<media::MediaSource> source, media::Pipel
         lowLatency.segmentSeconds = config.segmentSeconds;
         lowLatency.liveWindowSeconds = config.liveWindowSeconds;
         lowLatency.audioBitrateKbps = config.audioBitrateKbps;
+        lowLatency.mediaIndex = config.mediaIndex;
         m_lowLatency = std::make_shared<media::LowLatencyPresentation>(lowLatency);
         config.packetSinks = m_lowLatency->sinkFactory(std::move(config.packetSinks));
     }

@@ -8,6 +8,7 @@
 // part listed in ll.m3u8's top rendition and to each player's first frame.
 // Options: --ladder RUNGS, --catch-up RATE (hls.js maxLiveSyncPlaybackRate, default 1).
 // Prints one JSON line. afk-studio is $AFK_STUDIO_BIN or build/app/afk-studio.
+import fs from 'node:fs';
 import path from 'node:path';
 import { tempDir, httpGet, sleep, waitFor } from '../e2e/lib/util.mjs';
 import { startStudio } from '../e2e/lib/studio.mjs';
@@ -33,16 +34,35 @@ try {
   studio = await startStudio({ dataDir: path.join(dir, 'data'), ladder, waitReady: false, extraArgs: ['--stats-interval', '5', ...extraArgs] });
   const t0 = studio.t0;
   const llUrl = `${studio.base}/ll.m3u8`;
+  const top = ladder.split(',')[0];
+  let serverUpMs = null;
+  let firstPlaylist = '';
   const firstPartMs = await waitFor(async () => {
     if (studio.exitInfo) throw Object.assign(new Error(`exited (code ${studio.exitInfo.code})`), { fatal: true });
-    const top = ladder.split(',')[0];
     const r = await httpGet(`${studio.base}/ll/${top}/index.m3u8`, { timeoutMs: 2000 }).catch(() => null);
-    return r?.status === 200 && r.text.includes('#EXT-X-PART:') ? Date.now() - t0 : false;
+    if (r && serverUpMs === null) serverUpMs = Date.now() - t0;
+    if (r?.status !== 200 || !r.text.includes('#EXT-X-PART:')) return false;
+    firstPlaylist = r.text;
+    return Date.now() - t0;
   }, { timeoutMs: 60000, intervalMs: 20, what: 'the first part in the top rendition\'s LL playlist' });
+  // Where the time to the first part went: the first frame's capture time is the first
+  // PROGRAM-DATE-TIME; the packager's files on disk carry when init.mp4 and the first part were
+  // written (the same moment they were published to the index).
+  const llDir = path.join(studio.streamDir, 'll', top);
+  const firstPart = /URI="(part_\d+_0\.m4s)"/.exec(firstPlaylist)?.[1];
+  const startup = {
+    serverUpMs,
+    firstFrameCapturedMs: Date.parse(/#EXT-X-PROGRAM-DATE-TIME:(\S+)/.exec(firstPlaylist)?.[1]) - t0,
+    initWrittenMs: Math.round(fs.statSync(path.join(llDir, 'init.mp4')).mtimeMs - t0),
+    firstPartWrittenMs: firstPart ? Math.round(fs.statSync(path.join(llDir, firstPart)).mtimeMs - t0) : null,
+    firstPartSeenMs: firstPartMs,
+  };
+  await waitFor(async () => (await httpGet(llUrl)).status === 200, { timeoutMs: 60000, intervalMs: 20, what: 'll.m3u8 = 200' });
+  startup.llMasterMs = Date.now() - t0;
   browser = await launchChromium();
   origin = await startPlayerOrigin();
   const players = {};
-  const results = { ladder, catchUpRate, firstPartMs };
+  const results = { ladder, catchUpRate, firstPartMs, startup };
   for (const [name, url] of [['ll', llUrl], ['ts', studio.masterUrl]]) {
     // The TS master lists segments only once complete: start each player when its playlist can.
     await waitFor(async () => (await httpGet(url)).status === 200, { timeoutMs: 60000, what: `${url} = 200` });

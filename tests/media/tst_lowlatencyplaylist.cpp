@@ -32,6 +32,7 @@ private slots:
     void renditionReportsNameSiblings();
     void positionFollowsParts();
     void endedPlaylistHasNoHint();
+    void summaryReadsBackThePosition();
 };
 
 void TestLowLatencyPlaylist::headerAnnouncesBlockingAndParts()
@@ -39,13 +40,13 @@ void TestLowLatencyPlaylist::headerAnnouncesBlockingAndParts()
     LowLatencyPlaylist playlist(1.0 / 3, 2, 60, 7);
     const QByteArray text = playlist.text({});
     QVERIFY(text.startsWith("#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n"));
-    QVERIFY(text.contains("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.000\n"));
+    QVERIFY(text.contains("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.667\n"));
     QVERIFY(text.contains("#EXT-X-PART-INF:PART-TARGET=0.33333\n"));
     QVERIFY(text.contains("#EXT-X-MEDIA-SEQUENCE:7\n"));
     QVERIFY(text.contains("#EXT-X-MAP:URI=\"init.mp4\"\n"));
     // Nothing yet but the hint of the first part.
     QVERIFY(text.endsWith("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part_7_0.m4s\"\n"));
-    QVERIFY(playlist.partHoldBackSeconds() >= 3 * playlist.partTargetSeconds());
+    QVERIFY(playlist.partHoldBackSeconds() >= 2 * playlist.partTargetSeconds()); // the spec's floor
 }
 
 void TestLowLatencyPlaylist::partsOfSegmentInProgressAndHint()
@@ -148,6 +149,42 @@ void TestLowLatencyPlaylist::endedPlaylistHasNoHint()
     QVERIFY(!text.contains("PRELOAD-HINT"));
     QVERIFY(text.endsWith("seg_0.m4s\n#EXT-X-ENDLIST\n"));
     QVERIFY(playlist.position().isEnded);
+}
+
+void TestLowLatencyPlaylist::summaryReadsBackThePosition()
+{
+    // The serving threads hold only the text: what they read back is what position() says.
+    LowLatencyPlaylist playlist(1.0 / 3, 2, 6, 0);
+    const auto summaryMatches = [&](const QList<RenditionReport> &reports) {
+        const std::optional<LowLatencyPlaylistSummary> summary =
+            LowLatencyPlaylist::summaryOf(playlist.text(reports));
+        if (!summary)
+            return false;
+        const LowLatencyPosition expected = playlist.position();
+        return summary->position.lastMsn == expected.lastMsn
+               && summary->position.lastPart == expected.lastPart
+               && summary->position.lastCompleteMsn == expected.lastCompleteMsn
+               && summary->position.isEnded == expected.isEnded
+               && summary->targetDurationSeconds == 2 && summary->partsPerSegment == 6;
+    };
+    QVERIFY(summaryMatches({}));
+    // A sibling's report names other numbers: not this rendition's position.
+    LowLatencyPosition sibling;
+    sibling.lastMsn = 40;
+    sibling.lastPart = 5;
+    const QList<RenditionReport> reports{{QStringLiteral("../360p/index.m3u8"), sibling}};
+    for (int segment = 0; segment < 6; ++segment) {
+        for (int part = 0; part < 6; ++part) {
+            playlist.appendPart(PlaylistPart{1.0 / 3, part == 0}, startMs, false);
+            QVERIFY(summaryMatches(reports));
+        }
+        playlist.completeSegment();
+        QVERIFY(summaryMatches(reports)); // the window slid past segments without parts
+    }
+    playlist.end();
+    QVERIFY(summaryMatches(reports));
+    QVERIFY(!LowLatencyPlaylist::summaryOf("not a playlist"));
+    QVERIFY(!LowLatencyPlaylist::summaryOf("#EXTM3U\n#EXT-X-TARGETDURATION:2\n")); // no parts
 }
 
 QTEST_APPLESS_MAIN(TestLowLatencyPlaylist)

@@ -17,6 +17,7 @@ private slots:
     void publishedBytesAreShared();
     void replacedPathsKeepOneVersion();
     void newestSegmentsPerFolderStay();
+    void partsAreKeptApartFromSegments();
     void byteBoundDropsTheOldest();
     void removeFolderAndPaths();
     void entityTagFollowsTheBytes();
@@ -51,6 +52,27 @@ void TestMediaIndex::replacedPathsKeepOneVersion()
     QCOMPARE(index.find("/s/720p/index.m3u8")->bytes, QByteArray("two"));
     QCOMPARE(index.find("/s/720p/index.m3u8")->version, second);
     QCOMPARE(index.entryCount(), 1);
+}
+
+void TestMediaIndex::partsAreKeptApartFromSegments()
+{
+    // LL-HLS parts share their rendition's folder with its segments: neither pushes the other
+    // out, and each keeps its own newest.
+    MediaIndex index;
+    const int parts = MediaIndex::keptPartsPerFolder + 2;
+    index.publish("/s/ll/720p/seg_0.m4s", QByteArray(10, 's'), MediaIndex::Retention::Segment);
+    for (int i = 0; i < parts; ++i)
+        index.publish(QStringLiteral("/s/ll/720p/part_0_%1.m4s").arg(i), QByteArray(4, 'p'),
+                      MediaIndex::Retention::Part);
+    QVERIFY(index.find("/s/ll/720p/seg_0.m4s"));
+    QVERIFY(!index.find("/s/ll/720p/part_0_0.m4s"));
+    QVERIFY(!index.find("/s/ll/720p/part_0_1.m4s"));
+    QVERIFY(index.find("/s/ll/720p/part_0_2.m4s"));
+    QVERIFY(index.find(QStringLiteral("/s/ll/720p/part_0_%1.m4s").arg(parts - 1)));
+    QCOMPARE(index.segmentBytes(), qint64(10 + MediaIndex::keptPartsPerFolder * 4));
+    index.removeFolder("/s/ll/720p");
+    QCOMPARE(index.entryCount(), 0);
+    QCOMPARE(index.segmentBytes(), qint64(0));
 }
 
 void TestMediaIndex::newestSegmentsPerFolderStay()

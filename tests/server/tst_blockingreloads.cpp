@@ -35,6 +35,7 @@ private slots:
     void capRefusesMore();
     void dropAnswersStreamsRequests();
     void endedPlaylistAnswersEverything();
+    void holdingIsPerPlaylist();
 };
 
 void TestBlockingReloads::satisfiedByPartOrLater()
@@ -172,6 +173,23 @@ void TestBlockingReloads::endedPlaylistAnswersEverything()
     held.published("k/720p", ended);
     QCOMPARE(ready, 1);
     QVERIFY(!BlockingReloads::isTooFarAhead({99, 0}, ended, partsPerSegment));
+}
+
+void TestBlockingReloads::holdingIsPerPlaylist()
+{
+    // A serving thread watches a playlist while a request for it is held, and no longer.
+    BlockingReloads reloads(10);
+    int answered = 0;
+    QCOMPARE(reloads.hold(QStringLiteral("a"), WantedPosition{3, 2}, at(3, 0, 2), partsPerSegment,
+                          1000, [&](BlockingReloads::Outcome) { ++answered; }),
+             BlockingReloads::Admission::Held);
+    QVERIFY(reloads.isHolding(QStringLiteral("a")));
+    QVERIFY(!reloads.isHolding(QStringLiteral("b")));
+    reloads.published(QStringLiteral("a"), at(3, 1, 2));
+    QVERIFY(reloads.isHolding(QStringLiteral("a")));
+    reloads.published(QStringLiteral("a"), at(3, 2, 2));
+    QCOMPARE(answered, 1);
+    QVERIFY(!reloads.isHolding(QStringLiteral("a")));
 }
 
 QTEST_APPLESS_MAIN(TestBlockingReloads)

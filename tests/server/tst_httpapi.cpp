@@ -3,6 +3,7 @@
 #include "HttpApi.h"
 #include "KeyPair.h"
 #include "LiveChat.h"
+#include "LowLatencyPlaylist.h"
 #include "MediaIndex.h"
 #include "RelayPool.h"
 #include "Secp256k1Context.h"
@@ -151,6 +152,7 @@ private slots:
     void rangesAndRevalidation();
     void pipelinedMediaThenApiOnOneConnection();
     void servesFromTheMediaIndex();
+    void servesLowLatencyFromTheMediaIndex();
     void secretNeverServed();
 
 private:
@@ -1247,6 +1249,78 @@ void TestHttpApi::servesFromTheMediaIndex()
     QCOMPARE(api.metrics().requestCount(afk::server::HttpRoute::Segment, 200), quint64(1));
     index->removeFolder(dir + QStringLiteral("/720p"));
     QCOMPARE(get(QStringLiteral("720p/segment_5.ts")).first, 404);
+}
+
+void TestHttpApi::servesLowLatencyFromTheMediaIndex()
+{
+    // The stream is not in the registry: HttpApi's own LL routes would answer 404, so every 200
+    // here comes from a serving thread answering from the index.
+    const QString key = QStringLiteral("ll_indexed");
+    const QString dir = streamDir(key) + QStringLiteral("/ll/720p");
+    auto index = std::make_shared<afk::media::MediaIndex>();
+    using Retention = afk::media::MediaIndex::Retention;
+    afk::media::LowLatencyPlaylist playlist(1.0 / 3, 2, 60, 0);
+    const auto partBytes = [](int msn, int part) {
+        return QByteArray("part ") + QByteArray::number(msn) + '.' + QByteArray::number(part);
+    };
+    // As CmafPackager and LowLatencyPresentation do: the part, then the playlist listing it.
+    const auto publishPart = [&](int msn, int part) {
+        index->publish(dir + QStringLiteral("/part_%1_%2.m4s").arg(msn).arg(part),
+                       partBytes(msn, part), Retention::Part);
+        playlist.appendPart(afk::media::PlaylistPart{1.0 / 3, part == 0}, 1'700'000'000'000,
+                            false);
+        index->publish(dir + QStringLiteral("/index.m3u8"), playlist.text({}),
+                       Retention::Replaced);
+    };
+    index->publish(dir + QStringLiteral("/init.mp4"), "init", Retention::Replaced);
+    publishPart(0, 0);
+    HttpApiOptions options;
+    options.mediaIndex = index;
+    HttpApi api(*m_registry, options);
+    QString error;
+    QVERIFY2(api.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    const QString base =
+        QStringLiteral("http://127.0.0.1:%1/livestream/%2/ll/720p/").arg(api.serverPort()).arg(key);
+    const auto start = [&](const QString &name) {
+        return std::unique_ptr<QNetworkReply>(
+            m_network->get(QNetworkRequest{QUrl(base + name)}));
+    };
+    const auto finish = [](const std::unique_ptr<QNetworkReply> &reply) {
+        if (!QTest::qWaitFor([&] { return reply->isFinished(); }, 10000))
+            return std::pair<int, QByteArray>{0, {}};
+        return std::pair<int, QByteArray>{
+            reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll()};
+    };
+    QCOMPARE(finish(start(QStringLiteral("init.mp4"))),
+             (std::pair<int, QByteArray>{200, "init"}));
+    QCOMPARE(finish(start(QStringLiteral("part_0_0.m4s"))),
+             (std::pair<int, QByteArray>{200, partBytes(0, 0)}));
+    QCOMPARE(finish(start(QStringLiteral("index.m3u8"))),
+             (std::pair<int, QByteArray>{200, playlist.text({})}));
+
+    // A blocking reload for the next part is held until the playlist lists it.
+    const auto reload = start(QStringLiteral("index.m3u8?_HLS_msn=0&_HLS_part=1"));
+    // The preload hint's part, asked for before it exists, is answered once it does.
+    const auto hinted = start(QStringLiteral("part_0_1.m4s"));
+    QVERIFY(QTest::qWaitFor([&] { return index->waiterCount() > 0; }, 10000));
+    QVERIFY(!reload->isFinished());
+    QVERIFY(!hinted->isFinished());
+    publishPart(0, 1);
+    const auto reloaded = finish(reload);
+    QCOMPARE(reloaded.first, 200);
+    QVERIFY(reloaded.second.contains("URI=\"part_0_1.m4s\""));
+    QCOMPARE(finish(hinted), (std::pair<int, QByteArray>{200, partBytes(0, 1)}));
+
+    // Too far ahead of the live edge: 400 at once (the spec's limit).
+    QCOMPARE(finish(start(QStringLiteral("index.m3u8?_HLS_msn=5"))).first, 400);
+    QCOMPARE(finish(start(QStringLiteral("part_0_9.m4s"))).first, 400);
+    // Counted like HttpApi's own answers.
+    QVERIFY(api.metrics().requestCount(afk::server::HttpRoute::RenditionFile, 200) >= 5);
+    QCOMPARE(api.metrics().requestCount(afk::server::HttpRoute::RenditionFile, 400), quint64(2));
+
+    // Once the presentation leaves the index, HttpApi's routes answer (no such stream: 404).
+    index->removeFolder(dir);
+    QCOMPARE(finish(start(QStringLiteral("index.m3u8"))).first, 404);
 }
 
 void TestHttpApi::secretNeverServed()

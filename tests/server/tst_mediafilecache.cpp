@@ -10,6 +10,7 @@
 #include <QTest>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 using afk::server::CachedFile;
 using afk::server::MediaFileCache;
@@ -35,6 +36,7 @@ private slots:
     void linksAndFifosAreRefused();
     void oversizedFileIsRefused();
     void boundedBytes();
+    void largeSegmentKeepsItsDescriptor();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -138,6 +140,28 @@ void TestMediaFileCache::boundedBytes()
     QVERIFY(writeFile(path("big.ts"), QByteArray(101, 'z')));
     QCOMPARE(cache.read(path("big.ts"), false).bytes.size(), 101);
     QCOMPARE(cache.cachedBytes(), qint64(4 * 90));
+}
+
+void TestMediaFileCache::largeSegmentKeepsItsDescriptor()
+{
+    // What the serving threads sendfile() from is the inode that was read: its bytes stay the
+    // cached ones after the file is replaced. Small files and playlists keep no descriptor.
+    MediaFileCache cache;
+    const QByteArray first(MediaFileCache::minSendfileBytes, 'a');
+    QVERIFY(writeFile(path("segment_1.ts"), first));
+    const CachedFile read = cache.read(path("segment_1.ts"), false);
+    QVERIFY(read.file);
+    QCOMPARE(cache.read(path("segment_1.ts"), false).file, read.file); // shared, not reopened
+    QVERIFY(writeFile(path("segment_1.ts"), QByteArray(first.size(), 'b'))); // a new inode
+    QByteArray sent(first.size(), '\0');
+    QCOMPARE(::pread(read.file->descriptor(), sent.data(), size_t(sent.size()), 0),
+             ssize_t(sent.size()));
+    QCOMPARE(sent, first);
+
+    QVERIFY(writeFile(path("segment_2.ts"), QByteArray(MediaFileCache::minSendfileBytes - 1, 'c')));
+    QVERIFY(!cache.read(path("segment_2.ts"), false).file);
+    QVERIFY(writeFile(path("index.m3u8"), "#EXTM3U\n" + QByteArray(MediaFileCache::minSendfileBytes, '#') + '\n'));
+    QVERIFY(!cache.read(path("index.m3u8"), true).file);
 }
 
 QTEST_GUILESS_MAIN(TestMediaFileCache)

@@ -59,14 +59,25 @@ bool writeFileAtomically(const QString &path, const QByteArray &text)
 
 } // namespace
 
+int PipelineWorker::inputQueueCapacity(bool isLive, int framesPerSecond)
+{
+    // Items are video frames and audio frames (up to 50 a second: Opus's 20 ms frames).
+    // Live: two seconds, a jitter buffer for a ladder that falls briefly behind the clock (the
+    // oldest video is dropped beyond it, so it never stalls the capture).
+    // Not live (a file read as fast as it decodes): the decoder outruns the encoders, so this
+    // queue is always full and each 720p frame in it is 1.4 MB; it only has to keep the ladder
+    // thread from waiting for the decoder between two frames, which a few frames do.
+    return isLive ? 2 * (framesPerSecond + 50) : 8;
+}
+
 PipelineWorker::PipelineWorker(const PipelineConfig &config, MediaSource &source,
                                const QList<Rendition> &renditions, int framesPerSecond,
                                Callbacks callbacks)
     : m_config(config), m_source(source), m_renditions(renditions),
       m_framesPerSecond(framesPerSecond), m_gopFrames(config.segmentSeconds * framesPerSecond),
       m_callbacks(std::move(callbacks)),
-      // Two seconds of video frames and audio frames.
-      m_input(2 * (framesPerSecond + 50)), m_frameRateConverter(framesPerSecond, 1)
+      m_input(inputQueueCapacity(source.info().isLive, framesPerSecond)),
+      m_frameRateConverter(framesPerSecond, 1)
 {
 }
 

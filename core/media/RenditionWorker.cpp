@@ -5,9 +5,12 @@
 namespace afk::media {
 namespace {
 
-// Half a second of video plus its audio: enough to ride out a slow frame, small enough that
-// back-pressure reaches the source quickly.
-constexpr int encoderQueueCapacity = 48;
+// About six video frames with their AAC packets (~47 a second beside 30 frames). x264 keeps
+// its own queue (lookahead, B-frames, frame threads), so an encoder that finishes a frame
+// always has the next ones waiting here while the ladder thread scales; a longer queue only
+// holds more frames (1.4 MB each at 720p, for a file read faster than real time), and makes
+// back-pressure reach the source later.
+constexpr int encoderQueueCapacity = 8;
 
 } // namespace
 

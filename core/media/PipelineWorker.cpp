@@ -117,7 +117,9 @@ bool PipelineWorker::open(QString *error)
         packaging.mediaIndex = m_config.mediaIndex;
         if (index == 0)
             packaging.segmentAliasFolders << outputDir; // stream.m3u8 names segment_N.ts there
-        auto worker = std::make_unique<RenditionWorker>(rendition, settings, std::move(packaging));
+        auto worker = std::make_unique<RenditionWorker>(
+            rendition, settings, std::move(packaging),
+            RenditionWorker::queueCapacity(m_source.info().isLive));
         worker->onSegmentCompleted = [this, index](const CompletedSegment &,
                                                    const QString &videoCodecString) {
             onSegmentCompleted(index, videoCodecString);

@@ -433,6 +433,7 @@ void TestPipeline::fastSourceHoldsFewFramesInFlight()
     // A file source outruns the encoders, so its queues stay full: what they may hold is the
     // ladder's memory (1.4 MB a 720p frame). The live jitter buffer is for live sources only.
     QVERIFY(PipelineWorker::inputQueueCapacity(false, 30) < PipelineWorker::inputQueueCapacity(true, 30));
+    QVERIFY(RenditionWorker::queueCapacity(false) < RenditionWorker::queueCapacity(true));
     QTemporaryDir dir;
     auto owned = std::make_unique<FrameCountingSource>();
     FrameCountingSource *source = owned.get();
@@ -445,6 +446,7 @@ void TestPipeline::fastSourceHoldsFewFramesInFlight()
     const PipelineStats stats = pipeline.stats();
     QCOMPARE(stats.renditions[0].framesEncoded, FrameCountingSource::frameCount);
     QCOMPARE(stats.inputQueueCapacity, PipelineWorker::inputQueueCapacity(false, 30));
+    QCOMPARE(stats.encoderQueueCapacity, RenditionWorker::queueCapacity(false));
     // In flight at most: the input queue, the frame the ladder thread holds, the encoder's
     // queue, the frame being encoded (libx264 copies it in) and the one being pushed.
     const int bound = stats.inputQueueCapacity + stats.encoderQueueCapacity + 3;

@@ -67,7 +67,7 @@ int PipelineWorker::inputQueueCapacity(bool isLive, int framesPerSecond)
     // Not live (a file read as fast as it decodes): the decoder outruns the encoders, so this
     // queue is always full and each 720p frame in it is 1.4 MB; it only has to keep the ladder
     // thread from waiting for the decoder between two frames, which a few frames do.
-    return isLive ? 2 * (framesPerSecond + 50) : 8;
+    return isLive ? 2 * (framesPerSecond + 50) : 6;
 }
 
 PipelineWorker::PipelineWorker(const PipelineConfig &config, MediaSource &source,

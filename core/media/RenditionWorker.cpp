@@ -9,10 +9,10 @@ int RenditionWorker::queueCapacity(bool isLive)
     // Items are video frames and AAC packets (~47 a second beside 30 frames).
     // Not live (a file read faster than real time): the queue is always full, each 720p frame
     // in it is 1.4 MB, and x264 keeps its own queue (lookahead, B-frames, frame threads), so
-    // about three frames waiting keep an encoder busy while the ladder thread scales the next.
+    // two or three frames waiting keep an encoder busy while the ladder thread scales the next.
     // Live: half a second, so that an encoder slowed for a moment (a loaded machine) does not
     // push back to the input queue, which then drops frames; at real time it stays near empty.
-    return isLive ? 48 : 8;
+    return isLive ? 48 : 6;
 }
 
 RenditionWorker::RenditionWorker(Rendition rendition, VideoEncoderSettings settings,

@@ -70,6 +70,17 @@ bool writeFileAtomically(const QString &path, const QByteArray &text)
 
 } // namespace
 
+int PipelineWorker::inputQueueCapacity(bool isLive, int framesPerSecond)
+{
+    // Items are video frames and audio frames (up to 50 a second: Opus's 20 ms frames).
+    // Live: two seconds, a jitter buffer for a ladder that falls briefly behind the clock (the
+    // oldest video is dropped beyond it, so it never stalls the capture).
+    // Not live (a file read as fast as it decodes): the decoder outruns the encoders, so this
+    // queue is always full and each 720p frame in it is 1.4 MB; it only has to keep the ladder
+    // thread from waiting for the decoder between two frames, which a few frames do.
+    return isLive ? 2 * (framesPerSecond + 50) : 6;
+}
+
 PipelineWorker::PipelineWorker(const PipelineConfig &config, MediaSource &source,
                                const QList<Rendition> &renditions, int framesPerSecond,
                                Callbacks callbacks)
@@ -77,8 +88,9 @@ PipelineWorker::PipelineWorker(const PipelineConfig &config, MediaSource &source
       m_framesPerSecond(framesPerSecond), m_gopFrames(config.segmentSeconds * framesPerSecond),
       m_passthroughRefusal(passthroughRefusal(config, source.info(), renditions, framesPerSecond)),
       m_isPassthrough(m_passthroughRefusal.isEmpty()), m_callbacks(std::move(callbacks)),
-      // Two seconds of video frames and audio frames (and of copied packets).
-      m_input(2 * (framesPerSecond + 50) + (m_isPassthrough ? 2 * framesPerSecond : 0)),
+      // A copied rung adds its compressed packets to the frames (two seconds of them).
+      m_input(inputQueueCapacity(source.info().isLive, framesPerSecond) +
+              (m_isPassthrough ? 2 * framesPerSecond : 0)),
       m_frameRateConverter(framesPerSecond, 1)
 {
 }
@@ -130,7 +142,9 @@ bool PipelineWorker::open(QString *error)
         packaging.mediaIndex = m_config.mediaIndex;
         if (index == 0)
             packaging.segmentAliasFolders << outputDir; // stream.m3u8 names segment_N.ts there
-        auto worker = std::make_unique<RenditionWorker>(rendition, settings, std::move(packaging));
+        auto worker = std::make_unique<RenditionWorker>(
+            rendition, settings, std::move(packaging),
+            RenditionWorker::queueCapacity(m_source.info().isLive));
         worker->onSegmentCompleted = [this, index](const CompletedSegment &segment,
                                                    const QString &videoCodecString) {
             onSegmentCompleted(index, segment, videoCodecString);

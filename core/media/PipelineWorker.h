@@ -38,6 +38,8 @@ public:
     bool isRunning() const { return m_isRunning; }
     void join();
     PipelineStats stats() const;
+    // Items (video and audio frames) the source may queue ahead of the ladder thread.
+    static int inputQueueCapacity(bool isLive, int framesPerSecond);
     // The top rendition's live media playlist (stream.m3u8) as last written.
     QByteArray topLivePlaylist() const;
 

@@ -3,19 +3,23 @@
 #include <QDebug>
 
 namespace afk::media {
-namespace {
 
-// Half a second of video plus its audio: enough to ride out a slow frame, small enough that
-// back-pressure reaches the source quickly.
-constexpr int encoderQueueCapacity = 48;
-
-} // namespace
+int RenditionWorker::queueCapacity(bool isLive)
+{
+    // Items are video frames and AAC packets (~47 a second beside 30 frames).
+    // Not live (a file read faster than real time): the queue is always full, each 720p frame
+    // in it is 1.4 MB, and x264 keeps its own queue (lookahead, B-frames, frame threads), so
+    // two or three frames waiting keep an encoder busy while the ladder thread scales the next.
+    // Live: half a second, so that an encoder slowed for a moment (a loaded machine) does not
+    // push back to the input queue, which then drops frames; at real time it stays near empty.
+    return isLive ? 48 : 6;
+}
 
 RenditionWorker::RenditionWorker(Rendition rendition, VideoEncoderSettings settings,
-                                 HlsPackagerSettings packaging)
+                                 HlsPackagerSettings packaging, int queueCapacity)
     : m_rendition(std::move(rendition)), m_settings(std::move(settings)),
       m_packager(std::move(packaging)),
-      m_queue(encoderQueueCapacity)
+      m_queue(queueCapacity)
 {
     m_packager.onSegmentCompleted = [this](const CompletedSegment &segment) {
         m_bytesWritten += segment.bytes;

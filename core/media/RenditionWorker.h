@@ -20,8 +20,10 @@ namespace afk::media {
 class RenditionWorker
 {
 public:
+    // queueCapacity: items (frames, audio packets) the ladder may queue ahead of the encoder.
     RenditionWorker(Rendition rendition, VideoEncoderSettings settings,
-                    HlsPackagerSettings packaging);
+                    HlsPackagerSettings packaging, int queueCapacity);
+    static int queueCapacity(bool isLive);
     ~RenditionWorker();
 
     // Before open(): copy the source's video (pushVideoPacket) instead of encoding frames.

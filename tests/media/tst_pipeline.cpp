@@ -2,6 +2,7 @@
 // segment announcements, stats, and a clean end with #EXT-X-ENDLIST.
 #include "FileSource.h"
 #include "Pipeline.h"
+#include "PipelineWorker.h"
 #include "TestPatternSource.h"
 
 #include <QDir>
@@ -12,6 +13,10 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+
+extern "C" {
+#include <libavutil/imgutils.h>
+}
 
 using namespace afk::media;
 
@@ -49,6 +54,7 @@ private slots:
     void unreadableFileEndsWithError();
     void resolutionChangeMidStreamKeepsRenditionSizes();
     void stopWhileSourceWaitsEndsCleanly();
+    void fastSourceHoldsFewFramesInFlight();
 };
 
 void TestPipeline::encodesLadderToEndedPlaylists()
@@ -358,6 +364,96 @@ void TestPipeline::resolutionChangeMidStreamKeepsRenditionSizes()
     const QByteArray playlist = readAll(dir.path() + QStringLiteral("/240p/index.m3u8"));
     QCOMPARE(playlist.count("#EXTINF:2.000,"), 2);
     QVERIFY(playlist.endsWith("#EXT-X-ENDLIST\n"));
+}
+
+
+namespace {
+// An unpaced source (a file read as fast as it decodes) of frames already at the rung's size,
+// so the ladder passes them to the encoder by reference: it counts how many of its frame
+// buffers are alive at once, i.e. how many raw frames the queues hold.
+class FrameCountingSource : public MediaSource
+{
+public:
+    static constexpr int width = 426; // the 240p rung
+    static constexpr int height = 240;
+    static constexpr int frameCount = 150;
+
+    FrameCountingSource()
+    {
+        m_info.hasVideo = true;
+        m_info.width = width;
+        m_info.height = height;
+        m_info.framesPerSecond = 30;
+        m_info.isLive = false;
+        m_info.description = QStringLiteral("counting");
+    }
+    bool open(QString *) override { return true; }
+    const SourceInfo &info() const override { return m_info; }
+    bool run(FrameSink &sink, const std::atomic<bool> &stopRequested, QString *) override
+    {
+        constexpr int alignment = 64;
+        const int size = av_image_get_buffer_size(AV_PIX_FMT_YUV420P, width, height, alignment);
+        for (int index = 0; index < frameCount && !stopRequested; ++index) {
+            FramePtr frame = allocFrame();
+            frame->format = AV_PIX_FMT_YUV420P;
+            frame->width = width;
+            frame->height = height;
+            auto *data = static_cast<uint8_t *>(av_malloc(size));
+            frame->buf[0] = av_buffer_create(data, size, &FrameCountingSource::release, this, 0);
+            if (!frame->buf[0])
+                return false;
+            av_image_fill_arrays(frame->data, frame->linesize, data, AV_PIX_FMT_YUV420P, width,
+                                 height, alignment);
+            std::memset(data, 16 + index % 200, size_t(size));
+            frame->pts = qint64(index) * 1000000 / 30;
+            const int alive = ++m_alive;
+            m_maxAlive = std::max(m_maxAlive.load(), alive);
+            if (!sink.pushVideo({std::move(frame), 0}))
+                return false;
+        }
+        return true;
+    }
+    int maxAlive() const { return m_maxAlive; }
+    int alive() const { return m_alive; }
+
+private:
+    static void release(void *opaque, uint8_t *data)
+    {
+        --static_cast<FrameCountingSource *>(opaque)->m_alive;
+        av_free(data);
+    }
+    SourceInfo m_info;
+    std::atomic<int> m_alive{0};
+    std::atomic<int> m_maxAlive{0};
+};
+} // namespace
+
+void TestPipeline::fastSourceHoldsFewFramesInFlight()
+{
+    // A file source outruns the encoders, so its queues stay full: what they may hold is the
+    // ladder's memory (1.4 MB a 720p frame). The live jitter buffer is for live sources only.
+    QVERIFY(PipelineWorker::inputQueueCapacity(false, 30) < PipelineWorker::inputQueueCapacity(true, 30));
+    QVERIFY(RenditionWorker::queueCapacity(false) < RenditionWorker::queueCapacity(true));
+    QTemporaryDir dir;
+    auto owned = std::make_unique<FrameCountingSource>();
+    FrameCountingSource *source = owned.get();
+    Pipeline pipeline(configFor(dir.path(), QStringLiteral("240p")), std::move(owned));
+    QSignalSpy finished(&pipeline, &Pipeline::finished);
+    QString error;
+    QVERIFY2(pipeline.start(&error), qPrintable(error));
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.first().first().toString(), QString());
+    const PipelineStats stats = pipeline.stats();
+    QCOMPARE(stats.renditions[0].framesEncoded, FrameCountingSource::frameCount);
+    QCOMPARE(stats.inputQueueCapacity, PipelineWorker::inputQueueCapacity(false, 30));
+    QCOMPARE(stats.encoderQueueCapacity, RenditionWorker::queueCapacity(false));
+    // In flight at most: the input queue, the frame the ladder thread holds, the encoder's
+    // queue, the frame being encoded (libx264 copies it in) and the one being pushed.
+    const int bound = stats.inputQueueCapacity + stats.encoderQueueCapacity + 3;
+    QVERIFY2(source->maxAlive() <= bound,
+             qPrintable(QStringLiteral("%1 frames alive at once, bound %2").arg(source->maxAlive()).arg(bound)));
+    QVERIFY(bound <= 24); // a few frames, not seconds of them
+    QCOMPARE(source->alive(), 0); // and none kept after the end
 }
 
 QTEST_GUILESS_MAIN(TestPipeline)

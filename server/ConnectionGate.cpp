@@ -3,6 +3,7 @@
 #include "HttpReply.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -104,6 +105,8 @@ void ConnectionGate::inspect()
             m_idleTimer.start(m_settings.idleTimeoutMs);
             break;
         case RequestFramer::Outcome::Upgrade:
+            if (m_webSocketTaker && *m_webSocketTaker && offerWebSocket())
+                return;
             m_pendingEnd = m_inspected;
             m_isPendingUpgrade = true;
             m_requestTimer.stop();
@@ -166,6 +169,66 @@ void ConnectionGate::afterWebSocketHandover()
     m_mode = Mode::PassThrough;
     disconnect(m_socket, &QAbstractSocket::disconnected, nullptr, nullptr);
     connect(m_socket, &QAbstractSocket::disconnected, m_socket, &QObject::deleteLater);
+}
+
+bool ConnectionGate::offerWebSocket()
+{
+    // Qt reads a request inside a read transaction that it commits once the request is whole:
+    // rolled back, the socket's buffer starts at this request's first byte.
+    const bool wasInTransaction = m_socket->isTransactionStarted();
+    const qint64 availableBefore = m_socket->bytesAvailable();
+    if (wasInTransaction)
+        m_socket->rollbackTransaction();
+    const qint64 readByServer = m_socket->bytesAvailable() - availableBefore;
+    const QByteArray buffered = m_socket->peek(m_socket->bytesAvailable());
+    const qint64 headSize = m_inspected - (m_received - m_socket->bytesAvailable());
+    std::optional<HttpRequestHead> head;
+    if (headSize > 0 && headSize <= buffered.size())
+        head = HttpRequestHead::parse(QByteArrayView(buffered).first(headSize));
+    WebSocketTake take;
+    WebSocketUpgrade upgrade;
+    if (head) {
+        // The connection stays open on the copy when Qt closes its socket below (close(), no
+        // shutdown(): the peer sees nothing of it).
+        upgrade.descriptor = ::dup(int(m_socket->socketDescriptor()));
+        upgrade.head = std::move(*head);
+        upgrade.early = buffered.mid(headSize);
+        upgrade.peer = m_socket->peerAddress();
+        upgrade.peerPort = m_socket->peerPort();
+        if (upgrade.descriptor < 0) {
+            take.outcome = WebSocketTake::Outcome::Refused;
+            take.statusCode = 503;
+            take.message = QStringLiteral("the studio is out of file descriptors");
+        } else {
+            take = (*m_webSocketTaker)(upgrade);
+        }
+    }
+    if (take.outcome != WebSocketTake::Outcome::Taken && upgrade.descriptor >= 0)
+        ::close(upgrade.descriptor);
+    switch (take.outcome) {
+    case WebSocketTake::Outcome::NotMine:
+        if (wasInTransaction) { // Qt's reading goes on exactly where it was
+            m_socket->startTransaction();
+            m_socket->read(readByServer);
+        }
+        return false;
+    case WebSocketTake::Outcome::Refused:
+        refuseNow(take.statusCode,
+                  take.statusCode == 503 ? HttpRefusal::TooManyConnections
+                                         : HttpRefusal::BadRequest,
+                  take.message);
+        return true;
+    case WebSocketTake::Outcome::Taken:
+        break;
+    }
+    m_mode = Mode::Refused; // nothing more to inspect: the gate's job is done
+    m_requestTimer.stop();
+    m_idleTimer.stop();
+    disconnect(m_socket, &QIODevice::readyRead, nullptr, nullptr);
+    emit webSocketTaken();
+    m_socket->abort();
+    m_socket->deleteLater();
+    return true;
 }
 
 void ConnectionGate::refuse(const RequestRefusal &refusal)

@@ -22,6 +22,7 @@
 
 #include "HttpMetrics.h"
 #include "RequestFramer.h"
+#include "WebSocketHandshake.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -57,6 +58,10 @@ public:
 
     // Call right after the HTTP server connected its handler (the order of slots is the point).
     void watchServerReads();
+    // Offered every WebSocket upgrade request before Qt reads it (taker must outlive the gate;
+    // null or empty: Qt's WebSocket server gets them all). A taken connection leaves Qt and this
+    // gate: the socket is closed, its descriptor lives on with the taker (webSocketTaken()).
+    void setWebSocketTaker(const WebSocketTaker *taker) { m_webSocketTaker = taker; }
     // Answers statusCode with {"error": message} and closes without reading a request.
     void refuseNow(int statusCode, HttpRefusal reason, const QString &message);
 
@@ -68,6 +73,8 @@ public:
 signals:
     void refused(afk::server::HttpRefusal reason, const QString &message);
     void closedIdle();
+    // The upgrade request was taken (before the socket closes and the gate goes with it).
+    void webSocketTaken();
 
 private:
     enum class Mode { Inspecting, PassThrough, Refused };
@@ -80,6 +87,7 @@ private:
     void closeOutOfStep();
     void passThrough();
     void afterWebSocketHandover();
+    bool offerWebSocket();
     void onRequestTimeout();
     void onIdleTimeout();
     void drainAfterRefusal();
@@ -104,6 +112,7 @@ private:
     QTimer m_lingerTimer;
     qint64 m_lingerBytes = 0;
     bool m_isWriteShutDown = false;
+    const WebSocketTaker *m_webSocketTaker = nullptr;
 };
 
 } // namespace afk::server

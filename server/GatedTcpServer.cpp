@@ -227,6 +227,12 @@ void GatedTcpServer::gateConnection(qintptr socketDescriptor, bool isCounted)
                             .arg(m_maxConnections));
         return;
     }
+    gate->setWebSocketTaker(&m_webSocketTaker);
+    connect(gate, &ConnectionGate::webSocketTaken, this, [this] {
+        countConnections(1); // the taker's now, until releaseWebSocket()
+        if (m_metrics)
+            m_metrics->recordResponse(HttpRoute::SocketIo, 101, 0);
+    });
     connect(gate, &ConnectionGate::closedIdle, this, [this] {
         if (m_metrics)
             m_metrics->recordIdleClose();

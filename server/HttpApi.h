@@ -89,6 +89,11 @@ public:
             m_mediaServing->collect(); // the serving threads' counts too
         return m_metrics;
     }
+    // Every WebSocket upgrade request goes to taker before Qt's WebSocket server (see
+    // GatedTcpServer::setWebSocketTaker); a taken connection counts against --max-connections
+    // until releaseWebSocket().
+    void setWebSocketTaker(WebSocketTaker taker);
+    void releaseWebSocket();
     // State of the studio's Nostr relays, shown as "relays" in /health and every /status
     // (unset: no relays configured).
     void setRelayStatusProvider(std::function<QJsonArray()> provider)
@@ -218,6 +223,7 @@ private:
     session::StreamRegistry &m_registry;
     HttpApiOptions m_options;
     QPointer<QTcpServer> m_tcpServer;
+    WebSocketTaker m_webSocketTaker; // handed to the GatedTcpServer of listen()
     std::shared_ptr<MediaLookup> m_media; // shared with the serving threads
     MediaServingPool *m_mediaServing = nullptr;
     QElapsedTimer m_clock; // uptime and the viewer window

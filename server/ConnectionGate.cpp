@@ -2,15 +2,45 @@
 
 #include "HttpReply.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 
 namespace afk::server
 {
 namespace
 {
+
+// A descriptor held open for the moment a WebSocket changes hands: the taker's copy of the
+// connection exists before Qt's socket closes the original, so at the descriptor limit (a burst
+// fills it with connections still sending their upgrade request) the copy takes this one's place,
+// and this one takes the original's (the Qt thread only).
+int &spareDescriptor()
+{
+    static int spare = -1;
+    return spare;
+}
+
+int copyDescriptor(int descriptor)
+{
+    int copy = ::fcntl(descriptor, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0 && (errno == EMFILE || errno == ENFILE) && spareDescriptor() >= 0) {
+        ::close(spareDescriptor());
+        spareDescriptor() = -1;
+        copy = ::fcntl(descriptor, F_DUPFD_CLOEXEC, 0);
+    }
+    return copy;
+}
+
+// After the original closed: the spare is put back.
+void restoreSpareDescriptor()
+{
+    if (spareDescriptor() < 0)
+        spareDescriptor() = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
 
 // How much the gate peeks at a time: bounds the copy when a burst of body bytes arrives.
 constexpr qint64 inspectWindowBytes = 64 * 1024;
@@ -37,6 +67,11 @@ QByteArray reasonPhrase(int statusCode)
 }
 
 } // namespace
+
+void ConnectionGate::reserveSpareDescriptor()
+{
+    restoreSpareDescriptor();
+}
 
 ConnectionGate::ConnectionGate(QTcpSocket *socket, const GateSettings &settings)
     : QObject(socket), m_socket(socket), m_settings(settings), m_peer(socket->peerAddress()),
@@ -190,7 +225,7 @@ bool ConnectionGate::offerWebSocket()
     if (head) {
         // The connection stays open on the copy when Qt closes its socket below (close(), no
         // shutdown(): the peer sees nothing of it).
-        upgrade.descriptor = ::dup(int(m_socket->socketDescriptor()));
+        upgrade.descriptor = copyDescriptor(int(m_socket->socketDescriptor()));
         upgrade.head = std::move(*head);
         upgrade.early = buffered.mid(headSize);
         upgrade.peer = m_socket->peerAddress();
@@ -203,8 +238,10 @@ bool ConnectionGate::offerWebSocket()
             take = (*m_webSocketTaker)(upgrade);
         }
     }
-    if (take.outcome != WebSocketTake::Outcome::Taken && upgrade.descriptor >= 0)
+    if (take.outcome != WebSocketTake::Outcome::Taken && upgrade.descriptor >= 0) {
         ::close(upgrade.descriptor);
+        restoreSpareDescriptor();
+    }
     switch (take.outcome) {
     case WebSocketTake::Outcome::NotMine:
         if (wasInTransaction) { // Qt's reading goes on exactly where it was
@@ -228,6 +265,7 @@ bool ConnectionGate::offerWebSocket()
     emit webSocketTaken();
     m_socket->abort();
     m_socket->deleteLater();
+    restoreSpareDescriptor();
     return true;
 }
 

@@ -14,10 +14,13 @@
 // inspects at most one complete request ahead of Qt (a later pipelined request over a limit is
 // refused only after the earlier ones are answered). A second slot, connected after Qt's, checks
 // that Qt consumed exactly the bytes the gate framed as that request; if the two ever disagree
-// the connection is closed. After a WebSocket upgrade request the gate stops reading (the bytes
-// are WebSocket frames and Qt hands the socket to its WebSocket server); it stays alive as a
-// child of the socket so that open WebSocket connections count against the connection cap, and
-// takes the socket's clean-up over from the WebSocket server (see afterWebSocketHandover).
+// the connection is closed. A WebSocket upgrade request is offered to the WebSocket taker first
+// (the Socket.IO server): a taken connection leaves Qt before Qt reads the request, on a copy of
+// its descriptor, and GatedTcpServer counts it until the taker releases it. Otherwise the gate
+// stops reading (the bytes are WebSocket frames and Qt hands the socket to its WebSocket server);
+// it stays alive as a child of the socket so that open WebSocket connections count against the
+// connection cap, and takes the socket's clean-up over from the WebSocket server (see
+// afterWebSocketHandover).
 #pragma once
 
 #include "HttpMetrics.h"
@@ -62,6 +65,9 @@ public:
     // null or empty: Qt's WebSocket server gets them all). A taken connection leaves Qt and this
     // gate: the socket is closed, its descriptor lives on with the taker (webSocketTaken()).
     void setWebSocketTaker(const WebSocketTaker *taker) { m_webSocketTaker = taker; }
+    // Opens the descriptor a hand-over needs at the descriptor limit (see offerWebSocket); call
+    // it before the connections come.
+    static void reserveSpareDescriptor();
     // Answers statusCode with {"error": message} and closes without reading a request.
     void refuseNow(int statusCode, HttpRefusal reason, const QString &message);
 

@@ -109,6 +109,7 @@ bool GatedTcpServer::listen(const QHostAddress &address, quint16 port)
 {
     if (!QTcpServer::listen(address, port))
         return false;
+    ConnectionGate::reserveSpareDescriptor();
     // Qt's accept loop runs until the queue is empty and, on any error but EAGAIN, stops accepting
     // for good. Ours takes a batch per wake-up and rests after EMFILE; Qt's notifier stays off.
     QTcpServer::pauseAccepting();

@@ -1,8 +1,8 @@
 // The embedded HTTP server: HLS playlists and segments of every stream, the /livestream control
 // and status routes of afk-protocol.md, health, Prometheus metrics and the studio's own pages
-// (WebAssets: "/" and /watch/<key>). WebSocket upgrades on /socket.io/ are handed to whoever
-// listens to newWebSocketConnection() (the Socket.IO server takes them with
-// nextPendingWebSocketConnection()); with no listener they are answered 503.
+// (WebAssets: "/" and /watch/<key>). WebSocket upgrades go to the taker of setWebSocketTaker()
+// first (the Socket.IO server takes those on /socket.io/ onto its own connections); without one,
+// Qt's WebSocket server gets them and /socket.io/ is answered 503.
 // Every connection passes a ConnectionGate first (see GatedTcpServer): request size limits,
 // timeouts and the connection cap are enforced before Qt reads a request. With serving threads
 // (the default), connections go to MediaServingPool first, which answers the media GETs and HEADs

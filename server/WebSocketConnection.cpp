@@ -59,8 +59,8 @@ void WebSocketConnection::sendFrame(const QByteArray &frame)
             continue;
         if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
-        fail(1006, QStringLiteral("transport closed (%1)").arg(QString::fromLocal8Bit(
-                       strerror(written < 0 ? errno : EPIPE))));
+        fail(1006, QStringLiteral("transport closed (%1)")
+                       .arg(QString::fromLocal8Bit(strerror(written < 0 ? errno : EPIPE))));
         return;
     }
     if (sent < frame.size())

@@ -18,8 +18,7 @@ using afk::server::WebSocketLoopOptions;
 using afk::server::WebSocketOpcode;
 namespace CloseCode = afk::server::WebSocketCloseCode;
 
-namespace
-{
+namespace {
 
 QByteArray clientFrame(quint8 opcode, const QByteArray &payload, bool isMasked = true)
 {
@@ -180,7 +179,10 @@ void TestWebSocketConnection::messagesBothWays()
     Recorder recorder;
     WebSocketConnection *connection = open(client, &recorder);
     QVERIFY(connection);
-    QVERIFY(QTest::qWaitFor([&] { client.readAvailable(); return client.received.size() >= 5; }));
+    QVERIFY(QTest::qWaitFor([&] {
+        client.readAvailable();
+        return client.received.size() >= 5;
+    }));
     QCOMPARE(client.received.left(5), QByteArray("HELLO")); // the handshake answer comes first
     client.received.remove(0, 5);
 
@@ -227,7 +229,10 @@ void TestWebSocketConnection::partialWritesAreFinished()
     connection->sendFrame(frame);
     connection->sendText(QStringLiteral("after"));
     QVERIFY(connection->backlogBytes() > 0);
-    QVERIFY(QTest::qWaitFor([&] { client.readAvailable(); return client.received.size() >= 5; }));
+    QVERIFY(QTest::qWaitFor([&] {
+        client.readAvailable();
+        return client.received.size() >= 5;
+    }));
     client.received.remove(0, 5);
     const auto binary = client.waitFrame();
     QVERIFY(binary);
@@ -276,7 +281,12 @@ void TestWebSocketConnection::aClientThatNeverReadsIsDropped()
         return steady.received.endsWith("still here");
     }));
     // The slow client's socket is closed: it reads what the kernel held, then the end.
-    QVERIFY(QTest::qWaitFor([&] { slow.readAvailable(); return slow.isEof; }, 5000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            slow.readAvailable();
+            return slow.isEof;
+        },
+        5000));
 }
 
 void TestWebSocketConnection::serverCloseWaitsForTheClientsClose()
@@ -285,17 +295,28 @@ void TestWebSocketConnection::serverCloseWaitsForTheClientsClose()
     Recorder recorder;
     WebSocketConnection *connection = open(client, &recorder);
     QVERIFY(connection);
-    QVERIFY(QTest::qWaitFor([&] { client.readAvailable(); return client.received.size() >= 5; }));
+    QVERIFY(QTest::qWaitFor([&] {
+        client.readAvailable();
+        return client.received.size() >= 5;
+    }));
     client.received.remove(0, 5);
     connection->close(1000, QStringLiteral("bye"));
     const auto close = client.waitFrame();
     QVERIFY(close);
     QCOMPARE(close->first, quint8(WebSocketOpcode::Close));
-    QCOMPARE(close->second, QByteArray("\x03\xe8" "bye", 5));
+    QCOMPARE(close->second, QByteArray("\x03\xe8"
+                                       "bye",
+                                       5));
     QCOMPARE(m_retired, 0); // still open: the client has not answered
-    client.send(clientFrame(0x1, "ignored while closing") + clientFrame(0x8, QByteArray("\x03\xe8", 2)));
+    client.send(clientFrame(0x1, "ignored while closing") +
+                clientFrame(0x8, QByteArray("\x03\xe8", 2)));
     QVERIFY(QTest::qWaitFor([&] { return m_retired == 1; }, 2000));
-    QVERIFY(QTest::qWaitFor([&] { client.readAvailable(); return client.isEof; }, 2000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            client.readAvailable();
+            return client.isEof;
+        },
+        2000));
     QVERIFY(recorder.texts.isEmpty()); // the handler was detached by close()
     QCOMPARE(recorder.closeCode, quint16(0));
 }
@@ -309,7 +330,12 @@ void TestWebSocketConnection::serverCloseTimesOut()
     connection->close(1001, QString());
     QCOMPARE(m_retired, 0);
     QVERIFY(QTest::qWaitFor([&] { return m_retired == 1; }, 5000)); // closeTimeoutMs
-    QVERIFY(QTest::qWaitFor([&] { client.readAvailable(); return client.isEof; }, 2000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            client.readAvailable();
+            return client.isEof;
+        },
+        2000));
 }
 
 void TestWebSocketConnection::clientCloseIsEchoed()
@@ -317,7 +343,10 @@ void TestWebSocketConnection::clientCloseIsEchoed()
     Client client;
     Recorder recorder;
     QVERIFY(open(client, &recorder));
-    QVERIFY(QTest::qWaitFor([&] { client.readAvailable(); return client.received.size() >= 5; }));
+    QVERIFY(QTest::qWaitFor([&] {
+        client.readAvailable();
+        return client.received.size() >= 5;
+    }));
     client.received.remove(0, 5);
     client.send(clientFrame(0x8, QByteArray("\x03\xe9", 2)));
     QVERIFY(QTest::qWaitFor([&] { return recorder.closeCode != 0; }, 5000));
@@ -327,7 +356,12 @@ void TestWebSocketConnection::clientCloseIsEchoed()
     QVERIFY(echo);
     QCOMPARE(echo->first, quint8(WebSocketOpcode::Close));
     QCOMPARE(echo->second, QByteArray("\x03\xe9", 2));
-    QVERIFY(QTest::qWaitFor([&] { client.readAvailable(); return client.isEof; }, 2000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            client.readAvailable();
+            return client.isEof;
+        },
+        2000));
     QCOMPARE(m_retired, 1);
 }
 
@@ -348,7 +382,10 @@ void TestWebSocketConnection::protocolErrorsAreAnsweredWithTheirCode()
         Client client;
         Recorder recorder;
         QVERIFY(open(client, &recorder));
-        QVERIFY(QTest::qWaitFor([&] { client.readAvailable(); return client.received.size() >= 5; }));
+        QVERIFY(QTest::qWaitFor([&] {
+            client.readAvailable();
+            return client.received.size() >= 5;
+        }));
         client.received.remove(0, 5);
         client.send(c.bytes);
         QVERIFY(QTest::qWaitFor([&] { return recorder.closeCode != 0; }, 5000));
@@ -357,7 +394,12 @@ void TestWebSocketConnection::protocolErrorsAreAnsweredWithTheirCode()
         QVERIFY(close);
         QCOMPARE(close->first, quint8(WebSocketOpcode::Close));
         QCOMPARE(quint16(quint8(close->second.at(0)) << 8 | quint8(close->second.at(1))), c.code);
-        QVERIFY(QTest::qWaitFor([&] { client.readAvailable(); return client.isEof; }, 2000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                client.readAvailable();
+                return client.isEof;
+            },
+            2000));
     }
 }
 

@@ -15,8 +15,7 @@ using afk::server::WebSocketFrameReader;
 using afk::server::WebSocketOpcode;
 namespace CloseCode = afk::server::WebSocketCloseCode;
 
-namespace
-{
+namespace {
 
 // A frame as a client sends it: masked with a fixed key.
 QByteArray clientFrame(quint8 opcode, const QByteArray &payload, bool isFinal = true,
@@ -49,8 +48,8 @@ QList<WebSocketFrameReader::Message> readAll(WebSocketFrameReader &reader, const
 {
     QList<WebSocketFrameReader::Message> messages;
     for (qsizetype offset = 0; offset < bytes.size();) {
-        const qsizetype size = piece > 0 ? std::min(piece, bytes.size() - offset)
-                                         : bytes.size() - offset;
+        const qsizetype size =
+            piece > 0 ? std::min(piece, bytes.size() - offset) : bytes.size() - offset;
         reader.append(QByteArrayView(bytes).sliced(offset, size));
         offset += size;
         while (auto message = reader.next())
@@ -118,8 +117,8 @@ void TestWebSocketFrames::closeFrameReasonIsCutOnACharacter()
 void TestWebSocketFrames::readsMaskedFramesWholeAndByteByByte()
 {
     const QByteArray big(70000, 'b');
-    const QByteArray bytes = clientFrame(0x1, "40") + clientFrame(0x2, big) +
-                             clientFrame(0x1, QByteArray(300, 't'));
+    const QByteArray bytes =
+        clientFrame(0x1, "40") + clientFrame(0x2, big) + clientFrame(0x1, QByteArray(300, 't'));
     for (const qsizetype piece : {qsizetype(0), qsizetype(1), qsizetype(7)}) {
         WebSocketFrameReader reader(1 << 20);
         const auto messages = readAll(reader, bytes, piece);
@@ -190,9 +189,8 @@ void TestWebSocketFrames::refusesAnOversizedMessageBeforeItsPayload()
 
     // Fragments each under the cap, together over it.
     WebSocketFrameReader fragmented(1000);
-    const auto messages =
-        readAll(fragmented, clientFrame(0x2, QByteArray(600, 'x'), false) +
-                                clientFrame(0x0, QByteArray(600, 'y'), true));
+    const auto messages = readAll(fragmented, clientFrame(0x2, QByteArray(600, 'x'), false) +
+                                                  clientFrame(0x0, QByteArray(600, 'y'), true));
     QVERIFY(messages.isEmpty());
     QCOMPARE(fragmented.failureCode(), CloseCode::tooBig);
 
@@ -254,8 +252,9 @@ void TestWebSocketFrames::handshakeRefusals_data()
     QTest::newRow("version 8") << "GET / HTTP/1.1\r\n" + rest + key +
                                       "Sec-WebSocket-Version: 8\r\n\r\n";
     QTest::newRow("no key") << "GET / HTTP/1.1\r\n" + rest + "Sec-WebSocket-Version: 13\r\n\r\n";
-    QTest::newRow("short key") << "GET / HTTP/1.1\r\n" + rest +
-                                      "Sec-WebSocket-Key: c2hvcnQ=\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    QTest::newRow("short key")
+        << "GET / HTTP/1.1\r\n" + rest +
+               "Sec-WebSocket-Key: c2hvcnQ=\r\nSec-WebSocket-Version: 13\r\n\r\n";
     QTest::newRow("POST") << "POST / HTTP/1.1\r\n" + rest + key +
                                  "Sec-WebSocket-Version: 13\r\n\r\n";
     QTest::newRow("no Connection: Upgrade")

@@ -2,14 +2,45 @@
 
 #include "HttpReply.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 
 namespace afk::server
 {
 namespace
 {
+
+// A descriptor held open for the moment a WebSocket changes hands: the taker's copy of the
+// connection exists before Qt's socket closes the original, so at the descriptor limit (a burst
+// fills it with connections still sending their upgrade request) the copy takes this one's place,
+// and this one takes the original's (the Qt thread only).
+int &spareDescriptor()
+{
+    static int spare = -1;
+    return spare;
+}
+
+int copyDescriptor(int descriptor)
+{
+    int copy = ::fcntl(descriptor, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0 && (errno == EMFILE || errno == ENFILE) && spareDescriptor() >= 0) {
+        ::close(spareDescriptor());
+        spareDescriptor() = -1;
+        copy = ::fcntl(descriptor, F_DUPFD_CLOEXEC, 0);
+    }
+    return copy;
+}
+
+// After the original closed: the spare is put back.
+void restoreSpareDescriptor()
+{
+    if (spareDescriptor() < 0)
+        spareDescriptor() = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
 
 // How much the gate peeks at a time: bounds the copy when a burst of body bytes arrives.
 constexpr qint64 inspectWindowBytes = 64 * 1024;
@@ -36,6 +67,11 @@ QByteArray reasonPhrase(int statusCode)
 }
 
 } // namespace
+
+void ConnectionGate::reserveSpareDescriptor()
+{
+    restoreSpareDescriptor();
+}
 
 ConnectionGate::ConnectionGate(QTcpSocket *socket, const GateSettings &settings)
     : QObject(socket), m_socket(socket), m_settings(settings), m_peer(socket->peerAddress()),
@@ -104,6 +140,8 @@ void ConnectionGate::inspect()
             m_idleTimer.start(m_settings.idleTimeoutMs);
             break;
         case RequestFramer::Outcome::Upgrade:
+            if (m_webSocketTaker && *m_webSocketTaker && offerWebSocket())
+                return;
             m_pendingEnd = m_inspected;
             m_isPendingUpgrade = true;
             m_requestTimer.stop();
@@ -166,6 +204,69 @@ void ConnectionGate::afterWebSocketHandover()
     m_mode = Mode::PassThrough;
     disconnect(m_socket, &QAbstractSocket::disconnected, nullptr, nullptr);
     connect(m_socket, &QAbstractSocket::disconnected, m_socket, &QObject::deleteLater);
+}
+
+bool ConnectionGate::offerWebSocket()
+{
+    // Qt reads a request inside a read transaction that it commits once the request is whole:
+    // rolled back, the socket's buffer starts at this request's first byte.
+    const bool wasInTransaction = m_socket->isTransactionStarted();
+    const qint64 availableBefore = m_socket->bytesAvailable();
+    if (wasInTransaction)
+        m_socket->rollbackTransaction();
+    const qint64 readByServer = m_socket->bytesAvailable() - availableBefore;
+    const QByteArray buffered = m_socket->peek(m_socket->bytesAvailable());
+    const qint64 headSize = m_inspected - (m_received - m_socket->bytesAvailable());
+    std::optional<HttpRequestHead> head;
+    if (headSize > 0 && headSize <= buffered.size())
+        head = HttpRequestHead::parse(QByteArrayView(buffered).first(headSize));
+    WebSocketTake take;
+    WebSocketUpgrade upgrade;
+    if (head) {
+        // The connection stays open on the copy when Qt closes its socket below (close(), no
+        // shutdown(): the peer sees nothing of it).
+        upgrade.descriptor = copyDescriptor(int(m_socket->socketDescriptor()));
+        upgrade.head = std::move(*head);
+        upgrade.early = buffered.mid(headSize);
+        upgrade.peer = m_socket->peerAddress();
+        upgrade.peerPort = m_socket->peerPort();
+        if (upgrade.descriptor < 0) {
+            take.outcome = WebSocketTake::Outcome::Refused;
+            take.statusCode = 503;
+            take.message = QStringLiteral("the studio is out of file descriptors");
+        } else {
+            take = (*m_webSocketTaker)(upgrade);
+        }
+    }
+    if (take.outcome != WebSocketTake::Outcome::Taken && upgrade.descriptor >= 0) {
+        ::close(upgrade.descriptor);
+        restoreSpareDescriptor();
+    }
+    switch (take.outcome) {
+    case WebSocketTake::Outcome::NotMine:
+        if (wasInTransaction) { // Qt's reading goes on exactly where it was
+            m_socket->startTransaction();
+            m_socket->read(readByServer);
+        }
+        return false;
+    case WebSocketTake::Outcome::Refused:
+        refuseNow(take.statusCode,
+                  take.statusCode == 503 ? HttpRefusal::TooManyConnections
+                                         : HttpRefusal::BadRequest,
+                  take.message);
+        return true;
+    case WebSocketTake::Outcome::Taken:
+        break;
+    }
+    m_mode = Mode::Refused; // nothing more to inspect: the gate's job is done
+    m_requestTimer.stop();
+    m_idleTimer.stop();
+    disconnect(m_socket, &QIODevice::readyRead, nullptr, nullptr);
+    emit webSocketTaken();
+    m_socket->abort();
+    m_socket->deleteLater();
+    restoreSpareDescriptor();
+    return true;
 }
 
 void ConnectionGate::refuse(const RequestRefusal &refusal)

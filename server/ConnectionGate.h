@@ -14,14 +14,18 @@
 // inspects at most one complete request ahead of Qt (a later pipelined request over a limit is
 // refused only after the earlier ones are answered). A second slot, connected after Qt's, checks
 // that Qt consumed exactly the bytes the gate framed as that request; if the two ever disagree
-// the connection is closed. After a WebSocket upgrade request the gate stops reading (the bytes
-// are WebSocket frames and Qt hands the socket to its WebSocket server); it stays alive as a
-// child of the socket so that open WebSocket connections count against the connection cap, and
-// takes the socket's clean-up over from the WebSocket server (see afterWebSocketHandover).
+// the connection is closed. A WebSocket upgrade request is offered to the WebSocket taker first
+// (the Socket.IO server): a taken connection leaves Qt before Qt reads the request, on a copy of
+// its descriptor, and GatedTcpServer counts it until the taker releases it. Otherwise the gate
+// stops reading (the bytes are WebSocket frames and Qt hands the socket to its WebSocket server);
+// it stays alive as a child of the socket so that open WebSocket connections count against the
+// connection cap, and takes the socket's clean-up over from the WebSocket server (see
+// afterWebSocketHandover).
 #pragma once
 
 #include "HttpMetrics.h"
 #include "RequestFramer.h"
+#include "WebSocketHandshake.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -57,6 +61,13 @@ public:
 
     // Call right after the HTTP server connected its handler (the order of slots is the point).
     void watchServerReads();
+    // Offered every WebSocket upgrade request before Qt reads it (taker must outlive the gate;
+    // null or empty: Qt's WebSocket server gets them all). A taken connection leaves Qt and this
+    // gate: the socket is closed, its descriptor lives on with the taker (webSocketTaken()).
+    void setWebSocketTaker(const WebSocketTaker *taker) { m_webSocketTaker = taker; }
+    // Opens the descriptor a hand-over needs at the descriptor limit (see offerWebSocket); call
+    // it before the connections come.
+    static void reserveSpareDescriptor();
     // Answers statusCode with {"error": message} and closes without reading a request.
     void refuseNow(int statusCode, HttpRefusal reason, const QString &message);
 
@@ -68,6 +79,8 @@ public:
 signals:
     void refused(afk::server::HttpRefusal reason, const QString &message);
     void closedIdle();
+    // The upgrade request was taken (before the socket closes and the gate goes with it).
+    void webSocketTaken();
 
 private:
     enum class Mode { Inspecting, PassThrough, Refused };
@@ -80,6 +93,7 @@ private:
     void closeOutOfStep();
     void passThrough();
     void afterWebSocketHandover();
+    bool offerWebSocket();
     void onRequestTimeout();
     void onIdleTimeout();
     void drainAfterRefusal();
@@ -104,6 +118,7 @@ private:
     QTimer m_lingerTimer;
     qint64 m_lingerBytes = 0;
     bool m_isWriteShutDown = false;
+    const WebSocketTaker *m_webSocketTaker = nullptr;
 };
 
 } // namespace afk::server

@@ -109,6 +109,7 @@ bool GatedTcpServer::listen(const QHostAddress &address, quint16 port)
 {
     if (!QTcpServer::listen(address, port))
         return false;
+    ConnectionGate::reserveSpareDescriptor();
     // Qt's accept loop runs until the queue is empty and, on any error but EAGAIN, stops accepting
     // for good. Ours takes a batch per wake-up and rests after EMFILE; Qt's notifier stays off.
     QTcpServer::pauseAccepting();
@@ -227,6 +228,12 @@ void GatedTcpServer::gateConnection(qintptr socketDescriptor, bool isCounted)
                             .arg(m_maxConnections));
         return;
     }
+    gate->setWebSocketTaker(&m_webSocketTaker);
+    connect(gate, &ConnectionGate::webSocketTaken, this, [this] {
+        countConnections(1); // the taker's now, until releaseWebSocket()
+        if (m_metrics)
+            m_metrics->recordResponse(HttpRoute::SocketIo, 101, 0);
+    });
     connect(gate, &ConnectionGate::closedIdle, this, [this] {
         if (m_metrics)
             m_metrics->recordIdleClose();

@@ -61,6 +61,11 @@ public:
     // back come through the gate to the HTTP server. pool must outlive this server.
     void setMediaServing(MediaServingPool *pool);
 
+    // From now on every WebSocket upgrade request is offered to taker first (ConnectionGate);
+    // a taken connection stays counted until releaseWebSocket().
+    void setWebSocketTaker(WebSocketTaker taker) { m_webSocketTaker = std::move(taker); }
+    void releaseWebSocket() { countConnections(-1); }
+
     // The HTTP server takes connections from here (see incomingConnection).
     bool hasPendingConnections() const override { return !m_handover.isEmpty(); }
     QTcpSocket *nextPendingConnection() override;
@@ -82,6 +87,7 @@ private:
     int m_maxConnections;
     HttpMetrics *m_metrics;
     MediaServingPool *m_mediaServing = nullptr;
+    WebSocketTaker m_webSocketTaker;
     int m_openConnections = 0;
     bool m_warnedAboutHandover = false;
     QSocketNotifier *m_acceptNotifier = nullptr;

@@ -185,9 +185,23 @@ bool HttpApi::listen(const QHostAddress &address, quint16 port, QString *error)
         connect(m_mediaServing, &MediaServingPool::reported, this, &HttpApi::recordMediaServing);
         server->setMediaServing(m_mediaServing);
     }
+    server->setWebSocketTaker(m_webSocketTaker);
     bind(server);
     m_tcpServer = server;
     return true;
+}
+
+void HttpApi::setWebSocketTaker(WebSocketTaker taker)
+{
+    m_webSocketTaker = std::move(taker);
+    if (auto *server = qobject_cast<GatedTcpServer *>(m_tcpServer.data()))
+        server->setWebSocketTaker(m_webSocketTaker);
+}
+
+void HttpApi::releaseWebSocket()
+{
+    if (auto *server = qobject_cast<GatedTcpServer *>(m_tcpServer.data()))
+        server->releaseWebSocket();
 }
 
 bool HttpApi::isListening() const

@@ -1,8 +1,8 @@
 // The embedded HTTP server: HLS playlists and segments of every stream, the /livestream control
 // and status routes of afk-protocol.md, health, Prometheus metrics and the studio's own pages
-// (WebAssets: "/" and /watch/<key>). WebSocket upgrades on /socket.io/ are handed to whoever
-// listens to newWebSocketConnection() (the Socket.IO server takes them with
-// nextPendingWebSocketConnection()); with no listener they are answered 503.
+// (WebAssets: "/" and /watch/<key>). WebSocket upgrades go to the taker of setWebSocketTaker()
+// first (the Socket.IO server takes those on /socket.io/ onto its own connections); without one,
+// Qt's WebSocket server gets them and /socket.io/ is answered 503.
 // Every connection passes a ConnectionGate first (see GatedTcpServer): request size limits,
 // timeouts and the connection cap are enforced before Qt reads a request. With serving threads
 // (the default), connections go to MediaServingPool first, which answers the media GETs and HEADs
@@ -89,6 +89,11 @@ public:
             m_mediaServing->collect(); // the serving threads' counts too
         return m_metrics;
     }
+    // Every WebSocket upgrade request goes to taker before Qt's WebSocket server (see
+    // GatedTcpServer::setWebSocketTaker); a taken connection counts against --max-connections
+    // until releaseWebSocket().
+    void setWebSocketTaker(WebSocketTaker taker);
+    void releaseWebSocket();
     // State of the studio's Nostr relays, shown as "relays" in /health and every /status
     // (unset: no relays configured).
     void setRelayStatusProvider(std::function<QJsonArray()> provider)
@@ -235,6 +240,7 @@ private:
     session::StreamRegistry &m_registry;
     HttpApiOptions m_options;
     QPointer<QTcpServer> m_tcpServer;
+    WebSocketTaker m_webSocketTaker; // handed to the GatedTcpServer of listen()
     std::shared_ptr<MediaLookup> m_media; // shared with the serving threads
     MediaServingPool *m_mediaServing = nullptr;
     QElapsedTimer m_clock; // uptime and the viewer window

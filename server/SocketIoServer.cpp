@@ -1,12 +1,11 @@
 #include "SocketIoServer.h"
 
+#include "HttpApi.h"
 #include "Stream.h"
 #include "StreamPaths.h"
 #include "StreamRegistry.h"
 
-#include <QAbstractHttpServer>
 #include <QDateTime>
-#include <QWebSocket>
 
 #include <algorithm>
 #include <utility>
@@ -27,17 +26,45 @@ QJsonObject viewerCountPayload(const QString &streamKey, int viewerCount)
     return QJsonObject{{keyStreamKey, streamKey}, {keyViewerCount, viewerCount}};
 }
 
+// Engine.IO's default path, the only one a WebSocket upgrade is taken on.
+bool isSocketIoTarget(QByteArrayView target)
+{
+    const qsizetype query = target.indexOf('?');
+    const QByteArrayView path = query < 0 ? target : target.first(query);
+    return path == "/socket.io" || path.startsWith("/socket.io/");
+}
+
+// Qt's WebSocket limit used to sit well above ours, so that an oversized message still reaches
+// the session and is answered with a stream-error; only absurd sizes are cut by the transport.
+qint64 transportLimitBytes(qint64 maxMessageBytes)
+{
+    return qMax(4 * maxMessageBytes, maxMessageBytes + 8 * 1024 * 1024);
+}
+
+WebSocketLoopOptions webSocketOptions(const SocketIoServerOptions &options)
+{
+    WebSocketLoopOptions webSockets;
+    webSockets.maxMessageBytes = transportLimitBytes(options.ingest.maxMessageBytes);
+    webSockets.maxBacklogBytes = SocketIoServer::maxBacklogBytes;
+    return webSockets;
+}
+
 } // namespace
 
-SocketIoServer::SocketIoServer(QAbstractHttpServer &httpServer, session::StreamRegistry &registry,
+SocketIoServer::SocketIoServer(HttpApi &httpServer, session::StreamRegistry &registry,
                                const nostr::Secp256k1Context &context,
                                SocketIoServerOptions options, QObject *parent)
     : QObject(parent), m_httpServer(httpServer), m_registry(registry),
       m_auth(context, options.ingest), m_options(std::move(options)),
-      m_sessionOptions(sessionOptions(m_options)), m_timeouts(m_sessionOptions)
+      m_sessionOptions(sessionOptions(m_options)), m_timeouts(m_sessionOptions),
+      m_webSockets(webSocketOptions(m_options),
+                   [server = QPointer<HttpApi>(&httpServer)] {
+                       if (server)
+                           server->releaseWebSocket();
+                   })
 {
-    connect(&m_httpServer, &QAbstractHttpServer::newWebSocketConnection, this,
-            &SocketIoServer::takePendingConnections);
+    m_httpServer.setWebSocketTaker(
+        [this](WebSocketUpgrade &upgrade) { return takeWebSocket(upgrade); });
     // Viewers may wait in a stream's room before its host starts: every stream's events reach
     // its room, whoever started it (Socket.IO, HTTP, the studio's own source).
     connect(&m_registry, &session::StreamRegistry::streamStarted, this,
@@ -55,6 +82,7 @@ SocketIoServer::SocketIoServer(QAbstractHttpServer &httpServer, session::StreamR
 
 SocketIoServer::~SocketIoServer()
 {
+    m_httpServer.setWebSocketTaker({});
     // Sessions are children, which QObject deletes after the members: they must go before
     // m_timeouts, which holds their addresses. Unheard: their closed() would reach a server
     // halfway through its destruction.
@@ -75,27 +103,43 @@ SocketIoSessionOptions SocketIoServer::sessionOptions(const SocketIoServerOption
     return sessionOptions;
 }
 
-void SocketIoServer::takePendingConnections()
+WebSocketTake SocketIoServer::takeWebSocket(WebSocketUpgrade &upgrade)
 {
-    while (m_httpServer.hasPendingWebSocketConnections()) {
-        std::unique_ptr<QWebSocket> socket = m_httpServer.nextPendingWebSocketConnection();
-        if (!socket)
-            continue;
-        auto *session = new SocketIoSession(std::move(socket), m_sessionOptions, m_timeouts, this);
-        m_sessions.insert(session->engineSid(), session);
-        const int fromAddress = ++m_clientsByAddress[session->peerAddress()];
-        if (m_sessions.size() > m_options.maxClients)
-            session->refuseConnect(QStringLiteral("too many connections: at most %1 at once")
-                                       .arg(m_options.maxClients));
-        else if (fromAddress > m_options.maxClientsPerAddress)
-            session->refuseConnect(
-                QStringLiteral("too many connections from your address: at most %1 at once")
-                    .arg(m_options.maxClientsPerAddress));
-        connect(session, &SocketIoSession::connected, this, &SocketIoServer::onConnected);
-        connect(session, &SocketIoSession::eventReceived, this, &SocketIoServer::onEvent);
-        connect(session, &SocketIoSession::closed, this, &SocketIoServer::onClosed);
-        session->start();
+    WebSocketTake take;
+    if (!isSocketIoTarget(upgrade.head.target))
+        return take; // Qt answers 404
+    QString error;
+    const std::optional<QByteArray> answer = webSocketHandshakeAnswer(upgrade.head, &error);
+    if (!answer) {
+        take.outcome = WebSocketTake::Outcome::Refused;
+        take.message = error;
+        return take;
     }
+    take.outcome = WebSocketTake::Outcome::Taken;
+    const int descriptor = std::exchange(upgrade.descriptor, -1);
+    WebSocketConnection *connection = m_webSockets.adopt(descriptor, *answer, upgrade.early);
+    if (!connection) {
+        m_httpServer.releaseWebSocket(); // counted by the gate, closed at once
+        return take;
+    }
+    const QByteArray requestUrl = "ws://" + upgrade.head.value("Host").toByteArray() +
+                                  upgrade.head.target;
+    auto *session = new SocketIoSession(connection, requestUrl, upgrade.peer, upgrade.peerPort,
+                                        m_sessionOptions, m_timeouts, this);
+    m_sessions.insert(session->engineSid(), session);
+    const int fromAddress = ++m_clientsByAddress[session->peerAddress()];
+    if (m_sessions.size() > m_options.maxClients)
+        session->refuseConnect(QStringLiteral("too many connections: at most %1 at once")
+                                   .arg(m_options.maxClients));
+    else if (fromAddress > m_options.maxClientsPerAddress)
+        session->refuseConnect(
+            QStringLiteral("too many connections from your address: at most %1 at once")
+                .arg(m_options.maxClientsPerAddress));
+    connect(session, &SocketIoSession::connected, this, &SocketIoServer::onConnected);
+    connect(session, &SocketIoSession::eventReceived, this, &SocketIoServer::onEvent);
+    connect(session, &SocketIoSession::closed, this, &SocketIoServer::onClosed);
+    session->start();
+    return take;
 }
 
 void SocketIoServer::onConnected(SocketIoSession *session)
@@ -429,7 +473,7 @@ void SocketIoServer::watchStream(session::Stream *stream)
         const QJsonObject payload{{keyStreamKey, stream->key()},
                                   {QStringLiteral("status"), QStringLiteral("broadcasting")}};
         const Publication *publication = publicationOf(stream->key());
-        const QString frame =
+        const QByteArray frame =
             SocketIoSession::encodeEvent(QStringLiteral("stream-started"), payload);
         m_rooms.forEachViewer(stream->key(), [&](const QString &sid) {
             if (SocketIoSession *viewer = m_sessions.value(sid);
@@ -521,7 +565,7 @@ void SocketIoServer::sendViewerCount(const QString &streamKey, const QString &ev
 void SocketIoServer::emitToRoom(const QString &streamKey, const QString &event,
                                 const QJsonObject &payload)
 {
-    const QString frame = SocketIoSession::encodeEvent(event, payload);
+    const QByteArray frame = SocketIoSession::encodeEvent(event, payload);
     const auto publication = m_publications.constFind(streamKey);
     const QString publisherSid =
         publication != m_publications.constEnd() ? publication->publisherSid : QString();

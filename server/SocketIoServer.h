@@ -6,6 +6,8 @@
 #include "IngestAuth.h"
 #include "SocketIoSession.h"
 #include "StreamRooms.h"
+#include "WebSocketHandshake.h"
+#include "WebSocketLoop.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -16,14 +18,14 @@
 #include <functional>
 #include <memory>
 
-class QAbstractHttpServer;
-
 namespace afk::session {
 class Stream;
 class StreamRegistry;
 } // namespace afk::session
 
 namespace afk::server {
+
+class HttpApi;
 
 struct SocketIoServerOptions {
     IngestOptions ingest;
@@ -58,9 +60,14 @@ public:
     using IngestSink =
         std::function<bool(const QString &streamKey, const QByteArray &chunk, QString *error)>;
 
-    // Takes every WebSocket that httpServer upgrades (its newWebSocketConnection). httpServer,
-    // registry and context must outlive this object.
-    SocketIoServer(QAbstractHttpServer &httpServer, session::StreamRegistry &registry,
+    // A viewer that leaves this much of what it was sent unread is dropped (a slow reader must
+    // not make the studio keep every room event for it).
+    static constexpr qint64 maxBacklogBytes = 1024 * 1024;
+
+    // Takes every WebSocket upgrade of the Engine.IO path on httpServer (setWebSocketTaker) and
+    // serves it on its own WebSocketLoop. httpServer, registry and context must outlive this
+    // object.
+    SocketIoServer(HttpApi &httpServer, session::StreamRegistry &registry,
                    const nostr::Secp256k1Context &context, SocketIoServerOptions options,
                    QObject *parent = nullptr);
     ~SocketIoServer() override;
@@ -92,7 +99,7 @@ private:
     };
 
     static SocketIoSessionOptions sessionOptions(const SocketIoServerOptions &options);
-    void takePendingConnections();
+    WebSocketTake takeWebSocket(WebSocketUpgrade &upgrade);
     void onConnected(SocketIoSession *session);
     void onEvent(SocketIoSession *session, const SocketIoPacket &packet);
     void onClosed(SocketIoSession *session);
@@ -119,7 +126,7 @@ private:
     void emitToRoom(const QString &streamKey, const QString &event, const QJsonObject &payload);
     bool isOwner(const SocketIoSession *session, const QString &streamKey) const;
 
-    QAbstractHttpServer &m_httpServer;
+    HttpApi &m_httpServer;
     session::StreamRegistry &m_registry;
     IngestAuth m_auth;
     SocketIoServerOptions m_options;
@@ -140,6 +147,8 @@ private:
     };
     QHash<QString, ViewerCountNotice> m_viewerCountNotices; // by stream key
     QElapsedTimer m_clock;
+    // After the sessions (destroyed first): the connections outlive them for their close.
+    WebSocketLoop m_webSockets;
     qint64 m_chunksReceived = 0;
     qint64 m_chunksDropped = 0;
 };

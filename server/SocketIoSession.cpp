@@ -5,22 +5,10 @@
 #include <QRandomGenerator>
 #include <QTimer>
 #include <QUrlQuery>
-#include <QWebSocket>
 
 Q_LOGGING_CATEGORY(lcSocketIo, "afk.socketio", QtInfoMsg)
 
 namespace afk::server {
-namespace {
-
-// Qt's own limit sits well above ours, so that an oversized message still reaches us and is
-// answered with a stream-error; only absurd sizes are cut by Qt itself.
-quint64 transportLimitBytes(qint64 maxMessageBytes)
-{
-    return quint64(qMax(4 * maxMessageBytes, maxMessageBytes + 8 * 1024 * 1024));
-}
-
-} // namespace
-
 QString randomSessionId()
 {
     QByteArray bytes(15, Qt::Uninitialized);
@@ -42,35 +30,40 @@ SocketIoTimeouts::SocketIoTimeouts(const SocketIoSessionOptions &options)
 {
 }
 
-SocketIoSession::SocketIoSession(std::unique_ptr<QWebSocket> socket, SocketIoSessionOptions options,
-                                 SocketIoTimeouts &timeouts, QObject *parent)
-    : QObject(parent), m_socket(std::move(socket)), m_options(options),
-      m_engineSid(randomSessionId()), m_requestUrl(m_socket->requestUrl()),
-      m_peer(QStringLiteral("%1:%2")
-                 .arg(m_socket->peerAddress().toString())
-                 .arg(m_socket->peerPort())),
-      m_peerAddress(m_socket->peerAddress()), m_timeouts(timeouts)
+SocketIoSession::SocketIoSession(WebSocketConnection *connection, const QByteArray &requestUrl,
+                                 const QHostAddress &peerAddress, quint16 peerPort,
+                                 SocketIoSessionOptions options, SocketIoTimeouts &timeouts,
+                                 QObject *parent)
+    : QObject(parent), m_connection(connection), m_options(options),
+      m_engineSid(randomSessionId()), m_requestUrl(requestUrl), m_peerAddress(peerAddress),
+      m_peerPort(peerPort), m_timeouts(timeouts)
 {
-    const quint64 limit = transportLimitBytes(m_options.maxMessageBytes);
-    m_socket->setMaxAllowedIncomingMessageSize(limit);
-    m_socket->setMaxAllowedIncomingFrameSize(limit);
-    connect(m_socket.get(), &QWebSocket::textMessageReceived, this,
-            &SocketIoSession::onTextMessage);
-    connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this,
-            &SocketIoSession::onBinaryMessage);
-    connect(m_socket.get(), &QWebSocket::disconnected, this, [this] {
-        const QString reason =
-            m_socket && m_socket->closeCode() == QWebSocketProtocol::CloseCodeTooMuchData
-                ? QStringLiteral("message over the transport limit")
-                : QStringLiteral("transport closed");
-        close(reason);
-    });
+    m_connection->setHandler(this);
 }
 
-// The queues hold this session's address: none may outlive it.
+// The queues and the connection hold this session's address: none may outlive it.
 SocketIoSession::~SocketIoSession()
 {
     stopTimeouts();
+    if (m_connection)
+        m_connection->close(WebSocketCloseCode::goingAway, QStringLiteral("server shutting down"));
+}
+
+QUrl SocketIoSession::requestUrl() const
+{
+    return QUrl(QString::fromUtf8(m_requestUrl));
+}
+
+QString SocketIoSession::peer() const
+{
+    return QStringLiteral("%1:%2").arg(m_peerAddress.toString()).arg(m_peerPort);
+}
+
+void SocketIoSession::onWebSocketClosed(quint16 code, const QString &reason)
+{
+    m_connection = nullptr;
+    close(code == WebSocketCloseCode::tooBig ? QStringLiteral("message over the transport limit")
+                                             : reason);
 }
 
 void SocketIoSession::stopTimeouts()
@@ -83,7 +76,10 @@ void SocketIoSession::stopTimeouts()
 void SocketIoSession::sendPing()
 {
     // Written now, like a room event: one ping per session, not one write notifier each.
-    sendEncoded(EngineIoPacket::textPacket(EngineIoPacket::Type::Ping).encodeText());
+    static const QByteArray ping = encodeWebSocketFrame(
+        WebSocketOpcode::Text,
+        EngineIoPacket::textPacket(EngineIoPacket::Type::Ping).encodeText().toUtf8());
+    sendEncoded(ping);
     if (!m_timeouts.pongDeadline.isActive(this))
         m_timeouts.pongDeadline.start(this);
     m_timeouts.nextPing.start(this);
@@ -95,7 +91,7 @@ void SocketIoSession::start()
     if (!protocol.isEmpty() && protocol != u"4") {
         close(QStringLiteral("unsupported Engine.IO protocol version %1 (need 4)")
                   .arg(protocol.left(8)),
-              QWebSocketProtocol::CloseCodeProtocolError);
+              WebSocketCloseCode::protocolError);
         return;
     }
     const QString open =
@@ -107,6 +103,8 @@ void SocketIoSession::start()
             .arg(m_options.maxMessageBytes);
     sendText(EngineIoPacket::textPacket(EngineIoPacket::Type::Open, open).encodeText());
     m_timeouts.nextPing.start(this);
+    if (m_connection && !m_connection->readBuffered())
+        return;
     m_timeouts.connectDeadline.start(this);
 }
 
@@ -123,23 +121,24 @@ void SocketIoSession::setAuthentication(const QString &pubkey, const QString &er
 
 void SocketIoSession::emitEvent(const QString &name, const QJsonObject &payload)
 {
-    sendText(encodeEvent(name, payload));
+    sendEncoded(encodeEvent(name, payload));
 }
 
-QString SocketIoSession::encodeEvent(const QString &name, const QJsonObject &payload)
+QByteArray SocketIoSession::encodeEvent(const QString &name, const QJsonObject &payload)
 {
     const SocketIoPacket packet = SocketIoPacket::event(name, QJsonArray{payload});
-    return EngineIoPacket::textPacket(EngineIoPacket::Type::Message, packet.encode()).encodeText();
+    return encodeWebSocketFrame(
+        WebSocketOpcode::Text,
+        EngineIoPacket::textPacket(EngineIoPacket::Type::Message, packet.encode())
+            .encodeText()
+            .toUtf8());
 }
 
-void SocketIoSession::sendEncoded(const QString &frame)
+void SocketIoSession::sendEncoded(const QByteArray &frame)
 {
-    sendText(frame);
-    // Into the kernel now, as Node's socket.io does: left to the event loop, a broadcast to
-    // thousands would wait until every viewer's write was queued, then add and remove a write
-    // notifier per viewer.
-    if (m_socket && !m_isClosing)
-        m_socket->flush();
+    // Into the kernel now, as Node's socket.io does: one send() per viewer, nothing copied.
+    if (m_connection && !m_isClosing)
+        m_connection->sendFrame(frame);
 }
 
 void SocketIoSession::sendAck(qint64 ackId, const QJsonArray &arguments)
@@ -147,30 +146,18 @@ void SocketIoSession::sendAck(qint64 ackId, const QJsonArray &arguments)
     sendPacket(SocketIoPacket::ack(ackId, arguments));
 }
 
-void SocketIoSession::close(const QString &reason, QWebSocketProtocol::CloseCode code)
+void SocketIoSession::close(const QString &reason, quint16 code)
 {
     if (m_isClosing)
         return;
     m_isClosing = true;
     stopTimeouts();
     m_pendingBinary.reset();
-    if (m_socket) {
-        // The socket outlives this session until its close handshake is over (or 5 s), so that
-        // what was sent last (a stream-error) still reaches the client.
-        QWebSocket *socket = m_socket.release();
-        socket->disconnect(this);
-        if (socket->state() != QAbstractSocket::UnconnectedState) {
-            connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
-            QTimer::singleShot(5000, socket, [socket] {
-                socket->abort();
-                socket->deleteLater();
-            });
-            socket->close(code, reason.left(100));
-        } else {
-            socket->deleteLater();
-        }
-    }
-    qCInfo(lcSocketIo).noquote() << "[socket.io]" << m_peer << m_socketSid << "closed:" << reason;
+    // The connection outlives this session until its close handshake is over (or the loop's
+    // close timeout), so that what was sent last (a stream-error) still reaches the client.
+    if (WebSocketConnection *connection = std::exchange(m_connection, nullptr))
+        connection->close(code, reason.left(100));
+    qCInfo(lcSocketIo).noquote() << "[socket.io]" << peer() << m_socketSid << "closed:" << reason;
     emit closed(this, reason);
 }
 
@@ -182,11 +169,11 @@ bool SocketIoSession::checkSize(qint64 bytes)
                               .arg(bytes)
                               .arg(m_options.maxMessageBytes);
     emitEvent(QStringLiteral("stream-error"), QJsonObject{{QStringLiteral("error"), error}});
-    close(error, QWebSocketProtocol::CloseCodeTooMuchData);
+    close(error, WebSocketCloseCode::tooBig);
     return false;
 }
 
-void SocketIoSession::onTextMessage(const QString &message)
+void SocketIoSession::onWebSocketText(const QString &message)
 {
     if (m_isClosing)
         return;
@@ -198,14 +185,14 @@ void SocketIoSession::onTextMessage(const QString &message)
         return;
     if (m_pendingBinary) {
         close(QStringLiteral("protocol error: text message while binary attachments were due"),
-              QWebSocketProtocol::CloseCodeProtocolError);
+              WebSocketCloseCode::protocolError);
         return;
     }
     QString error;
     const std::optional<EngineIoPacket> packet = EngineIoPacket::decodeText(message, &error);
     if (!packet) {
         close(QStringLiteral("protocol error: ") + error,
-              QWebSocketProtocol::CloseCodeProtocolError);
+              WebSocketCloseCode::protocolError);
         return;
     }
     switch (packet->type) {
@@ -227,18 +214,18 @@ void SocketIoSession::onTextMessage(const QString &message)
     case EngineIoPacket::Type::Open:
     case EngineIoPacket::Type::Invalid:
         close(QStringLiteral("protocol error: unexpected Engine.IO open packet"),
-              QWebSocketProtocol::CloseCodeProtocolError);
+              WebSocketCloseCode::protocolError);
         break;
     }
 }
 
-void SocketIoSession::onBinaryMessage(const QByteArray &message)
+void SocketIoSession::onWebSocketBinary(const QByteArray &message)
 {
     if (m_isClosing || !checkSize(message.size()))
         return;
     if (!m_pendingBinary) {
         close(QStringLiteral("protocol error: binary message without a binary packet header"),
-              QWebSocketProtocol::CloseCodeProtocolError);
+              WebSocketCloseCode::protocolError);
         return;
     }
     // All attachments of one packet together are one message for the size limit (Socket.IO's
@@ -261,7 +248,7 @@ void SocketIoSession::onSocketIoPacket(const QString &text)
     std::optional<SocketIoPacket> packet = SocketIoPacket::decode(text, &error);
     if (!packet) {
         close(QStringLiteral("protocol error: ") + error,
-              QWebSocketProtocol::CloseCodeProtocolError);
+              WebSocketCloseCode::protocolError);
         return;
     }
     if (packet->nameSpace != u"/") {
@@ -274,7 +261,7 @@ void SocketIoSession::onSocketIoPacket(const QString &text)
             sendPacket(refusal);
         } else {
             qCDebug(lcSocketIo).noquote()
-                << "[socket.io]" << m_peer << "ignored a packet for namespace" << packet->nameSpace;
+                << "[socket.io]" << peer() << "ignored a packet for namespace" << packet->nameSpace;
         }
         return;
     }
@@ -298,7 +285,7 @@ void SocketIoSession::onSocketIoPacket(const QString &text)
         sendPacket(answer);
         const bool wasConnected = m_isConnected;
         m_isConnected = true;
-        qCInfo(lcSocketIo).noquote() << "[socket.io]" << m_peer << m_socketSid << "connected";
+        qCInfo(lcSocketIo).noquote() << "[socket.io]" << peer() << m_socketSid << "connected";
         if (!wasConnected)
             emit connected(this);
         break;
@@ -316,7 +303,7 @@ void SocketIoSession::onSocketIoPacket(const QString &text)
         }
         if (!m_isConnected) {
             qCDebug(lcSocketIo).noquote()
-                << "[socket.io]" << m_peer << "event before CONNECT ignored";
+                << "[socket.io]" << peer() << "event before CONNECT ignored";
             break;
         }
         if (packet->type != SocketIoPacket::Type::BinaryAck)
@@ -326,24 +313,24 @@ void SocketIoSession::onSocketIoPacket(const QString &text)
     case SocketIoPacket::Type::ConnectError:
     case SocketIoPacket::Type::Invalid:
         qCDebug(lcSocketIo).noquote()
-            << "[socket.io]" << m_peer << "ignored packet type" << int(packet->type);
+            << "[socket.io]" << peer() << "ignored packet type" << int(packet->type);
         break;
     }
 }
 
 void SocketIoSession::sendText(const QString &text)
 {
-    if (m_socket && !m_isClosing)
-        m_socket->sendTextMessage(text);
+    if (m_connection && !m_isClosing)
+        m_connection->sendText(text);
 }
 
 void SocketIoSession::sendPacket(const SocketIoPacket &packet)
 {
     sendText(
         EngineIoPacket::textPacket(EngineIoPacket::Type::Message, packet.encode()).encodeText());
-    if (m_socket && !m_isClosing)
+    if (m_connection && !m_isClosing)
         for (const QByteArray &attachment : packet.attachments)
-            m_socket->sendBinaryMessage(attachment);
+            m_connection->sendBinary(attachment);
 }
 
 } // namespace afk::server

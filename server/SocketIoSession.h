@@ -5,18 +5,15 @@
 
 #include "SocketIoPacket.h"
 #include "TimeoutQueue.h"
+#include "WebSocketConnection.h"
 
 #include <QHostAddress>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QObject>
 #include <QUrl>
-#include <QWebSocketProtocol>
 
-#include <memory>
 #include <optional>
-
-class QWebSocket;
 
 Q_DECLARE_LOGGING_CATEGORY(
     lcSocketIo) // "afk.socketio": connections at info, ignored input at debug
@@ -44,27 +41,30 @@ public:
     TimeoutQueue<SocketIoSession *> connectDeadline;
 };
 
-class SocketIoSession : public QObject
+class SocketIoSession : public QObject, private WebSocketConnection::Handler
 {
     Q_OBJECT
 public:
-    // Takes the upgraded socket; start() sends the Engine.IO open packet. timeouts must be made
-    // with the same options.
-    SocketIoSession(std::unique_ptr<QWebSocket> socket, SocketIoSessionOptions options,
-                    SocketIoTimeouts &timeouts, QObject *parent = nullptr);
+    // Speaks over connection (owned by its WebSocketLoop) until it closes; start() sends the
+    // Engine.IO open packet. requestUrl: ws://<Host><target> of the upgrade request. timeouts
+    // must be made with the same options.
+    SocketIoSession(WebSocketConnection *connection, const QByteArray &requestUrl,
+                    const QHostAddress &peerAddress, quint16 peerPort,
+                    SocketIoSessionOptions options, SocketIoTimeouts &timeouts,
+                    QObject *parent = nullptr);
     ~SocketIoSession() override;
 
     void start();
 
     const QString &engineSid() const { return m_engineSid; }
     const QString &socketSid() const { return m_socketSid; } // the id the client sees as socket.id
-    const QUrl &requestUrl() const { return m_requestUrl; }
+    QUrl requestUrl() const;
     QString queryValue(const QString &name) const;
     // The CONNECT payload ({authorization: ...} for publishers); empty before or without one.
     const QJsonObject &connectAuth() const { return m_connectAuth; }
     bool isConnected() const { return m_isConnected; }
     bool isClosing() const { return m_isClosing; }
-    QString peer() const { return m_peer; }
+    QString peer() const;
     const QHostAddress &peerAddress() const { return m_peerAddress; }
     // The server is at a cap: the client's CONNECT is answered with CONNECT_ERROR carrying
     // reason (socket.io-client's connect_error), then the connection is closed.
@@ -80,14 +80,14 @@ public:
     const QString &publisherId() const { return m_publisherId; }
 
     void emitEvent(const QString &name, const QJsonObject &payload);
-    // An event as the text frame emitEvent would send, for sending one event to many sessions
-    // (a room broadcast) with sendEncoded: serialised once instead of once per viewer.
-    static QString encodeEvent(const QString &name, const QJsonObject &payload);
-    void sendEncoded(const QString &frame);
+    // An event as the WebSocket frame emitEvent would send, for sending one event to many
+    // sessions (a room broadcast) with sendEncoded: serialised and framed once, and shared by
+    // every viewer's backlog instead of copied.
+    static QByteArray encodeEvent(const QString &name, const QJsonObject &payload);
+    void sendEncoded(const QByteArray &frame);
     void sendAck(qint64 ackId, const QJsonArray &arguments);
     // Closes the connection (once); closed() follows at once.
-    void close(const QString &reason,
-               QWebSocketProtocol::CloseCode code = QWebSocketProtocol::CloseCodeNormal);
+    void close(const QString &reason, quint16 code = WebSocketCloseCode::normal);
 
 signals:
     // The client connected namespace "/" (answered 40{"sid"}).
@@ -102,20 +102,21 @@ private:
 
     void sendPing();
     void stopTimeouts();
-    void onTextMessage(const QString &message);
-    void onBinaryMessage(const QByteArray &message);
+    void onWebSocketText(const QString &message) override;
+    void onWebSocketBinary(const QByteArray &message) override;
+    void onWebSocketClosed(quint16 code, const QString &reason) override;
     void onSocketIoPacket(const QString &text);
     bool checkSize(qint64 bytes);
     void sendText(const QString &text);
     void sendPacket(const SocketIoPacket &packet);
 
-    std::unique_ptr<QWebSocket> m_socket;
+    WebSocketConnection *m_connection; // null once closed
     SocketIoSessionOptions m_options;
     QString m_engineSid;
     QString m_socketSid;
-    QUrl m_requestUrl;
-    QString m_peer;
+    QByteArray m_requestUrl; // kept as bytes: a QUrl costs several strings per viewer
     QHostAddress m_peerAddress;
+    quint16 m_peerPort;
     QString m_connectRefusal;
     qint64 m_pendingBinaryBytes = 0; // attachments of m_pendingBinary received so far
     QJsonObject m_connectAuth;

@@ -3,7 +3,7 @@
 //   node --test tests/e2e/socketio.test.mjs        (AFK_STUDIO_BIN=<path> or build/app/afk-studio)
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tempDir, httpGet, randomKey } from './lib/util.mjs';
+import { tempDir, httpGet, randomKey, waitFor } from './lib/util.mjs';
 import { startStudio, runStudio } from './lib/studio.mjs';
 import { connectClient, rawSocket, nostrIdentity, startNoSource, sleep } from './lib/socketio.mjs';
 
@@ -170,6 +170,31 @@ describe('Socket.IO with --open-ingest', () => {
       assert.ok(healthy.socket.connected, 'the healthy client was disconnected');
     });
   }
+
+  test('a client that stops reading is dropped once its backlog passes the cap; others unaffected', async () => {
+    const raw = await rawSocket(studio.port);
+    await raw.message(0);
+    raw.ws.send('40');
+    await raw.message(2);
+    raw.ws._socket.pause(); // reads nothing more: the kernel's buffers fill, then the studio's backlog
+    // Engine.IO answers a ping with its payload: 512 KiB pings make 512 KiB answers it never reads.
+    const ping = `2${'x'.repeat(512 * 1024)}`;
+    const dropped = () => /closed: the client does not read: \d+ bytes waiting/.test(studio.out.stdout + studio.out.stderr);
+    let sent = 0;
+    while (!dropped() && sent < 120) {
+      raw.ws.send(ping);
+      sent += 1;
+      await sleep(50);
+    }
+    await waitFor(dropped, { timeoutMs: 10000, what: 'the slow reader to be dropped' });
+    assert.ok(healthy.socket.connected, 'the healthy client was disconnected');
+    assert.ok(publisher.socket.connected, 'the publisher was disconnected');
+    const health = await httpGet(`${studio.origin}/health`);
+    assert.equal(health.status, 200);
+    const answer = await healthy.socket.timeout(5000).emitWithAck('leave-stream', { streamKey: 'never-joined' });
+    assert.deepEqual(answer, { streamKey: 'never-joined', viewerCount: 0 });
+    raw.ws.terminate();
+  });
 
   test('stream-data for a key never started → stream-error "Stream not found"', async () => {
     const c = await client();

@@ -31,6 +31,9 @@
 #include <QtEndian>
 #include <memory>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 using afk::server::HttpApi;
 using afk::server::HttpApiOptions;
 
@@ -143,6 +146,7 @@ private slots:
     void metrics();
     void socketIoPath();
     void webSocketUpgradeIsHandedOver();
+    void webSocketTakerGetsUpgradesFirst();
     void listenErrors();
     void chatRoutes();
     void webPages();
@@ -908,6 +912,77 @@ void TestHttpApi::webSocketUpgradeIsHandedOver()
     QCOMPARE(received.first().first().toString(), QStringLiteral("2probe"));
     QCOMPARE(api.metrics().requestCount(afk::server::HttpRoute::SocketIo, 101), quint64(1));
     client.close();
+}
+
+void TestHttpApi::webSocketTakerGetsUpgradesFirst()
+{
+    HttpApi api(*m_registry, HttpApiOptions{});
+    QString error;
+    QVERIFY2(api.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    std::vector<afk::server::WebSocketUpgrade> taken;
+    api.setWebSocketTaker([&](afk::server::WebSocketUpgrade &upgrade) {
+        afk::server::WebSocketTake take;
+        if (upgrade.head.target.startsWith("/refuse")) {
+            take.outcome = afk::server::WebSocketTake::Outcome::Refused;
+            take.message = QStringLiteral("not this one");
+        } else if (upgrade.head.target.startsWith("/take")) {
+            take.outcome = afk::server::WebSocketTake::Outcome::Taken;
+            taken.push_back(upgrade);
+        }
+        return take; // anything else: NotMine, Qt's own answer
+    });
+    const QByteArray handshake = " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                                 "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+
+    // Taken: the taker has the connection (and the bytes sent after the head); Qt never answers.
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, api.serverPort());
+    QVERIFY(client.waitForConnected(5000));
+    client.write("GET /take?x=1" + handshake + "EARLY");
+    QTRY_COMPARE(taken.size(), size_t(1));
+    QCOMPARE(taken.front().head.target, QByteArray("/take?x=1"));
+    QCOMPARE(taken.front().early, QByteArray("EARLY"));
+    QCOMPARE(taken.front().peer, QHostAddress(QHostAddress::LocalHost));
+    QCOMPARE(::send(taken.front().descriptor, "HELLO", 5, MSG_NOSIGNAL), ssize_t(5));
+    QTRY_COMPARE(client.bytesAvailable(), qint64(5)); // the connection outlived Qt's socket
+    QCOMPARE(client.readAll(), QByteArray("HELLO"));
+    QCOMPARE(api.metrics().requestCount(afk::server::HttpRoute::SocketIo, 101), quint64(1));
+    ::close(taken.front().descriptor);
+    api.releaseWebSocket();
+    QTRY_COMPARE(client.state(), QAbstractSocket::UnconnectedState);
+
+    // Refused: the gate answers with the taker's words.
+    QTcpSocket refused;
+    refused.connectToHost(QHostAddress::LocalHost, api.serverPort());
+    QVERIFY(refused.waitForConnected(5000));
+    refused.write("GET /refuse" + handshake);
+    QByteArray answer;
+    QVERIFY(QTest::qWaitFor([&] {
+        answer += refused.readAll();
+        return answer.contains("not this one");
+    }, 10000));
+    QVERIFY2(answer.startsWith("HTTP/1.1 400 "), answer.constData());
+    QCOMPARE(taken.size(), size_t(1));
+
+    // Not the taker's, its head in two pieces (Qt reads the first inside its transaction, the
+    // offer rolls it back and restores it): Qt answers as without a taker.
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("^WebSocket received")));
+    QTcpSocket other;
+    other.connectToHost(QHostAddress::LocalHost, api.serverPort());
+    QVERIFY(other.waitForConnected(5000));
+    const QByteArray request = "GET /livestream/x/stream.m3u8" + handshake;
+    other.write(request.left(40));
+    other.flush();
+    QTest::qWait(200);
+    other.write(request.mid(40));
+    answer.clear();
+    QVERIFY(QTest::qWaitFor([&] {
+        answer += other.readAll();
+        return answer.contains("\r\n\r\n");
+    }, 10000));
+    QVERIFY2(answer.startsWith("HTTP/1.1 404 "), answer.constData());
+    QCOMPARE(taken.size(), size_t(1));
 }
 
 void TestHttpApi::listenErrors()

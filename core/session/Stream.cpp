@@ -151,7 +151,18 @@ IngestCounters Stream::ingestCounters() const
                           m_ingestSource->restartCount()};
 }
 
-void Stream::stop(const QString &reason)
+namespace
+{
+qint64 framesEncodedByAll(const media::PipelineStats &stats)
+{
+    qint64 frames = 0;
+    for (const media::RenditionStats &rendition : stats.renditions)
+        frames += rendition.framesEncoded;
+    return frames;
+}
+} // namespace
+
+void Stream::stop(const QString &reason, bool isShuttingDown)
 {
     if (!isActive() || m_state == State::Ending)
         return;
@@ -163,16 +174,31 @@ void Stream::stop(const QString &reason)
     const bool wasLive = m_state == State::Live;
     m_state = State::Ending;
     if (m_ingestSource && wasLive) {
-        // Encode what the host already sent, but never hold a shutdown for long.
+        // Encode what the host already sent (see stop's comment).
         m_ingestSource->finishInput();
-        constexpr int drainLimitMs = 3000;
-        QTimer::singleShot(drainLimitMs, this, [this] {
-            if (m_pipeline && m_pipeline->isRunning())
-                m_pipeline->stop();
-        });
+        m_isShutdownDrain = isShuttingDown;
+        watchDrain(framesEncodedByAll(m_pipeline->stats()), 0);
         return;
     }
     m_pipeline->stop();
+}
+
+void Stream::watchDrain(qint64 framesEncodedBefore, int waitedMs)
+{
+    QTimer::singleShot(drainStallMs, this, [this, framesEncodedBefore, waitedMs] {
+        if (!m_pipeline || !m_pipeline->isRunning())
+            return;
+        const qint64 framesEncoded = framesEncodedByAll(m_pipeline->stats());
+        const int waited = waitedMs + drainStallMs;
+        if (m_isShutdownDrain || framesEncoded == framesEncodedBefore || waited >= drainLimitMs) {
+            if (waited >= drainLimitMs)
+                qWarning().noquote() << "[stream]" << key() << "still encoding its publisher's"
+                                     << "media after" << waited / 1000 << "s: ending it now";
+            m_pipeline->stop();
+            return;
+        }
+        watchDrain(framesEncoded, waited);
+    });
 }
 
 void Stream::finish(const QString &error)

@@ -79,7 +79,13 @@ public:
                     QString *error);
     // Ends the stream: the pipeline finishes its segment and ends every playlist; ended() follows
     // (at once when there is no pipeline). reason is kept as lastError() when not empty.
-    void stop(const QString &reason = {});
+    // An ingest stream first encodes what its publisher already sent: for as long as the encoders
+    // make progress (a ladder behind real time may hold many seconds), up to drainLimitMs; a
+    // stalled pipeline is stopped after drainStallMs. isShuttingDown caps the drain at
+    // drainStallMs so the studio's exit is never held.
+    void stop(const QString &reason = {}, bool isShuttingDown = false);
+    static constexpr int drainStallMs = 3000;
+    static constexpr int drainLimitMs = 60000;
 
     // Bytes of a browser host's WebM recording (or an RTMP publisher's FLV). The first chunk
     // starts the pipeline (with a ByteStreamSource fed by the following ones). False with the
@@ -98,6 +104,7 @@ signals:
 private:
     void onPipelineStarted();
     void finish(const QString &error);
+    void watchDrain(qint64 framesEncodedBefore, int waitedMs);
     void releasePipeline();
     void saveMetadata();
 
@@ -113,6 +120,7 @@ private:
     QByteArray m_finalPlaylist;
     QTimer m_mediaTimeout;
     QString m_stopReason;
+    bool m_isShutdownDrain = false;
     qint64 m_segmentCount = 0;
     int m_viewerCount = 0;
     bool m_isReconnecting = false;

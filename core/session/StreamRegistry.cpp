@@ -134,7 +134,7 @@ void StreamRegistry::stopAll()
         return;
     }
     for (Stream *stream : active)
-        stream->stop();
+        stream->stop({}, true);
 }
 
 void StreamRegistry::onStreamEnded(Stream *stream)

@@ -6,7 +6,8 @@
 // the median of now − hls.playingDate (PROGRAM-DATE-TIME = capture time of a segment's first
 // frame), hls.js's own latency and target; and the time from the studio's start to the first
 // part listed in ll.m3u8's top rendition and to each player's first frame.
-// Options: --ladder RUNGS, --catch-up RATE (hls.js maxLiveSyncPlaybackRate, default 1).
+// Options: --ladder RUNGS, --catch-up RATE (hls.js maxLiveSyncPlaybackRate, default 1), --only ll|ts
+// (one player: two in one Chromium on 2 cores disturb each other's start).
 // Prints one JSON line. afk-studio is $AFK_STUDIO_BIN or build/app/afk-studio.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,6 +25,7 @@ const ladder = argument('--ladder', '720p,480p,360p');
 // stall; above 1 it plays faster until it is back at its target latency.
 const catchUpRate = Number(argument('--catch-up', '1'));
 const extraArgs = argument('--extra', '').split(' ').filter(Boolean);
+const only = argument('--only', '');
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
 
 const { dir, cleanup } = tempDir('afk-ll-bench-');
@@ -63,7 +65,7 @@ try {
   origin = await startPlayerOrigin();
   const players = {};
   const results = { ladder, catchUpRate, firstPartMs, startup };
-  for (const [name, url] of [['ll', llUrl], ['ts', studio.masterUrl]]) {
+  for (const [name, url] of [['ll', llUrl], ['ts', studio.masterUrl]].filter(([n]) => !only || n === only)) {
     // The TS master lists segments only once complete: start each player when its playlist can.
     await waitFor(async () => (await httpGet(url)).status === 200, { timeoutMs: 60000, what: `${url} = 200` });
     players[name] = await openPlayer(browser, origin, url, { lowLatencyMode: true, maxLiveSyncPlaybackRate: catchUpRate });
@@ -95,11 +97,14 @@ try {
       hlsLatencyMs: Math.round(median(hlsLatency[name])),
       hlsTargetLatencyMs: Math.round(target * 1000),
       stalls: s.errors.filter((e) => e.details === 'bufferStalledError').length,
+      // Where each stall happened: the media time, and ms after the player's first frame.
+      stallsAt: s.errors.filter((e) => e.details === 'bufferStalledError')
+        .map((e) => ({ currentTime: +e.currentTime.toFixed(2), afterFirstFrameMs: Math.round(e.t - (s.firstPlayingAt ?? 0)) })),
       level: s.currentLevel,
     };
     await player.close();
   }
-  results.ratio = +(results.ll.latencyMs / results.ts.latencyMs).toFixed(2);
+  if (results.ll && results.ts) results.ratio = +(results.ll.latencyMs / results.ts.latencyMs).toFixed(2);
   // The encoder's speed over the run: below 1x the input queue, not the delivery, adds latency.
   results.speeds = [...studio.out.stderr.matchAll(/speed ([0-9.]+)x/g)].map((m) => Number(m[1]));
   console.log(JSON.stringify(results));

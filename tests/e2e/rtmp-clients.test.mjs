@@ -37,14 +37,19 @@ function ffmpegPublish(url, { seconds }) {
   return { child, exited };
 }
 
-/** GStreamer publishing 12 s of videotestsrc (x264enc) and audiotestsrc (voaacenc) through flvmux ! rtmp2sink. */
-function gstreamerPublish(url) {
+/**
+ * GStreamer publishing `seconds` of videotestsrc (x264enc) and audiotestsrc (voaacenc) through
+ * flvmux ! sink: rtmp2sink (GStreamer's own RTMP client) or rtmpsink (librtmp, the client library
+ * OBS's RTMP output descends from; it offers the digest handshake and falls back on our S1).
+ */
+function gstreamerPublish(url, { sink = 'rtmp2sink', seconds = 12 } = {}) {
+  const location = sink === 'rtmpsink' ? `location=${url} live=1` : `location=${url}`;
   const pipeline = [
-    'flvmux', 'name=mux', 'streamable=true', '!', 'rtmp2sink', `location=${url}`,
-    'videotestsrc', 'is-live=true', 'num-buffers=360', '!', 'video/x-raw,width=640,height=360,framerate=30/1', '!',
+    'flvmux', 'name=mux', 'streamable=true', '!', sink, location,
+    'videotestsrc', 'is-live=true', `num-buffers=${seconds * 30}`, '!', 'video/x-raw,width=640,height=360,framerate=30/1', '!',
     'x264enc', 'speed-preset=ultrafast', 'tune=zerolatency', 'key-int-max=60', 'bitrate=800', '!',
     'h264parse', '!', 'queue', '!', 'mux.',
-    'audiotestsrc', 'is-live=true', 'num-buffers=517', '!', 'audio/x-raw,rate=44100,channels=2', '!',
+    'audiotestsrc', 'is-live=true', `num-buffers=${Math.ceil(seconds * 44100 / 1024)}`, '!', 'audio/x-raw,rate=44100,channels=2', '!',
     'voaacenc', 'bitrate=96000', '!', 'aacparse', '!', 'queue', '!', 'mux.',
   ];
   const child = trackChild(spawn('nice', ['-n', '5', 'gst-launch-1.0', '-q', '-e', ...pipeline],
@@ -199,6 +204,20 @@ describe('RTMP ingest: the PWA OBS flow, reconnects, GStreamer, timeouts', () =>
     const rendition = await checkRendition(playlistUrl(id), { dlDir: path.join(tmp.dir, 'dl', 'gst'), expectEnded: true, name: 'gst' });
     assert.deepEqual(rendition.problems, [], rendition.text);
     assert.ok(rendition.segments.length >= 4, `about 12 s: ${rendition.segments.length} segments`);
+  });
+
+  test('GStreamer rtmpsink (librtmp, the lineage of OBS\'s RTMP client) publishes and plays', { timeout: 120000 }, async () => {
+    const id = newId('librtmp');
+    const granted = await requestKey(id, owner);
+    assert.equal(granted.status, 200, JSON.stringify(granted.body));
+    const gst = gstreamerPublish(granted.body.rtmpUrl, { sink: 'rtmpsink', seconds: 7 });
+    const result = await gst.exited;
+    assert.equal(result.code, 0, `gst-launch-1.0 ran to its end: ${result.output}`);
+    await waitFor(async () => (await httpGet(playlistUrl(id), { timeoutMs: 3000 })).text.includes('#EXT-X-ENDLIST'),
+      { timeoutMs: 60000, what: 'the librtmp stream ended' });
+    const rendition = await checkRendition(playlistUrl(id), { dlDir: path.join(tmp.dir, 'dl', 'librtmp'), expectEnded: true, name: 'librtmp' });
+    assert.deepEqual(rendition.problems, [], rendition.text);
+    assert.ok(rendition.segments.length >= 2, `about 7 s: ${rendition.segments.length} segments`);
   });
 
   test('a silent publisher times out; an enhanced-RTMP (HEVC FourCC) header is refused', { timeout: 60000 }, async () => {

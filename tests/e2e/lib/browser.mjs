@@ -36,11 +36,12 @@ window.afkPlay = function (src, config) {
   hls.on(Hls.Events.LEVEL_SWITCHED, (_e, d) => { st.switched.push({ level: d.level, t: performance.now(), currentTime: video.currentTime }); ev('LEVEL_SWITCHED', d.level); });
   hls.on(Hls.Events.FRAG_LOADED, () => { st.fragsLoaded++; });
   hls.on(Hls.Events.ERROR, (_e, d) => {
-    const e = { type: d.type, details: d.details, fatal: d.fatal, reason: d.reason || (d.error && String(d.error)) || '', url: d.url || (d.frag && d.frag.url) || (d.context && d.context.url) || '', code: d.response && d.response.code };
+    const e = { t: performance.now(), currentTime: video.currentTime, type: d.type, details: d.details, fatal: d.fatal, reason: d.reason || (d.error && String(d.error)) || '', url: d.url || (d.frag && d.frag.url) || (d.context && d.context.url) || '', code: d.response && d.response.code };
     st.errors.push(e);
     if (d.fatal && !st.fatal) st.fatal = e;
   });
   video.addEventListener('error', () => { st.errors.push({ type: 'video', details: String(video.error && video.error.message), fatal: true }); st.fatal = st.fatal || { type: 'video', details: String(video.error && (video.error.code + ' ' + video.error.message)) }; });
+  video.addEventListener('playing', () => { if (st.firstPlayingAt == null) st.firstPlayingAt = performance.now(); });
   hls.loadSource(src);
   hls.attachMedia(video);
 };
@@ -54,7 +55,7 @@ window.afkState = function () {
     levels: st.levels, currentLevel: hls ? hls.currentLevel : null, loadLevel: hls ? hls.loadLevel : null,
     switched: st.switched, errors: st.errors, fatal: st.fatal, fragsLoaded: st.fragsLoaded,
     playingDate, latency: hls ? hls.latency : null, liveSyncPosition: hls ? hls.liveSyncPosition : null,
-    events: st.events.slice(-20),
+    firstPlayingAt: st.firstPlayingAt, events: st.events.slice(-20),
   };
 };
 window.afkDestroy = function () { if (window.__afk.hls) { window.__afk.hls.destroy(); window.__afk.hls = null; } };

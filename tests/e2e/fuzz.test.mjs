@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { tempDir, httpGet, randomKey, sleep, waitFor } from './lib/util.mjs';
+import { tempDir, httpGet, randomKey, sleep, waitFor, seededRandom } from './lib/util.mjs';
 import { startStudio } from './lib/studio.mjs';
 import { execFile } from 'node:child_process';
 import { parseMedia } from './lib/m3u8.mjs';
@@ -31,24 +31,6 @@ function makeHealthyWebm(file) {
       '-t', String(HEALTHY_SECONDS), '-c:v', 'libvpx', '-b:v', '1000k', '-deadline', 'realtime', '-cpu-used', '8',
       '-c:a', 'libopus', file], { timeout: 300000 }, (err, _o, stderr) => (err ? reject(new Error(`ffmpeg: ${err.message}\n${stderr}`)) : resolve(file)));
   });
-}
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n) => Math.floor(next() * n),
-    pick: (arr) => arr[Math.floor(next() * arr.length)],
-    bytes: (n) => { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = Math.floor(next() * 256); return b; },
-  };
 }
 
 /** A raw WebSocket on /socket.io/ speaking Engine.IO by hand. */
@@ -253,8 +235,8 @@ describe('fuzzing the Socket.IO ingest beside a healthy stream', () => {
   test('garbage bytes, and truncated EBML (the first 100 bytes of a real WebM, then garbage), as stream-data → stream-error or closed', { timeout: 90000 }, async () => {
     const head = fs.readFileSync(webm).subarray(0, 100);
     const cases = [
-      ['garbage bytes (5 × 64 KiB)', prng(SEED), null],
-      ['truncated EBML (100 bytes) + 4 × 64 KiB of garbage', prng(SEED + 1), head],
+      ['garbage bytes (5 × 64 KiB)', seededRandom(SEED), null],
+      ['truncated EBML (100 bytes) + 4 × 64 KiB of garbage', seededRandom(SEED + 1), head],
     ];
     const results = await Promise.all(cases.map(async ([what, r, first]) => {
       const c = await client();
@@ -392,7 +374,7 @@ describe('fuzzing the Socket.IO ingest beside a healthy stream', () => {
     log(`captured ${captured.length} packets: ${JSON.stringify(captured.map((p) => p.text.slice(0, 60) + (p.attachments.length ? ` +${p.attachments.length} binary` : '')))}`);
     assert.ok(captured.some((p) => p.attachments.length > 0), 'a binary stream-data packet was captured');
 
-    const r = prng(SEED + 7);
+    const r = seededRandom(SEED + 7);
     const outcomes = { closed: 0, 'stream-error': 0, answered: 0, silent: 0 };
     const violations = [];
     const setupErrors = [];

@@ -17,25 +17,16 @@ import { after, before, describe, test } from 'node:test';
 import { checkRendition, parseMedia, segmentProblems } from './lib/hls-checks.mjs';
 import { probeSegment } from './lib/ffprobe.mjs';
 import { c0c1, c2, chunks, publishCommands, rtmpConnection } from './lib/rtmp-client.mjs';
-import { runStudio, startStudio, studioBin } from './lib/studio.mjs';
+import { ffmpegPublish, startRtmpStudio } from './lib/rtmp-publish.mjs';
+import { launchChromium, startPlayerOrigin } from './lib/browser.mjs';
+import { playUntilAdvanced } from './lib/playback.mjs';
+import { runStudio, studioBin } from './lib/studio.mjs';
 import { nostrIdentity } from './lib/socketio.mjs';
 import { freePort, httpGet, tempDir, trackChild, waitFor } from './lib/util.mjs';
 
 const IDLE_SECONDS = 5;
 const log = (m) => process.stderr.write(`# ${m}\n`);
 const newId = (prefix) => `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
-
-/** The ffmpeg program publishing a 640x360 test picture and a tone for `seconds` to url. */
-function ffmpegPublish(url, { seconds }) {
-  const child = trackChild(spawn('nice', ['-n', '5', 'ffmpeg', '-hide_banner', '-loglevel', 'warning', '-nostdin',
-    '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine',
-    '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-c:a', 'aac',
-    '-f', 'flv', url], { stdio: ['ignore', 'ignore', 'pipe'] }));
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, stderr })));
-  return { child, exited };
-}
 
 /**
  * GStreamer publishing `seconds` of videotestsrc (x264enc) and audiotestsrc (voaacenc) through
@@ -99,15 +90,11 @@ describe('RTMP ingest: the PWA OBS flow, reconnects, GStreamer, timeouts', () =>
 
   before(async () => {
     rtmpPort = await freePort();
-    studio = await startStudio({
-      dataDir: path.join(tmp.dir, 'data'), source: 'none', ladder: '240p', waitReady: false,
-      extraArgs: ['--rtmp-port', String(rtmpPort), '--stats-interval', '2', '--media-timeout', '60',
+    studio = await startRtmpStudio(rtmpPort, {
+      dataDir: path.join(tmp.dir, 'data'), source: 'none', ladder: '240p',
+      extraArgs: ['--stats-interval', '2', '--media-timeout', '60',
         '--idle-timeout', String(IDLE_SECONDS), '--reconnect-grace', '20'],
     });
-    await waitFor(() => {
-      if (studio.exitInfo) throw Object.assign(new Error(`exited: ${studio.describe()}`), { fatal: true });
-      return studio.out.stdout.includes(`RTMP ingest on port ${rtmpPort}`);
-    }, { timeoutMs: 30000, what: 'the RTMP port to be announced' });
   });
 
   after(async () => {
@@ -128,16 +115,26 @@ describe('RTMP ingest: the PWA OBS flow, reconnects, GStreamer, timeouts', () =>
     assert.equal(granted.body.rtmpUrl, `rtmp://127.0.0.1:${rtmpPort}/live/${granted.body.streamKey}`);
     assert.equal(granted.cacheControl, 'no-store');
 
-    const first = ffmpegPublish(granted.body.rtmpUrl, { seconds: 300 });
+    const first = ffmpegPublish(granted.body.rtmpUrl, { seconds: 300, preset: 'ultrafast' });
     await waitFor(async () => {
       const r = await httpGet(playlistUrl(id), { timeoutMs: 3000 });
       return r.status === 200 && parseMedia(r.text).segments.length >= 2;
     }, { timeoutMs: 90000, what: 'two segments of the RTMP stream' });
+    // What a viewer of the PWA sees: hls.js plays the stream the RTMP publisher feeds.
+    const browser = await launchChromium();
+    const origin = await startPlayerOrigin();
+    try {
+      const { player } = await playUntilAdvanced(browser, origin, playlistUrl(id), { advanceSeconds: 4, log });
+      await player.close();
+    } finally {
+      await browser.close().catch(() => {});
+      await origin.close();
+    }
 
     // The stream belongs to who asked for the key: a stranger gets no key for it.
     assert.equal((await requestKey(id, stranger)).status, 401);
 
-    const second = await ffmpegPublish(granted.body.rtmpUrl, { seconds: 3 }).exited;
+    const second = await ffmpegPublish(granted.body.rtmpUrl, { seconds: 3, preset: 'ultrafast' }).exited;
     assert.notEqual(second.code, 0, 'a second publisher on the live key was refused');
     assert.match(second.stderr, /already has a live RTMP publisher/);
 
@@ -162,7 +159,7 @@ describe('RTMP ingest: the PWA OBS flow, reconnects, GStreamer, timeouts', () =>
     await first.exited;
     await waitFor(async () => (await status(id)).local.streamData.state === 'reconnecting',
       { timeoutMs: 15000, what: 'state "reconnecting"' });
-    const again = ffmpegPublish(granted.body.rtmpUrl, { seconds: 12 });
+    const again = ffmpegPublish(granted.body.rtmpUrl, { seconds: 12, preset: 'ultrafast' });
     const ended = await waitFor(async () => {
       const r = await httpGet(playlistUrl(id), { timeoutMs: 3000 });
       return r.text.includes('#EXT-X-ENDLIST') ? r.text : false;

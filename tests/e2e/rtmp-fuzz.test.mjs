@@ -8,7 +8,6 @@
 // ffprobe, with its publisher untouched.
 //   node --test tests/e2e/rtmp-fuzz.test.mjs   (AFK_STUDIO_BIN=<path>; AFK_FUZZ_SEED=<n>, AFK_RTMP_FUZZ_COUNT=<n>)
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -17,32 +16,14 @@ import { after, before, describe, test } from 'node:test';
 import { checkRendition } from './lib/hls-checks.mjs';
 import { parseMedia } from './lib/m3u8.mjs';
 import { amf0, chunks, publishCommands } from './lib/rtmp-client.mjs';
-import { startStudio } from './lib/studio.mjs';
-import { freePort, httpGet, tempDir, trackChild, waitFor } from './lib/util.mjs';
+import { ffmpegPublish, startRtmpStudio } from './lib/rtmp-publish.mjs';
+import { freePort, httpGet, tempDir, waitFor, seededRandom } from './lib/util.mjs';
 
 const SEED = Number(process.env.AFK_FUZZ_SEED || 20261202);
 const COUNT = Number(process.env.AFK_RTMP_FUZZ_COUNT || 3000);
 const CONCURRENCY = 8; // below the studio's 16 connections per address, beside the healthy one
 const STREAM_ID = 'rtmpfuzz';
 const log = (m) => process.stderr.write(`# ${m}\n`);
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n) => Math.floor(next() * n);
-  return {
-    next, int,
-    pick: (arr) => arr[int(arr.length)],
-    bytes: (n) => { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = int(256); return b; },
-  };
-}
 
 /** One seeded mutation: { kind, bytes } to send on a fresh connection. */
 function mutation(r, rtmpPort) {
@@ -145,19 +126,12 @@ describe('RTMP ingest under fuzzed handshakes and chunk headers, a healthy publi
     rtmpPort = await freePort();
     const keyFile = path.join(tmp.dir, 'rtmp-keys');
     fs.writeFileSync(keyFile, `${secret} ${STREAM_ID}\n`);
-    studio = await startStudio({
-      dataDir: path.join(tmp.dir, 'data'), source: 'none', ladder: '240p', waitReady: false,
-      extraArgs: ['--rtmp-port', String(rtmpPort), '--rtmp-key-file', keyFile, '--stats-interval', '0',
+    studio = await startRtmpStudio(rtmpPort, {
+      dataDir: path.join(tmp.dir, 'data'), source: 'none', ladder: '240p',
+      extraArgs: ['--rtmp-key-file', keyFile, '--stats-interval', '0',
         '--media-timeout', '60'],
     });
-    await waitFor(() => {
-      if (studio.exitInfo) throw Object.assign(new Error(`exited: ${studio.describe()}`), { fatal: true });
-      return studio.out.stdout.includes(`RTMP ingest on port ${rtmpPort}`);
-    }, { timeoutMs: 30000, what: 'the RTMP port to be announced' });
-    healthy = trackChild(spawn('nice', ['-n', '5', 'ffmpeg', '-hide_banner', '-loglevel', 'warning', '-nostdin',
-      '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine',
-      '-t', '300', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-c:a', 'aac',
-      '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${secret}`], { stdio: ['ignore', 'ignore', 'pipe'] }));
+    healthy = ffmpegPublish(`rtmp://127.0.0.1:${rtmpPort}/live/${secret}`, { seconds: 300, preset: 'ultrafast' }).child;
     healthy.stderr.resume();
   });
 
@@ -176,7 +150,7 @@ describe('RTMP ingest under fuzzed handshakes and chunk headers, a healthy publi
   test(`${COUNT} seeded mutations (seed ${SEED}) close only their own connections`, { timeout: 300000 }, async () => {
     await waitFor(async () => (await segmentCount()) >= 2, { timeoutMs: 90000, what: 'the healthy stream\'s first segments' });
     const before = await segmentCount();
-    const r = prng(SEED);
+    const r = seededRandom(SEED);
     const kinds = {};
     let closedByStudio = 0;
     let next = 0;

@@ -3,29 +3,16 @@
 // Beside that publisher, a wrong key and a second publisher are refused at publish (the secret
 // never shown) and garbage before the handshake closes only its own connection.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { checkRendition, parseMaster } from './lib/hls-checks.mjs';
-import { startStudio } from './lib/studio.mjs';
-import { freePort, httpGet, tempDir, trackChild, waitFor } from './lib/util.mjs';
+import { ffmpegPublish, startRtmpStudio } from './lib/rtmp-publish.mjs';
+import { freePort, httpGet, tempDir, waitFor } from './lib/util.mjs';
 
 const STREAM_ID = 'rtmpstream';
-
-/** The ffmpeg program publishing the test source for `seconds` to `url`; resolves on exit. */
-function publish(url, { seconds }) {
-  const child = trackChild(spawn('nice', ['-n', '5', 'ffmpeg', '-hide_banner', '-loglevel', 'warning', '-nostdin',
-    '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine',
-    '-t', String(seconds), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '60', '-c:a', 'aac',
-    '-f', 'flv', url], { stdio: ['ignore', 'ignore', 'pipe'] }));
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
-  return { child, exited };
-}
 
 /** Connects, writes bytes, resolves with what came back once the studio closed the socket. */
 function sendRaw(port, bytes, { timeoutMs = 20000 } = {}) {
@@ -50,16 +37,11 @@ describe('RTMP ingest from the ffmpeg program', () => {
     rtmpPort = await freePort();
     const keyFile = path.join(tmp.dir, 'rtmp-keys');
     fs.writeFileSync(keyFile, `# secret stream-id\n${secret} ${STREAM_ID}\n`);
-    studio = await startStudio({
+    studio = await startRtmpStudio(rtmpPort, {
       dataDir: path.join(tmp.dir, 'data'), source: 'none', key: STREAM_ID, ladder: '360p,240p',
-      waitReady: false,
-      extraArgs: ['--rtmp-port', String(rtmpPort), '--rtmp-key-file', keyFile, '--stats-interval', '0',
+      extraArgs: ['--rtmp-key-file', keyFile, '--stats-interval', '0',
         '--media-timeout', '60'],
     });
-    await waitFor(() => {
-      if (studio.exitInfo) throw Object.assign(new Error(`exited: ${studio.describe()}`), { fatal: true });
-      return studio.out.stdout.includes(`RTMP ingest on port ${rtmpPort}`);
-    }, { timeoutMs: 30000, what: 'the RTMP port to be announced' });
   });
 
   after(async () => {
@@ -68,7 +50,7 @@ describe('RTMP ingest from the ffmpeg program', () => {
   });
 
   test('a publisher becomes a ladder; a wrong key, a second publisher and garbage are refused', { timeout: 240000 }, async () => {
-    const publisher = publish(`rtmp://127.0.0.1:${rtmpPort}/live/${secret}`, { seconds: 10 });
+    const publisher = ffmpegPublish(`rtmp://127.0.0.1:${rtmpPort}/live/${secret}`, { seconds: 10 });
     await waitFor(async () => (await httpGet(studio.streamUrl, { timeoutMs: 3000 })).status === 200,
       { timeoutMs: 60000, what: 'stream.m3u8 of the RTMP stream' });
 
@@ -82,14 +64,14 @@ describe('RTMP ingest from the ffmpeg program', () => {
     // A wrong key: the ffmpeg program is told why and gives up; the secret of the good key and
     // the wrong one stay out of the log.
     const wrongKey = crypto.randomBytes(12).toString('hex');
-    const refused = await publish(`rtmp://127.0.0.1:${rtmpPort}/live/${wrongKey}`, { seconds: 3 }).exited;
+    const refused = await ffmpegPublish(`rtmp://127.0.0.1:${rtmpPort}/live/${wrongKey}`, { seconds: 3 }).exited;
     assert.notEqual(refused.code, 0, 'the wrong key was refused');
     assert.match(refused.stderr, /unknown stream key/);
     await waitFor(() => studio.out.stderr.includes('publish refused: unknown stream key (24 characters)'),
       { timeoutMs: 10000, what: 'the refusal logged' });
 
     // A second publisher of the live stream, with the right key: refused, the first unharmed.
-    const second = await publish(`rtmp://127.0.0.1:${rtmpPort}/live/${secret}`, { seconds: 3 }).exited;
+    const second = await ffmpegPublish(`rtmp://127.0.0.1:${rtmpPort}/live/${secret}`, { seconds: 3 }).exited;
     assert.notEqual(second.code, 0, 'a second publisher was refused');
     assert.match(second.stderr, /already has a live RTMP publisher/);
 

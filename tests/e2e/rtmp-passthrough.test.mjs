@@ -13,7 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { alignmentProblems, checkRendition, parseMaster } from './lib/hls-checks.mjs';
-import { startStudio } from './lib/studio.mjs';
+import { startRtmpStudio } from './lib/rtmp-publish.mjs';
 import { freePort, httpGet, tempDir, trackChild, waitFor } from './lib/util.mjs';
 
 const run = promisify(execFile);
@@ -84,16 +84,11 @@ describe('RTMP passthrough of the top rung', () => {
     rtmpPort = await freePort();
     const keyFile = path.join(tmp.dir, 'rtmp-keys');
     fs.writeFileSync(keyFile, `${keys.copy} ptcopy\n${keys.size} ptsize\n${keys.gop} ptgop\n`);
-    studio = await startStudio({
+    studio = await startRtmpStudio(rtmpPort, {
       dataDir: path.join(tmp.dir, 'data'), source: 'none', key: 'ptcopy', ladder: '360p,240p',
-      waitReady: false,
-      extraArgs: ['--rtmp-port', String(rtmpPort), '--rtmp-key-file', keyFile, '--rtmp-passthrough',
+      extraArgs: ['--rtmp-key-file', keyFile, '--rtmp-passthrough',
         '--stats-interval', '0', '--media-timeout', '60'],
     });
-    await waitFor(() => {
-      if (studio.exitInfo) throw Object.assign(new Error(`exited: ${studio.describe()}`), { fatal: true });
-      return studio.out.stdout.includes(`RTMP ingest on port ${rtmpPort}`);
-    }, { timeoutMs: 30000, what: 'the RTMP port to be announced' });
   });
 
   after(async () => {

@@ -132,3 +132,21 @@ process.once('exit', () => {
     try { c.kill('SIGKILL'); } catch { /* gone */ }
   }
 });
+
+/** mulberry32, a small seeded PRNG (the fuzz suites' mutations replay from their seed). */
+export function seededRandom(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n) => Math.floor(next() * n);
+  return {
+    next, int,
+    pick: (arr) => arr[int(arr.length)],
+    bytes: (n) => { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = int(256); return b; },
+  };
+}

@@ -1,5 +1,7 @@
 #include "Amf0.h"
 
+#include "BigEndianAppend.h"
+
 #include <QtEndian>
 #include <cstring>
 
@@ -187,22 +189,13 @@ private:
     QString m_error;
 };
 
-void appendU16(QByteArray *out, quint16 value)
-{
-    char bytes[2];
-    qToBigEndian(value, bytes);
-    out->append(bytes, 2);
-}
-
 void appendString(QByteArray *out, const QString &text, bool withMarker)
 {
     const QByteArray utf8 = text.toUtf8();
     if (utf8.size() > 0xffff) {
         if (withMarker)
             out->append(char(LongStringMarker));
-        char length[4];
-        qToBigEndian(quint32(utf8.size()), length);
-        out->append(length, 4);
+        appendU32(out, quint32(utf8.size()));
     } else {
         if (withMarker)
             out->append(char(StringMarker));
@@ -253,9 +246,7 @@ void Amf0::encodeValue(const QVariant &value, QByteArray *out)
     case QMetaType::QVariantList: {
         out->append(char(StrictArrayMarker));
         const QVariantList list = value.toList();
-        char count[4];
-        qToBigEndian(quint32(list.size()), count);
-        out->append(count, 4);
+        appendU32(out, quint32(list.size()));
         for (const QVariant &item : list)
             encodeValue(item, out);
         return;

@@ -1,25 +1,8 @@
 #include "FlvTagWriter.h"
 
-#include <QtEndian>
+#include "BigEndianAppend.h"
 
 namespace afk::server {
-namespace {
-
-void appendU24(QByteArray *out, quint32 value)
-{
-    out->append(char(value >> 16));
-    out->append(char(value >> 8));
-    out->append(char(value));
-}
-
-void appendU32(QByteArray *out, quint32 value)
-{
-    char bytes[4];
-    qToBigEndian(value, bytes);
-    out->append(bytes, 4);
-}
-
-} // namespace
 
 QByteArray FlvTagWriter::header()
 {

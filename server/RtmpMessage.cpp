@@ -1,6 +1,7 @@
 #include "RtmpMessage.h"
 
-#include <QtEndian>
+#include "BigEndianAppend.h"
+
 #include <algorithm>
 
 namespace afk::server {
@@ -20,20 +21,6 @@ void appendBasicHeader(QByteArray *out, quint8 format, quint32 chunkStreamId)
         out->append(char((chunkStreamId - 64) & 0xff));
         out->append(char((chunkStreamId - 64) >> 8));
     }
-}
-
-void appendU24(QByteArray *out, quint32 value)
-{
-    out->append(char(value >> 16));
-    out->append(char(value >> 8));
-    out->append(char(value));
-}
-
-void appendU32(QByteArray *out, quint32 value)
-{
-    char bytes[4];
-    qToBigEndian(value, bytes);
-    out->append(bytes, 4);
 }
 
 } // namespace

@@ -164,6 +164,8 @@ qint64 framesEncodedByAll(const media::PipelineStats &stats)
 
 void Stream::stop(const QString &reason, bool isShuttingDown)
 {
+    if (m_state == State::Ending && isShuttingDown)
+        m_isShutdownDrain = true; // a drain already under way is cut at its next check
     if (!isActive() || m_state == State::Ending)
         return;
     m_stopReason = reason;

@@ -473,13 +473,15 @@ void SocketIoServer::watchStream(session::Stream *stream)
         const QJsonObject payload{{keyStreamKey, stream->key()},
                                   {QStringLiteral("status"), QStringLiteral("broadcasting")}};
         const Publication *publication = publicationOf(stream->key());
-        const QByteArray frame =
-            SocketIoSession::encodeEvent(QStringLiteral("stream-started"), payload);
+        std::vector<WebSocketConnection *> targets;
         m_rooms.forEachViewer(stream->key(), [&](const QString &sid) {
             if (SocketIoSession *viewer = m_sessions.value(sid);
                 viewer && (!publication || sid != publication->publisherSid))
-                viewer->sendEncoded(frame);
+                if (WebSocketConnection *target = viewer->broadcastTarget())
+                    targets.push_back(target);
         });
+        m_webSockets.sendToMany(
+            SocketIoSession::encodeEvent(QStringLiteral("stream-started"), payload), targets);
     });
     connect(stream, &session::Stream::segmentCompleted, this, [this, stream](qint64 segmentCount) {
         emitToRoom(stream->key(), QStringLiteral("stream-segments-updated"),
@@ -570,14 +572,20 @@ void SocketIoServer::emitToRoom(const QString &streamKey, const QString &event,
     const QString publisherSid =
         publication != m_publications.constEnd() ? publication->publisherSid : QString();
     bool isPublisherInRoom = false;
+    std::vector<WebSocketConnection *> targets;
+    targets.reserve(size_t(m_rooms.viewerCount(streamKey)) + 1);
+    const auto addTarget = [&](const QString &sid) {
+        if (SocketIoSession *session = m_sessions.value(sid))
+            if (WebSocketConnection *target = session->broadcastTarget())
+                targets.push_back(target);
+    };
     m_rooms.forEachViewer(streamKey, [&](const QString &sid) {
         isPublisherInRoom = isPublisherInRoom || sid == publisherSid;
-        if (SocketIoSession *session = m_sessions.value(sid))
-            session->sendEncoded(frame);
+        addTarget(sid);
     });
     if (!publisherSid.isEmpty() && !isPublisherInRoom)
-        if (SocketIoSession *publisher = m_sessions.value(publisherSid))
-            publisher->sendEncoded(frame);
+        addTarget(publisherSid);
+    m_webSockets.sendToMany(frame, targets);
 }
 
 } // namespace afk::server

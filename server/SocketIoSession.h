@@ -85,6 +85,9 @@ public:
     // every viewer's backlog instead of copied.
     static QByteArray encodeEvent(const QString &name, const QJsonObject &payload);
     void sendEncoded(const QByteArray &frame);
+    // The connection a room broadcast writes sendEncoded's frame to (WebSocketLoop::sendToMany);
+    // null once the session is closing.
+    WebSocketConnection *broadcastTarget() const { return m_isClosing ? nullptr : m_connection; }
     void sendAck(qint64 ackId, const QJsonArray &arguments);
     // Closes the connection (once); closed() follows at once.
     void close(const QString &reason, quint16 code = WebSocketCloseCode::normal);

@@ -39,32 +39,51 @@ WebSocketConnection::~WebSocketConnection()
         ::close(m_descriptor);
 }
 
-void WebSocketConnection::sendFrame(const QByteArray &frame)
+WebSocketConnection::SendAttempt WebSocketConnection::sendWhole(int descriptor,
+                                                                const QByteArray &frame)
 {
-    if (m_state != State::Open)
-        return;
-    if (!m_backlog.isEmpty()) {
-        queue(frame, 0);
-        return;
-    }
-    qsizetype sent = 0;
-    while (sent < frame.size()) {
-        const ssize_t written =
-            ::send(m_descriptor, frame.constData() + sent, size_t(frame.size() - sent), sendFlags);
+    SendAttempt attempt;
+    while (attempt.sent < frame.size()) {
+        const ssize_t written = ::send(descriptor, frame.constData() + attempt.sent,
+                                       size_t(frame.size() - attempt.sent), sendFlags);
         if (written > 0) {
-            sent += written;
+            attempt.sent += written;
             continue;
         }
         if (written < 0 && errno == EINTR)
             continue;
         if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
-        fail(1006, QStringLiteral("transport closed (%1)")
-                       .arg(QString::fromLocal8Bit(strerror(written < 0 ? errno : EPIPE))));
+        attempt.error = written < 0 ? errno : EPIPE;
+        break;
+    }
+    return attempt;
+}
+
+bool WebSocketConnection::canSendDirectly() const
+{
+    return m_state == State::Open && m_backlog.isEmpty();
+}
+
+void WebSocketConnection::sendFrame(const QByteArray &frame)
+{
+    if (!canSendDirectly()) {
+        if (m_state == State::Open)
+            queue(frame, 0);
         return;
     }
-    if (sent < frame.size())
-        queue(frame, sent);
+    finishSend(frame, sendWhole(m_descriptor, frame));
+}
+
+void WebSocketConnection::finishSend(const QByteArray &frame, const SendAttempt &attempt)
+{
+    if (attempt.error != 0) {
+        fail(1006, QStringLiteral("transport closed (%1)")
+                       .arg(QString::fromLocal8Bit(strerror(attempt.error))));
+        return;
+    }
+    if (attempt.sent < frame.size())
+        queue(frame, attempt.sent);
 }
 
 void WebSocketConnection::sendText(const QString &text)

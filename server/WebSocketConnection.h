@@ -71,6 +71,17 @@ private:
         Retired,
     };
 
+    // What one send() loop of a whole frame did: bytes the kernel took, or the errno that ended it.
+    struct SendAttempt {
+        qsizetype sent = 0;
+        int error = 0;
+    };
+    // The system calls only, on any thread (WebSocketLoop::sendToMany); the connection's state is
+    // updated from the result by finishSend, on the loop's thread.
+    static SendAttempt sendWhole(int descriptor, const QByteArray &frame);
+    bool canSendDirectly() const;
+    void finishSend(const QByteArray &frame, const SendAttempt &attempt);
+
     void onReadable();
     void onWritable();
     void onMessage(WebSocketFrameReader::Message &message);

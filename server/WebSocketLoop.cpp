@@ -13,6 +13,9 @@ namespace {
 
 constexpr int maxEventsPerWakeUp = 256;
 constexpr qsizetype readBufferBytes = 64 * 1024;
+// Connections per chunk of a parallel fan-out: small enough that a helper the scheduler delays
+// leaves its share to the others, large enough that the shared counter is not contended.
+constexpr size_t sendChunkConnections = 64;
 
 } // namespace
 
@@ -62,6 +65,36 @@ WebSocketConnection *WebSocketLoop::adopt(int descriptor, const QByteArray &hand
     // read once the handler is set (readBuffered).
     connection->m_reader.append(early);
     return connection;
+}
+
+void WebSocketLoop::sendToMany(const QByteArray &frame,
+                               const std::vector<WebSocketConnection *> &connections)
+{
+    if (connections.size() < parallelSendThreshold) {
+        for (WebSocketConnection *connection : connections)
+            connection->sendFrame(frame);
+        return;
+    }
+    if (!m_sendPool)
+        m_sendPool = std::make_unique<ForkJoinPool>(ForkJoinPool::helpersForThisMachine(3));
+    // Which connections may write now is read here, before the helpers start; during run() they
+    // only make system calls on those descriptors, each index in one chunk.
+    std::vector<int> descriptors(connections.size(), -1);
+    for (size_t i = 0; i < connections.size(); ++i)
+        if (connections[i]->canSendDirectly())
+            descriptors[i] = connections[i]->m_descriptor;
+    std::vector<WebSocketConnection::SendAttempt> attempts(connections.size());
+    m_sendPool->run(connections.size(), sendChunkConnections, [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i)
+            if (descriptors[i] >= 0)
+                attempts[i] = WebSocketConnection::sendWhole(descriptors[i], frame);
+    });
+    for (size_t i = 0; i < connections.size(); ++i) {
+        if (descriptors[i] >= 0)
+            connections[i]->finishSend(frame, attempts[i]);
+        else
+            connections[i]->sendFrame(frame); // backlogged: queued behind what waits
+    }
 }
 
 void WebSocketLoop::onReady()

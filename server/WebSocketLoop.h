@@ -6,6 +6,7 @@
 // write notifier cost O(connections). epoll reports only the descriptors that are ready.
 #pragma once
 
+#include "ForkJoinPool.h"
 #include "WebSocketConnection.h"
 
 #include <QElapsedTimer>
@@ -50,6 +51,12 @@ public:
     WebSocketConnection *adopt(int descriptor, const QByteArray &handshakeAnswer,
                                const QByteArray &early);
 
+    // One frame to many connections (a room event; each connection once), as sendFrame() on each. From
+    // parallelSendThreshold connections on, the send() calls are spread over the cores
+    // (ForkJoinPool, why there); what the kernel did not take is queued on this thread after.
+    void sendToMany(const QByteArray &frame, const std::vector<WebSocketConnection *> &connections);
+    static constexpr size_t parallelSendThreshold = 256;
+
 private:
     friend class WebSocketConnection;
 
@@ -73,6 +80,7 @@ private:
     std::vector<int> m_failures; // descriptors whose handler is still to be told
     std::vector<std::unique_ptr<WebSocketConnection>> m_retired; // deleted after the dispatch
     std::vector<char> m_readBuffer;
+    std::unique_ptr<ForkJoinPool> m_sendPool; // created at the first large fan-out
     QTimer m_closeSweep;
     QElapsedTimer m_clock;
     bool m_isFailureReportQueued = false;

@@ -9,15 +9,16 @@
 //      server over --idle-seconds, as % of one core
 //   4. room broadcast spread at 10,000 viewers of one live room: for each stream-segments-updated
 //      (afk-studio: the test pattern, --ladder 240p; Node: a 2 s timer), each viewer's arrival
-//      after the first viewer's; p50 / p99 / max over all events and viewers. The viewers are
-//      spread over --client-threads worker threads (viewer-worker.mjs) with one monotonic clock,
-//      so that the client's parsing is not what is measured.
+//      after the first viewer's; p50 / p99 / max over all events and viewers. Measured by
+//      afk-viewer-probe (tests/bench/afk_viewer_probe.cpp: 10,000 plain sockets on one epoll set,
+//      arrival = the kernel's receive timestamp), because JavaScript viewers stamping events when
+//      they parse them measured their own queue: both servers came out at ~0.8 s p99 that way.
 // Run through viewer-bench.sh (raises this process's descriptor limit). Prints a Markdown table.
 //   node tests/bench/viewer-bench.mjs [--sizes 1000,5000,10000] [--viewers 10000] [--idle-seconds 60] [--events 10]
-//       [--servers afk-studio,node] (afk-studio alone, or --skip-idle: JSON only) [--client-threads 4]
-//       [--skip-idle] (the broadcast only)
+//       [--servers afk-studio,node] (afk-studio alone, or --skip-idle: JSON only)
+//       [--skip-idle] (the broadcast only)   afk-viewer-probe: $AFK_VIEWER_PROBE or build/tests/bench/
 import { spawn } from 'node:child_process';
-import { Worker } from 'node:worker_threads';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir, freePort, httpGet, sleep, waitFor } from '../e2e/lib/util.mjs';
@@ -34,10 +35,11 @@ const viewerCount = Number(opt('viewers', '10000'));
 const idleSeconds = Number(opt('idle-seconds', '60'));
 const eventCount = Number(opt('events', '10'));
 const servers = opt('servers', 'afk-studio,node').split(',');
-const clientThreads = Number(opt('client-threads', '4'));
 const isBroadcastOnly = argv.includes('--skip-idle');
 const log = (...a) => console.error('#', ...a);
 const here = path.dirname(fileURLToPath(import.meta.url));
+const probeBin = process.env.AFK_VIEWER_PROBE || path.join(here, '..', '..', 'build', 'tests', 'bench', 'afk-viewer-probe');
+if (!fs.existsSync(probeBin)) throw new Error(`${probeBin} not built (cmake --build build --target afk-viewer-probe)`);
 const liveKey = 'benchroom';
 const clientCaps = ['--max-clients-per-ip', '100000', '--max-clients', '100000', '--max-viewers', '100000',
   '--max-connections', '100000'];
@@ -66,7 +68,6 @@ async function startServer(kind, { live }) {
   };
 }
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
 async function measure(kind) {
   const out = { bursts: {} };
@@ -95,55 +96,24 @@ async function measure(kind) {
   } finally {
     await server?.stop();
   }
-  // 4 on a live room, the viewers spread over worker threads (viewer-worker.mjs).
+  // 4 on a live room, measured by afk-viewer-probe.
   server = await startServer(kind, { live: true });
-  const workers = [];
   try {
-    for (let i = 0; i < clientThreads; i++) {
-      const count = Math.floor(viewerCount / clientThreads) + (i < viewerCount % clientThreads ? 1 : 0);
-      const worker = new Worker(path.join(here, 'viewer-worker.mjs'), { workerData: { port: server.port, count, streamKey: liveKey } });
-      worker.on('error', (e) => log(kind, `viewer worker failed: ${e.message}`));
-      worker.nextMessage = (type) => new Promise((resolve) => {
-        const onMessage = (m) => { if (m.type === type) { worker.off('message', onMessage); resolve(m); } };
-        worker.on('message', onMessage);
-      });
-      workers.push(worker);
-    }
-    const connected = await Promise.all(workers.map((w) => w.nextMessage('connected')));
-    const joined = connected.reduce((sum, c) => sum + c.viewers, 0);
-    for (const w of workers) w.postMessage('join');
-    // Events that every viewer can have received: those after all joined.
-    await sleep(5000);
-    const collect = async () => {
-      const arrivals = new Map(); // segmentCount -> [ms]
-      for (const w of workers) w.postMessage('report');
-      for (const report of await Promise.all(workers.map((w) => w.nextMessage('report'))))
-        for (const [k, times] of report.arrivals) arrivals.set(k, [...(arrivals.get(k) ?? []), ...times]);
-      return arrivals;
-    };
-    const firstCounted = Math.max(0, ...(await collect()).keys()) + 1;
-    await waitFor(async () => [...(await collect()).keys()].some((k) => k >= firstCounted + eventCount),
-      { timeoutMs: (eventCount + 10) * 4000, intervalMs: 2000, what: `${eventCount} room events` });
-    await sleep(3000);
-    const arrivals = await collect();
-    const lags = [];
-    const spreads = [];
-    let delivered = 0;
-    for (let k = firstCounted; k < firstCounted + eventCount; k++) {
-      const times = (arrivals.get(k) ?? []).sort((a, b) => a - b);
-      delivered += times.length;
-      if (!times.length) continue;
-      for (const t of times) lags.push(t - times[0]);
-      spreads.push(times.at(-1) - times[0]);
-    }
-    lags.sort((a, b) => a - b);
+    const probe = spawn(probeBin, ['--port', String(server.port), '--viewers', String(viewerCount),
+      '--stream-key', liveKey, '--events', String(eventCount)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    probe.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+    probe.stderr.setEncoding('utf8').on('data', (d) => log(kind, d.trim()));
+    const code = await new Promise((resolve) => probe.once('exit', resolve));
+    if (code !== 0) throw new Error(`afk-viewer-probe exited with ${code}`);
+    const result = JSON.parse(stdout.trim().split('\n').at(-1));
     out.broadcast = {
-      viewers: joined, clientThreads, events: eventCount, delivered, expected: joined * eventCount,
-      p50: percentile(lags, 0.5), p99: percentile(lags, 0.99), maxSpread: Math.max(...spreads),
+      viewers: result.viewers, events: result.events, delivered: result.delivered, expected: result.expected,
+      p50: result.kernel.p50, p99: result.kernel.p99, maxSpread: result.kernel.maxSpread,
+      spreads: result.kernel.spreads, readP99: result.read.p99,
     };
     log(kind, 'broadcast', JSON.stringify(out.broadcast));
   } finally {
-    await Promise.all(workers.map((w) => new Promise((resolve) => { w.once('exit', resolve); w.postMessage('close'); })));
     await server.stop();
   }
   return out;

@@ -1,7 +1,8 @@
 // WebSocketConnection on WebSocketLoop over socket pairs (the test plays the client with raw
 // frames): messages both ways, pings, partial writes kept and finished, a client that never reads
 // (its backlog is bounded, it is dropped, another connection is not), both close handshakes and
-// protocol errors answered with their close codes.
+// protocol errors answered with their close codes; a fan-out to many connections (sendToMany)
+// reaching each once, behind a backlog, and failing a closed one.
 #include "WebSocketFrames.h"
 #include "WebSocketLoop.h"
 
@@ -134,6 +135,7 @@ private slots:
     void serverCloseTimesOut();
     void clientCloseIsEchoed();
     void protocolErrorsAreAnsweredWithTheirCode();
+    void sendToManyReachesEachConnectionOnce();
 
 private:
     WebSocketConnection *open(Client &client, Recorder *recorder, const QByteArray &early = {});
@@ -401,6 +403,66 @@ void TestWebSocketConnection::protocolErrorsAreAnsweredWithTheirCode()
             },
             2000));
     }
+}
+
+void TestWebSocketConnection::sendToManyReachesEachConnectionOnce()
+{
+    // Past the threshold the send() calls are spread over threads: every viewer still gets the
+    // frame once, one with a backlog gets it after the backlog, one whose client is gone fails.
+    const int count = int(WebSocketLoop::parallelSendThreshold) + 44;
+    std::vector<std::unique_ptr<Client>> clients;
+    std::vector<std::unique_ptr<Recorder>> recorders;
+    std::vector<WebSocketConnection *> connections;
+    for (int i = 0; i < count; ++i) {
+        clients.push_back(std::make_unique<Client>());
+        recorders.push_back(std::make_unique<Recorder>());
+        WebSocketConnection *connection = open(*clients.back(), recorders.back().get());
+        QVERIFY(connection);
+        connections.push_back(connection);
+    }
+    const int backlogged = 7;
+    const int gone = 123;
+    const int small = 4096;
+    QCOMPARE(::setsockopt(connections[backlogged]->descriptor(), SOL_SOCKET, SO_SNDBUF, &small,
+                          sizeof small),
+             0);
+    const QByteArray big =
+        afk::server::encodeWebSocketFrame(WebSocketOpcode::Binary, QByteArray(100 * 1024, 'b'));
+    connections[backlogged]->sendFrame(big);
+    QVERIFY(connections[backlogged]->backlogBytes() > 0);
+    ::close(std::exchange(clients[gone]->descriptor, -1));
+
+    const QByteArray event = afk::server::encodeWebSocketFrame(
+        WebSocketOpcode::Text, QByteArray(R"(42["stream-segments-updated",{"segmentCount":3}])"));
+    m_loop->sendToMany(event, connections);
+
+    for (int i = 0; i < count; ++i) {
+        if (i == gone)
+            continue;
+        Client &client = *clients[size_t(i)];
+        QVERIFY(QTest::qWaitFor([&] {
+            client.readAvailable();
+            return client.received.size() >= 5;
+        }));
+        QCOMPARE(client.received.left(5), QByteArray("HELLO"));
+        client.received.remove(0, 5);
+        if (i == backlogged) {
+            const auto first = client.waitFrame();
+            QVERIFY(first);
+            QCOMPARE(first->second.size(), 100 * 1024);
+        }
+        const auto frame = client.waitFrame();
+        QVERIFY2(frame, qPrintable(QStringLiteral("connection %1 got no event").arg(i)));
+        QCOMPARE(frame->second, event.mid(2));
+        client.readAvailable();
+        QVERIFY2(client.received.isEmpty(), qPrintable(QStringLiteral("connection %1 got more").arg(i)));
+    }
+    QVERIFY(QTest::qWaitFor([&] { return recorders[gone]->closeCode != 0; }, 5000));
+    QCOMPARE(recorders[gone]->closeCode, quint16(1006));
+    QCOMPARE(m_retired, 1);
+    for (int i = 0; i < count; ++i)
+        if (i != gone)
+            QCOMPARE(recorders[size_t(i)]->closeCode, quint16(0));
 }
 
 QTEST_GUILESS_MAIN(TestWebSocketConnection)

@@ -56,7 +56,7 @@ SocketIoServer::SocketIoServer(HttpApi &httpServer, session::StreamRegistry &reg
                                SocketIoServerOptions options, QObject *parent)
     : QObject(parent), m_httpServer(httpServer), m_registry(registry),
       m_auth(context, options.ingest), m_options(std::move(options)),
-      m_sessionOptions(sessionOptions(m_options)), m_timeouts(m_sessionOptions),
+      m_sessionOptions(sessionOptions(m_options)), m_timeouts(m_sessionOptions, m_webSockets),
       m_webSockets(webSocketOptions(m_options),
                    [server = QPointer<HttpApi>(&httpServer)] {
                        if (server)

@@ -1,6 +1,7 @@
 #include "SocketIoSession.h"
 
 #include "EngineIoPacket.h"
+#include "WebSocketLoop.h"
 
 #include <QRandomGenerator>
 #include <QTimer>
@@ -19,8 +20,17 @@ QString randomSessionId()
         bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
-SocketIoTimeouts::SocketIoTimeouts(const SocketIoSessionOptions &options)
-    : nextPing(options.pingIntervalMs, [](SocketIoSession *session) { session->sendPing(); }),
+SocketIoTimeouts::SocketIoTimeouts(const SocketIoSessionOptions &options,
+                                   WebSocketLoop &webSockets)
+    : nextPing(
+          options.pingIntervalMs,
+          [this](SocketIoSession *session) {
+              if (WebSocketConnection *target = session->startPing())
+                  m_pingTargets.push_back(target);
+          },
+          [this, &webSockets] {
+              webSockets.sendToMany(SocketIoSession::pingFrame(), std::exchange(m_pingTargets, {}));
+          }),
       pongDeadline(
           options.pingTimeoutMs,
           [](SocketIoSession *session) { session->close(QStringLiteral("ping timeout")); }),
@@ -73,16 +83,20 @@ void SocketIoSession::stopTimeouts()
     m_timeouts.connectDeadline.stop(this);
 }
 
-void SocketIoSession::sendPing()
+const QByteArray &SocketIoSession::pingFrame()
 {
-    // Written now, like a room event: one ping per session, not one write notifier each.
     static const QByteArray ping = encodeWebSocketFrame(
         WebSocketOpcode::Text,
         EngineIoPacket::textPacket(EngineIoPacket::Type::Ping).encodeText().toUtf8());
-    sendEncoded(ping);
+    return ping;
+}
+
+WebSocketConnection *SocketIoSession::startPing()
+{
     if (!m_timeouts.pongDeadline.isActive(this))
         m_timeouts.pongDeadline.start(this);
     m_timeouts.nextPing.start(this);
+    return broadcastTarget();
 }
 
 void SocketIoSession::start()

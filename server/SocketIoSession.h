@@ -14,6 +14,7 @@
 #include <QUrl>
 
 #include <optional>
+#include <vector>
 
 Q_DECLARE_LOGGING_CATEGORY(
     lcSocketIo) // "afk.socketio": connections at info, ignored input at debug
@@ -30,15 +31,20 @@ struct SocketIoSessionOptions {
 class SocketIoSession;
 
 // The deadlines of all sessions of one server: one timer per kind instead of three QTimers per
-// session (see TimeoutQueue). Must outlive its sessions.
+// session (see TimeoutQueue). Must outlive its sessions; webSockets must outlive its pings.
 class SocketIoTimeouts
 {
 public:
-    explicit SocketIoTimeouts(const SocketIoSessionOptions &options);
+    SocketIoTimeouts(const SocketIoSessionOptions &options, WebSocketLoop &webSockets);
 
+    // The pings due in one wake-up go out as one fan-out (WebSocketLoop::sendToMany): viewers of
+    // a raid connected within seconds are pinged in the same wave every interval.
     TimeoutQueue<SocketIoSession *> nextPing;
     TimeoutQueue<SocketIoSession *> pongDeadline;
     TimeoutQueue<SocketIoSession *> connectDeadline;
+
+private:
+    std::vector<WebSocketConnection *> m_pingTargets;
 };
 
 class SocketIoSession : public QObject, private WebSocketConnection::Handler
@@ -103,7 +109,9 @@ signals:
 private:
     friend class SocketIoTimeouts;
 
-    void sendPing();
+    // Starts the pong deadline and the next ping; the connection the ping goes to (or null).
+    WebSocketConnection *startPing();
+    static const QByteArray &pingFrame();
     void stopTimeouts();
     void onWebSocketText(const QString &message) override;
     void onWebSocketBinary(const QByteArray &message) override;

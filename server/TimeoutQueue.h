@@ -24,9 +24,12 @@ public:
     // onTimeout(key) runs on the event loop for each key whose timeout expired (up to 1 % of
     // timeoutMs early, see expire()); it may start or stop any key (a periodic timeout restarts
     // its own key there).
-    TimeoutQueue(int timeoutMs, std::function<void(Key)> onTimeout)
+    // afterExpiring, if given, runs once after each wake-up that called onTimeout (a caller that
+    // gathers what the expired keys need, a ping each, does it for all of them there).
+    TimeoutQueue(int timeoutMs, std::function<void(Key)> onTimeout,
+                 std::function<void()> afterExpiring = {})
         : m_timeoutMs(qMax(0, timeoutMs)), m_slackMs(m_timeoutMs / 100),
-          m_onTimeout(std::move(onTimeout))
+          m_onTimeout(std::move(onTimeout)), m_afterExpiring(std::move(afterExpiring))
     {
         m_clock.start();
         m_timer.setSingleShot(true);
@@ -69,6 +72,7 @@ private:
         const qint64 horizon = m_clock.elapsed() + m_slackMs;
         // Entries started by onTimeout wait for the next wake-up, even with a length of 0.
         const quint64 lastBeforeExpiring = m_lastSerial;
+        bool hasExpired = false;
         while (!m_fifo.empty() && m_fifo.front().dueMs <= horizon &&
                m_fifo.front().serial <= lastBeforeExpiring) {
             const Entry entry = m_fifo.front();
@@ -77,8 +81,11 @@ private:
             if (current == m_serialByKey.cend() || *current != entry.serial)
                 continue; // stopped or restarted since
             m_serialByKey.erase(current);
+            hasExpired = true;
             m_onTimeout(entry.key);
         }
+        if (hasExpired && m_afterExpiring)
+            m_afterExpiring();
         m_isExpiring = false;
         arm();
     }
@@ -116,6 +123,7 @@ private:
     int m_timeoutMs;
     int m_slackMs;
     std::function<void(Key)> m_onTimeout;
+    std::function<void()> m_afterExpiring;
     QElapsedTimer m_clock;
     QTimer m_timer;
     std::deque<Entry> m_fifo;          // in order of start, so of deadline

@@ -300,6 +300,7 @@ private:
     {
         if (text == "2") {
             sendText(viewer, "3");
+            m_pingTimesMs.push_back(kernelMs);
         } else if (text[0] == '0' && viewer.stage == Stage::Opening) {
             sendText(viewer, "40");
         } else if (text.compare(0, 2, "40") == 0 && viewer.stage == Stage::Opening) {
@@ -384,6 +385,8 @@ private:
         double readSpread = 0;
         size_t delivered = 0;
         std::string kernelSpreads; // per event, for a tail that is one event rather than all
+        std::string pingsNearby;   // per event: pings that reached the viewers within 0.5 s of it
+        std::sort(m_pingTimesMs.begin(), m_pingTimesMs.end());
         for (long counter = firstCounted; counter <= lastCounted; ++counter) {
             std::vector<std::pair<double, double>> &times = m_arrivals[counter];
             if (times.empty())
@@ -405,6 +408,9 @@ private:
             char spread[32];
             std::snprintf(spread, sizeof spread, "%s%.1f", kernelSpreads.empty() ? "" : ",", lastKernel - firstKernel);
             kernelSpreads += spread;
+            const auto from = std::lower_bound(m_pingTimesMs.begin(), m_pingTimesMs.end(), firstKernel - 500);
+            const auto to = std::upper_bound(m_pingTimesMs.begin(), m_pingTimesMs.end(), lastKernel + 500);
+            pingsNearby += (pingsNearby.empty() ? "" : ",") + std::to_string(to - from);
             readSpread = std::max(readSpread, lastRead - firstRead);
         }
         const auto percentile = [](std::vector<double> &values, double p) {
@@ -415,17 +421,18 @@ private:
         };
         std::printf("{\"viewers\":%d,\"failed\":%d,\"events\":%d,\"delivered\":%zu,\"expected\":%ld,"
                     "\"kernelStamps\":%s,"
-                    "\"kernel\":{\"p50\":%.1f,\"p99\":%.1f,\"maxSpread\":%.1f,\"spreads\":[%s]},"
+                    "\"kernel\":{\"p50\":%.1f,\"p99\":%.1f,\"maxSpread\":%.1f,\"spreads\":[%s],\"pingsNearby\":[%s]},"
                     "\"read\":{\"p50\":%.1f,\"p99\":%.1f,\"maxSpread\":%.1f}}\n",
                     m_connected, m_dead, m_options.events, delivered, long(m_connected) * m_options.events,
                     m_hasKernelStamps ? "true" : "false", percentile(kernelLags, 0.5),
-                    percentile(kernelLags, 0.99), kernelSpread, kernelSpreads.c_str(), percentile(readLags, 0.5),
+                    percentile(kernelLags, 0.99), kernelSpread, kernelSpreads.c_str(), pingsNearby.c_str(), percentile(readLags, 0.5),
                     percentile(readLags, 0.99), readSpread);
     }
 
     Options m_options;
     std::vector<Viewer> m_viewers;
     std::map<long, std::vector<std::pair<double, double>>> m_arrivals; // counter -> (kernel, read) ms
+    std::vector<double> m_pingTimesMs;
     std::mt19937 m_random{std::random_device{}()};
     int m_epoll = -1;
     int m_connected = 0;

@@ -22,6 +22,7 @@ private slots:
     void callbackMayRestartItsKey();
     void callbackMayStopOtherKeys();
     void forgottenEntriesStayBounded();
+    void afterExpiringFollowsEachWakeUpThatFired();
 };
 
 void TestTimeoutQueue::firesEachStartedKeyOnceInStartOrder()
@@ -116,6 +117,31 @@ void TestTimeoutQueue::forgottenEntriesStayBounded()
     queue.start(1000);
     QVERIFY(queue.queuedEntries() <= 64 + 3);
     QCOMPARE(fired, 0);
+}
+
+void TestTimeoutQueue::afterExpiringFollowsEachWakeUpThatFired()
+{
+    // Keys started together expire in one wake-up: the batch callback sees all of them, once;
+    // a wake-up in which every key had been stopped does not call it.
+    QList<int> batch;
+    QList<QList<int>> batches;
+    TimeoutQueue<int> queue(
+        lengthMs, [&](int key) { batch << key; },
+        [&] { batches << std::exchange(batch, {}); });
+    for (int key = 1; key <= 4; ++key)
+        queue.start(key);
+    QTRY_COMPARE_WITH_TIMEOUT(batches.size(), 1, waitMs);
+    QCOMPARE(batches.first(), (QList<int>{1, 2, 3, 4}));
+    queue.start(9);
+    queue.stop(9);
+    queue.start(5);
+    QTRY_COMPARE_WITH_TIMEOUT(batches.size(), 2, waitMs);
+    QCOMPARE(batches.last(), QList<int>{5});
+    queue.start(6);
+    queue.stop(6);
+    QTest::qWait(3 * lengthMs);
+    QCOMPARE(batches.size(), 2);
+    QVERIFY(batch.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestTimeoutQueue)

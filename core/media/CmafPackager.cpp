@@ -170,19 +170,15 @@ void CmafPackager::writeVideo(const AVPacket &encoded, qint64 captureWallMs, boo
     QString error;
     if (m_segmentStartDts == AV_NOPTS_VALUE && !isKeyframe)
         return; // a segment (and the first part) must start with a keyframe
+    const qint64 halfFrame = packet->duration > 0 ? packet->duration / 2 : m_frameTicks / 2;
     if (m_segmentStartDts != AV_NOPTS_VALUE) {
         // Same rule as the TS segments: a keyframe a segment (less half a frame) later, or a
         // restarted source, begins the next segment.
-        const qint64 halfFrame = packet->duration > 0 ? packet->duration / 2 : 1500;
         const bool isSegmentDue = isKeyframe
                                   && (packet->dts - m_segmentStartDts >= m_segmentTicks - halfFrame
                                       || isDiscontinuity);
-        const auto partsDone = m_partCounts.find(m_sequence);
-        const qint64 partIndex = partsDone != m_partCounts.end() ? partsDone->second : 0;
-        const qint64 firstPartTicks = m_isFirstSegment ? m_frameTicks : m_partTicks;
-        const bool isPartDue = packet->dts - m_segmentStartDts
-                               >= firstPartTicks + partIndex * m_partTicks - halfFrame;
-        if (isSegmentDue || isPartDue) {
+        // A part whose grid was not full yet (a keyframe came early) ends here too.
+        if (isSegmentDue || isPartDue(packet->dts, halfFrame)) {
             if (!writeHeldAudio(packet->dts, false, &error) || !completePart(packet->dts, &error)
                 || (isSegmentDue && !completeSegment(&error)))
                 return fail(error);
@@ -203,9 +199,25 @@ void CmafPackager::writeVideo(const AVPacket &encoded, qint64 captureWallMs, boo
         m_isPartIndependent = isKeyframe;
     }
     m_lastDts = packet->dts;
-    m_videoEndDts = packet->dts + std::max<qint64>(packet->duration, 0);
+    m_videoEndDts = packet->dts + (packet->duration > 0 ? packet->duration : m_frameTicks);
     if (!writeHeldAudio(packet->dts, true, &error) || !write(*packet, &error))
+        return fail(error);
+    // The frame that fills the part's grid ends it now rather than when the next frame comes
+    // out of the encoder: the part is listed one frame sooner.
+    if (isPartDue(m_videoEndDts, halfFrame)
+        && (!writeHeldAudio(m_videoEndDts, false, &error)
+            || !completePart(m_videoEndDts, &error)))
         fail(error);
+}
+
+bool CmafPackager::isPartDue(qint64 dts, qint64 halfFrame) const
+{
+    if (m_segmentStartDts == AV_NOPTS_VALUE || m_partStartDts == AV_NOPTS_VALUE)
+        return false;
+    const auto partsDone = m_partCounts.find(m_sequence);
+    const qint64 partIndex = partsDone != m_partCounts.end() ? partsDone->second : 0;
+    const qint64 firstPartTicks = m_isFirstSegment ? m_frameTicks : m_partTicks;
+    return dts - m_segmentStartDts >= firstPartTicks + partIndex * m_partTicks - halfFrame;
 }
 
 void CmafPackager::writeAudio(const AVPacket &encoded)

@@ -51,6 +51,8 @@ private:
     static int writeToMemory(void *opaque, uint8_t *data, int size);
     bool write(AVPacket &packet, QString *error);
     bool writeHeldAudio(qint64 untilVideoTicks, bool isInclusive, QString *error);
+    // Whether the open part's frames reach its end on the grid at dts (video time base).
+    bool isPartDue(qint64 dts, qint64 halfFrame) const;
     // Flushes the muxer's fragment: the part that ends at endDts becomes a file.
     bool completePart(qint64 endDts, QString *error);
     bool completeSegment(QString *error);

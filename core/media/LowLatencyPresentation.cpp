@@ -73,7 +73,12 @@ LowLatencyPresentation::makeSinks(const EncodedPacketSinkFactory &others,
 qint64 LowLatencyPresentation::prepareDirectory()
 {
     static const QRegularExpression segmentName(QStringLiteral("^seg_(\\d{1,15})\\.m4s$"));
-    qint64 next = 0;
+    // A new stream's first segment is 1, not 0: hls.js 1.7 (fragment-tracker.ts,
+    // detectEvictedFragments: `appendedPart?.fragment.sn || -1`) takes a part of segment 0 for
+    // none, unregisters segment 0 as each of its parts is buffered and loads it again from its
+    // first part, which cuts the rest of it from the buffer: a player that starts in segment 0
+    // stalls at its end. The spec allows any first number (RFC 8216bis, EXT-X-MEDIA-SEQUENCE).
+    qint64 next = 1;
     const QDir root(m_settings.directory);
     for (const QString &rendition : root.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
         QDir folder(root.filePath(rendition));

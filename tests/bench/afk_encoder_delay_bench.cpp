@@ -169,11 +169,17 @@ int main(int argc, char **argv)
         {"bframes=0", "bframes=0", 1},
         {"bframes=0, rc-lookahead=0", "bframes=0:rc-lookahead=0", 1},
         {"rc-lookahead=3", "rc-lookahead=3", 1},
-        {"veryfast, 2 frame threads (top rung)", "", 2},
+        {"veryfast, 2 frame threads, x264's own sync-lookahead (4)", "", 2},
         {"rc-lookahead=3, 2 frame threads", "rc-lookahead=3", 2},
         // Threaded lookahead (x264's sync-lookahead, on by default with frame threads) buffers
-        // frames for throughput only: the top rung without it.
-        {"veryfast, 2 frame threads, sync-lookahead=0", "sync-lookahead=0", 2},
+        // frames for throughput only: the top rung without it (as shipped), or with less.
+        {"veryfast, 2 frame threads, sync-lookahead=0 (top rung)", "sync-lookahead=0", 2},
+        {"veryfast, 2 frame threads, sync-lookahead=1", "sync-lookahead=1", 2},
+        {"rc-lookahead=8, 2 frame threads, sync-lookahead=0", "rc-lookahead=8:sync-lookahead=0", 2},
+        {"rc-lookahead=6, 2 frame threads, sync-lookahead=0", "rc-lookahead=6:sync-lookahead=0", 2},
+        // Sliced threads: each frame cut in two slices encoded at once, no frame-thread delay
+        // and no threaded lookahead; lookahead, mb-tree and B-frames stay.
+        {"veryfast, 2 sliced threads", "sliced-threads=1", 2},
         {"bframes=0, rc-lookahead=0, sliced threads (zerolatency)",
          "bframes=0:rc-lookahead=0:sliced-threads=1:sync-lookahead=0", 2},
         // The first row again: how much of its CPU was the process warming up.

@@ -77,12 +77,13 @@ for scaler in ${AFK_BENCH_SCALERS:-}; do
 done
 
 wait_quiet
+# The top rung without the threaded lookahead, as ours (VideoEncoder.cpp: its two threads).
 echo "== (b) ffmpeg program, same ladder"
 mkdir -p "$T/T2"
 /usr/bin/time -v -o "$T/ffmpeg.time" ffmpeg -hide_banner -loglevel error -y -i "$T/in.webm" \
   -filter_complex "[0:v]split=3[v1][v2][v3];[v1]scale=-2:720[o1];[v2]scale=-2:480[o2];[v3]scale=-2:360[o3]" \
   -map "[o1]" -map "[o2]" -map "[o3]" -map 0:a -map 0:a -map 0:a \
-  -c:v libx264 -preset veryfast \
+  -c:v libx264 -preset veryfast -x264-params:v:0 sync-lookahead=0 \
   -b:v:0 2500k -maxrate:v:0 2750k -bufsize:v:0 5000k \
   -b:v:1 1500k -maxrate:v:1 1650k -bufsize:v:1 3000k \
   -b:v:2 800k -maxrate:v:2 880k -bufsize:v:2 1600k \

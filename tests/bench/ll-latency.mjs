@@ -7,7 +7,8 @@
 // frame), hls.js's own latency and target; and the time from the studio's start to the first
 // part listed in ll.m3u8's top rendition and to each player's first frame.
 // Options: --ladder RUNGS, --catch-up RATE (hls.js maxLiveSyncPlaybackRate, default 1), --only ll|ts
-// (one player: two in one Chromium on 2 cores disturb each other's start).
+// (one player: two in one Chromium on 2 cores disturb each other's start), --hls-log FILE (hls.js's
+// debug log of each player, the page's console, written there: where a stall came from).
 // Prints one JSON line. afk-studio is $AFK_STUDIO_BIN or build/app/afk-studio.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,6 +27,7 @@ const ladder = argument('--ladder', '720p,480p,360p');
 const catchUpRate = Number(argument('--catch-up', '1'));
 const extraArgs = argument('--extra', '').split(' ').filter(Boolean);
 const only = argument('--only', '');
+const hlsLogFile = argument('--hls-log', '');
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
 
 const { dir, cleanup } = tempDir('afk-ll-bench-');
@@ -68,7 +70,7 @@ try {
   for (const [name, url] of [['ll', llUrl], ['ts', studio.masterUrl]].filter(([n]) => !only || n === only)) {
     // The TS master lists segments only once complete: start each player when its playlist can.
     await waitFor(async () => (await httpGet(url)).status === 200, { timeoutMs: 60000, what: `${url} = 200` });
-    players[name] = await openPlayer(browser, origin, url, { lowLatencyMode: true, maxLiveSyncPlaybackRate: catchUpRate });
+    players[name] = await openPlayer(browser, origin, url, { lowLatencyMode: true, maxLiveSyncPlaybackRate: catchUpRate, debug: !!hlsLogFile });
   }
   for (const [name, player] of Object.entries(players)) {
     const start = await player.waitState((s) => s.currentTime > 0 && !s.paused, { timeoutMs: 60000, what: `${name} playback` });
@@ -102,6 +104,7 @@ try {
         .map((e) => ({ currentTime: +e.currentTime.toFixed(2), afterFirstFrameMs: Math.round(e.t - (s.firstPlayingAt ?? 0)) })),
       level: s.currentLevel,
     };
+    if (hlsLogFile) fs.appendFileSync(hlsLogFile, `== ${name} (t0 = first frame at ${s.firstPlayingAt})\n${player.consoleLines.join('\n')}\n`);
     await player.close();
   }
   if (results.ll && results.ts) results.ratio = +(results.ll.latencyMs / results.ts.latencyMs).toFixed(2);

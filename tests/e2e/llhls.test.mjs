@@ -91,6 +91,9 @@ describe('LL-HLS (CMAF parts) of afk-studio (test pattern, 720p,480p,360p)', () 
       assert.ok(Number(control['PART-HOLD-BACK']) >= 2 * partTarget - 1e-6, `PART-HOLD-BACK ${control['PART-HOLD-BACK']} ≥ 2 × ${partTarget} (the spec's minimum)`);
       assert.ok(partTarget > 0.25 && partTarget < 0.4, `PART-TARGET ${partTarget} (default about 0.33 s)`);
       assert.ok(playlist.lines.some((l) => l.startsWith('#EXT-X-PROGRAM-DATE-TIME:')));
+      // A new stream starts at segment 1: hls.js takes a part of segment 0 for none and stalls there.
+      assert.equal(playlist.tag('EXT-X-MEDIA-SEQUENCE'), '1', 'the window has not slid yet: the first segment is 1');
+      assert.ok(playlist.segments[0] === 'seg_1.m4s', `first segment ${playlist.segments[0]}`);
       assert.ok(playlist.hint && partOf(playlist.hint.URI), `preload hint: ${JSON.stringify(playlist.hint)}`);
       assert.equal(playlist.reports.length, 2, 'a rendition report for each sibling');
       for (const part of playlist.parts) assert.ok(Number(part.DURATION) <= partTarget + 1e-4, `part ${part.URI} of ${part.DURATION} s ≤ PART-TARGET`);
@@ -164,7 +167,7 @@ describe('LL-HLS (CMAF parts) of afk-studio (test pattern, 720p,480p,360p)', () 
     assert.equal(tooFar.status, 400);
     assert.equal((await httpGet(`${playlistUrl}?_HLS_part=1`)).status, 400);
     assert.equal((await httpGet(`${playlistUrl}?_HLS_msn=x`)).status, 400);
-    assert.equal((await httpGet(`${base}/part_1_99999.m4s`)).status, 404, 'an old part is 404 at once');
+    assert.equal((await httpGet(`${base}/part_0_99999.m4s`)).status, 404, 'an old part is 404 at once');
     assert.equal((await httpGet(`${studio.base}/ll/1080p/index.m3u8`)).status, 404);
   });
 

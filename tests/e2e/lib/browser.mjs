@@ -25,7 +25,13 @@ window.afkPlay = function (src, config) {
   const st = window.__afk;
   const video = document.getElementById('v');
   if (!Hls.isSupported()) { st.fatal = { type: 'setup', details: 'Hls.isSupported() is false' }; return; }
-  const hls = new Hls(Object.assign({ enableWorker: true, lowLatencyMode: true, backBufferLength: 90 }, config || {}));
+  config = Object.assign({ enableWorker: true, lowLatencyMode: true, backBufferLength: 90 }, config || {});
+  // debug: true → hls.js's log on the console, each line with performance.now() (the errors' clock).
+  if (config.debug === true) {
+    const at = (f) => (...a) => f(performance.now().toFixed(0), ...a);
+    config.debug = { log: at(console.log), debug: at(console.debug), info: at(console.info), warn: at(console.warn), error: at(console.error) };
+  }
+  const hls = new Hls(config);
   st.hls = hls;
   const ev = (name, data) => st.events.push({ t: performance.now(), name, data });
   hls.on(Hls.Events.MANIFEST_PARSED, (_e, d) => {

@@ -113,8 +113,15 @@ bool CmafPackager::open(const AVCodecContext &video, const AVCodecContext *audio
                      / m_videoStream->time_base.num;
     m_playlist = LowLatencyPlaylist(partFrames / framesPerSecond, m_settings.segmentSeconds,
                                     m_settings.liveWindowSeconds, m_settings.firstSequence);
-    m_presentation->setPartsPerSegment(
-        int((qint64(m_settings.segmentSeconds * framesPerSecond) + partFrames - 1) / partFrames));
+    const int partsPerSegment =
+        int((qint64(m_settings.segmentSeconds * framesPerSecond) + partFrames - 1) / partFrames);
+    m_presentation->setPartsPerSegment(partsPerSegment);
+    // In memory: the parts the playlists list (the segment in progress and the complete ones
+    // before it) and one segment's more for a player that read the previous version.
+    if (m_settings.mediaIndex)
+        m_settings.mediaIndex->setKeptParts(
+            m_settings.directory,
+            partsPerSegment * (LowLatencyPlaylist::segmentsListingParts + 2));
     return true;
 }
 

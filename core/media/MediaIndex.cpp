@@ -49,7 +49,9 @@ quint64 MediaIndex::publish(const QString &path, QByteArray bytes, Retention ret
         folder.push_back(path);
         m_segmentOrder.push_back(path);
         m_segmentBytes += entry.bytes.size();
-        while (folder.size() > size_t(isPart ? keptPartsPerFolder : keptSegmentsPerFolder))
+        const int kept = isPart ? m_keptPartsByFolder.value(folderOf(path), keptPartsPerFolder)
+                                : keptSegmentsPerFolder;
+        while (folder.size() > size_t(kept))
             removeLocked(folder.front());
         evictLocked();
     }
@@ -85,6 +87,13 @@ void MediaIndex::removeFolder(const QString &folder)
         removeLocked(path);
     m_segmentsByFolder.remove(folder);
     m_partsByFolder.remove(folder);
+    m_keptPartsByFolder.remove(folder);
+}
+
+void MediaIndex::setKeptParts(const QString &folder, int parts)
+{
+    QMutexLocker locker(&m_mutex);
+    m_keptPartsByFolder.insert(folder, std::max(1, parts));
 }
 
 void MediaIndex::evictLocked()

@@ -49,8 +49,8 @@ public:
     };
 
     static constexpr int keptSegmentsPerFolder = 6;
-    // LL-HLS playlists list the parts of three segments (up to 10 parts each at the shortest
-    // --part-seconds): all of them stay, and a player that read the playlist a moment ago too.
+    // Parts kept per folder unless its packager said how many its playlists list
+    // (setKeptParts).
     static constexpr int keptPartsPerFolder = 40;
     static constexpr qint64 defaultMaxBytes = 256LL * 1024 * 1024;
     static constexpr int maxWaiters = 10'000;
@@ -67,8 +67,12 @@ public:
     quint64 publish(const QString &path, QByteArray bytes, Retention retention);
     std::optional<MediaEntry> find(const QString &path) const;
     void removePaths(const QStringList &paths);
-    // Every entry directly in folder (not below it).
+    // Every entry directly in folder (not below it), and its setKeptParts.
     void removeFolder(const QString &folder);
+    // How many Part entries folder keeps (the newest; at least 1). An LL-HLS packager sets what
+    // its playlists list and a little more: 40 held up to 6 segments of 0.33 s parts in memory
+    // that no playlist named any more, and too few at 0.1 s.
+    void setKeptParts(const QString &folder, int parts);
 
     using Waiter = std::function<void(const MediaEntry &)>;
     // Calls onReady(entry) with a queued call on context's thread once path has an entry with
@@ -109,6 +113,7 @@ private:
     QHash<QString, std::deque<QString>> m_partsByFolder;    // oldest first
     std::deque<QString> m_segmentOrder; // every Segment and Part entry, oldest first
     QHash<QString, Retention> m_retention;
+    QHash<QString, int> m_keptPartsByFolder; // setKeptParts
     qint64 m_segmentBytes = 0;
     quint64 m_lastVersion = 0;
     QHash<QString, QList<Waiting>> m_waiting;

@@ -16,6 +16,7 @@ class TestMediaIndex : public QObject
 private slots:
     void publishedBytesAreShared();
     void replacedPathsKeepOneVersion();
+    void keptPartsIsPerFolder();
     void newestSegmentsPerFolderStay();
     void partsAreKeptApartFromSegments();
     void byteBoundDropsTheOldest();
@@ -73,6 +74,31 @@ void TestMediaIndex::partsAreKeptApartFromSegments()
     index.removeFolder("/s/ll/720p");
     QCOMPARE(index.entryCount(), 0);
     QCOMPARE(index.segmentBytes(), qint64(0));
+}
+
+void TestMediaIndex::keptPartsIsPerFolder()
+{
+    // A packager that lists 12 parts keeps 12 in memory; another folder keeps the default, and a
+    // folder removed and made again starts from the default.
+    MediaIndex index;
+    index.setKeptParts("/s/ll/360p", 12);
+    for (int i = 0; i < 50; ++i) {
+        index.publish(QStringLiteral("/s/ll/360p/part_0_%1.m4s").arg(i), QByteArray(1, 'p'),
+                      MediaIndex::Retention::Part);
+        index.publish(QStringLiteral("/s/ll/720p/part_0_%1.m4s").arg(i), QByteArray(1, 'p'),
+                      MediaIndex::Retention::Part);
+    }
+    QVERIFY(!index.find("/s/ll/360p/part_0_37.m4s"));
+    QVERIFY(index.find("/s/ll/360p/part_0_38.m4s"));
+    QVERIFY(index.find("/s/ll/720p/part_0_10.m4s"));
+    QVERIFY(!index.find("/s/ll/720p/part_0_9.m4s"));
+    QCOMPARE(index.segmentBytes(), qint64(12 + MediaIndex::keptPartsPerFolder));
+    index.removeFolder("/s/ll/360p");
+    for (int i = 0; i < 50; ++i)
+        index.publish(QStringLiteral("/s/ll/360p/part_1_%1.m4s").arg(i), QByteArray(1, 'p'),
+                      MediaIndex::Retention::Part);
+    QVERIFY(index.find("/s/ll/360p/part_1_10.m4s"));
+    QVERIFY(!index.find("/s/ll/360p/part_1_9.m4s"));
 }
 
 void TestMediaIndex::newestSegmentsPerFolderStay()

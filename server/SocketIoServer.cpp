@@ -477,8 +477,7 @@ void SocketIoServer::watchStream(session::Stream *stream)
         m_rooms.forEachViewer(stream->key(), [&](const QString &sid) {
             if (SocketIoSession *viewer = m_sessions.value(sid);
                 viewer && (!publication || sid != publication->publisherSid))
-                if (WebSocketConnection *target = viewer->broadcastTarget())
-                    targets.push_back(target);
+                addBroadcastTarget(targets, sid);
         });
         m_webSockets.sendToMany(
             SocketIoSession::encodeEvent(QStringLiteral("stream-started"), payload), targets);
@@ -574,18 +573,21 @@ void SocketIoServer::emitToRoom(const QString &streamKey, const QString &event,
     bool isPublisherInRoom = false;
     std::vector<WebSocketConnection *> targets;
     targets.reserve(size_t(m_rooms.viewerCount(streamKey)) + 1);
-    const auto addTarget = [&](const QString &sid) {
-        if (SocketIoSession *session = m_sessions.value(sid))
-            if (WebSocketConnection *target = session->broadcastTarget())
-                targets.push_back(target);
-    };
     m_rooms.forEachViewer(streamKey, [&](const QString &sid) {
         isPublisherInRoom = isPublisherInRoom || sid == publisherSid;
-        addTarget(sid);
+        addBroadcastTarget(targets, sid);
     });
     if (!publisherSid.isEmpty() && !isPublisherInRoom)
-        addTarget(publisherSid);
+        addBroadcastTarget(targets, publisherSid);
     m_webSockets.sendToMany(frame, targets);
+}
+
+void SocketIoServer::addBroadcastTarget(std::vector<WebSocketConnection *> &targets,
+                                        const QString &sid) const
+{
+    if (SocketIoSession *session = m_sessions.value(sid))
+        if (WebSocketConnection *target = session->broadcastTarget())
+            targets.push_back(target);
 }
 
 } // namespace afk::server

@@ -124,6 +124,8 @@ private:
     void flushViewerCount(const QString &streamKey);
     void sendViewerCount(const QString &streamKey, const QString &event);
     void emitToRoom(const QString &streamKey, const QString &event, const QJsonObject &payload);
+    // sid's connection, if it can still be written to, for WebSocketLoop::sendToMany.
+    void addBroadcastTarget(std::vector<WebSocketConnection *> &targets, const QString &sid) const;
     bool isOwner(const SocketIoSession *session, const QString &streamKey) const;
 
     HttpApi &m_httpServer;

@@ -151,8 +151,8 @@ QByteArray SocketIoSession::encodeEvent(const QString &name, const QJsonObject &
 void SocketIoSession::sendEncoded(const QByteArray &frame)
 {
     // Into the kernel now, as Node's socket.io does: one send() per viewer, nothing copied.
-    if (m_connection && !m_isClosing)
-        m_connection->sendFrame(frame);
+    if (WebSocketConnection *connection = broadcastTarget())
+        connection->sendFrame(frame);
 }
 
 void SocketIoSession::sendAck(qint64 ackId, const QJsonArray &arguments)

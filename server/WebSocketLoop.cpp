@@ -1,5 +1,7 @@
 #include "WebSocketLoop.h"
 
+#include "ForkJoinPool.h"
+
 #include <QSocketNotifier>
 
 #include <sys/epoll.h>

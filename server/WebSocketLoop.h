@@ -6,7 +6,6 @@
 // write notifier cost O(connections). epoll reports only the descriptors that are ready.
 #pragma once
 
-#include "ForkJoinPool.h"
 #include "WebSocketConnection.h"
 
 #include <QElapsedTimer>
@@ -21,6 +20,8 @@
 class QSocketNotifier;
 
 namespace afk::server {
+
+class ForkJoinPool;
 
 struct WebSocketLoopOptions {
     // A data message larger than this closes the connection with 1009.
@@ -51,9 +52,10 @@ public:
     WebSocketConnection *adopt(int descriptor, const QByteArray &handshakeAnswer,
                                const QByteArray &early);
 
-    // One frame to many connections (a room event; each connection once), as sendFrame() on each. From
-    // parallelSendThreshold connections on, the send() calls are spread over the cores
-    // (ForkJoinPool, why there); what the kernel did not take is queued on this thread after.
+    // One frame to many connections (a room event; each connection once), as sendFrame() on
+    // each. From parallelSendThreshold connections on, the send() calls are spread over the
+    // cores (ForkJoinPool, why there); what the kernel did not take is queued on this thread
+    // after.
     void sendToMany(const QByteArray &frame, const std::vector<WebSocketConnection *> &connections);
     static constexpr size_t parallelSendThreshold = 256;
 

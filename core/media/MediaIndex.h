@@ -70,8 +70,8 @@ public:
     // Every entry directly in folder (not below it), and its setKeptParts.
     void removeFolder(const QString &folder);
     // How many Part entries folder keeps (the newest; at least 1). An LL-HLS packager sets what
-    // its playlists list and a little more: 40 held up to 6 segments of 0.33 s parts in memory
-    // that no playlist named any more, and too few at 0.1 s.
+    // its playlists list and a little more: the default 40 kept almost four segments of 0.33 s
+    // parts that no playlist named any more, and fewer than the playlists list at 0.1 s.
     void setKeptParts(const QString &folder, int parts);
 
     using Waiter = std::function<void(const MediaEntry &)>;

@@ -6,13 +6,15 @@
 // (Node's server and ours both measured ~0.8 s p99). Here each viewer is a plain socket on one
 // epoll set, and an event's time is the kernel's receive timestamp (SO_TIMESTAMPNS, taken when
 // the segment reached the viewer's socket), so what is measured is when the server's send()
-// happened, not when this client read it. The time this client read it is reported beside.
+// happened, not when this client read it (the probe polls, so its read times say nothing; without
+// kernel timestamps the read time stands in, and "kernelStamps" says false).
 //
 // Each viewer: TCP connect, WebSocket upgrade (GET /socket.io/?EIO=4&transport=websocket),
 // Engine.IO open → "40" → "40{sid}", then `42["join-stream",{"streamKey":K}]`; answers every
 // ping ("2" → "3"). Events named --event carry a counter (--counter, default segmentCount).
-// Prints one JSON line: viewers, events, delivered, expected, and for kernel and read times the
-// p50 / p99 of each arrival after the event's first and the largest first-to-last spread.
+// Prints one JSON line: viewers, events, delivered, expected, and under "kernel" the p50 / p99 of
+// each arrival after the event's first, the largest first-to-last spread, each event's spread and
+// the pings that arrived near it.
 //   afk-viewer-probe --port N [--viewers 10000] [--stream-key K] [--events 10]
 //                    [--event stream-segments-updated] [--counter segmentCount]
 //                    [--poll-interval-ms 250]
@@ -215,8 +217,7 @@ private:
                 return;
             if (received <= 0)
                 return kill(viewer, received == 0 ? "closed by the server" : strerror(errno));
-            const double readMs = realtimeMs();
-            double kernelMs = readMs;
+            double kernelMs = realtimeMs();
             for (cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header))
                 if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS) {
                     timespec stamp{};
@@ -225,7 +226,7 @@ private:
                     m_hasKernelStamps = true;
                 }
             viewer.input.append(buffer, size_t(received));
-            parse(viewer, kernelMs, readMs);
+            parse(viewer, kernelMs);
             if (viewer.stage == Stage::Dead)
                 return;
         }
@@ -249,7 +250,7 @@ private:
         return std::max<size_t>(1, size_t(header + payload - input.size()));
     }
 
-    void parse(Viewer &viewer, double kernelMs, double readMs)
+    void parse(Viewer &viewer, double kernelMs)
     {
         if (viewer.stage == Stage::Upgrading) {
             const size_t end = viewer.input.find("\r\n\r\n");
@@ -289,14 +290,14 @@ private:
             if (opcode == 0x8)
                 return kill(viewer, "close frame from the server");
             if (opcode == 0x1)
-                onText(viewer, payload, kernelMs, readMs);
+                onText(viewer, payload, kernelMs);
             if (viewer.stage == Stage::Dead)
                 return;
         }
         viewer.input.erase(0, offset);
     }
 
-    void onText(Viewer &viewer, const std::string &text, double kernelMs, double readMs)
+    void onText(Viewer &viewer, const std::string &text, double kernelMs)
     {
         if (text == "2") {
             sendText(viewer, "3");
@@ -315,7 +316,7 @@ private:
                 return;
             const long counter = std::strtol(text.c_str() + at + key.size(), nullptr, 10);
             m_highestCounter = std::max(m_highestCounter, counter);
-            m_arrivals[counter].push_back({kernelMs, readMs});
+            m_arrivals[counter].push_back(kernelMs);
         }
     }
 
@@ -380,30 +381,21 @@ private:
     void report(long firstCounted, long lastCounted)
     {
         std::vector<double> kernelLags;
-        std::vector<double> readLags;
         double kernelSpread = 0;
-        double readSpread = 0;
         size_t delivered = 0;
         std::string kernelSpreads; // per event, for a tail that is one event rather than all
         std::string pingsNearby;   // per event: pings that reached the viewers within 0.5 s of it
         std::sort(m_pingTimesMs.begin(), m_pingTimesMs.end());
         for (long counter = firstCounted; counter <= lastCounted; ++counter) {
-            std::vector<std::pair<double, double>> &times = m_arrivals[counter];
+            const std::vector<double> &times = m_arrivals[counter];
             if (times.empty())
                 continue;
             delivered += times.size();
-            double firstKernel = times[0].first, lastKernel = times[0].first;
-            double firstRead = times[0].second, lastRead = times[0].second;
-            for (const auto &[kernel, read] : times) {
-                firstKernel = std::min(firstKernel, kernel);
-                lastKernel = std::max(lastKernel, kernel);
-                firstRead = std::min(firstRead, read);
-                lastRead = std::max(lastRead, read);
-            }
-            for (const auto &[kernel, read] : times) {
+            const auto [first, last] = std::minmax_element(times.begin(), times.end());
+            const double firstKernel = *first;
+            const double lastKernel = *last;
+            for (const double kernel : times)
                 kernelLags.push_back(kernel - firstKernel);
-                readLags.push_back(read - firstRead);
-            }
             kernelSpread = std::max(kernelSpread, lastKernel - firstKernel);
             char spread[32];
             std::snprintf(spread, sizeof spread, "%s%.1f", kernelSpreads.empty() ? "" : ",", lastKernel - firstKernel);
@@ -411,7 +403,6 @@ private:
             const auto from = std::lower_bound(m_pingTimesMs.begin(), m_pingTimesMs.end(), firstKernel - 500);
             const auto to = std::upper_bound(m_pingTimesMs.begin(), m_pingTimesMs.end(), lastKernel + 500);
             pingsNearby += (pingsNearby.empty() ? "" : ",") + std::to_string(to - from);
-            readSpread = std::max(readSpread, lastRead - firstRead);
         }
         const auto percentile = [](std::vector<double> &values, double p) {
             if (values.empty())
@@ -421,17 +412,15 @@ private:
         };
         std::printf("{\"viewers\":%d,\"failed\":%d,\"events\":%d,\"delivered\":%zu,\"expected\":%ld,"
                     "\"kernelStamps\":%s,"
-                    "\"kernel\":{\"p50\":%.1f,\"p99\":%.1f,\"maxSpread\":%.1f,\"spreads\":[%s],\"pingsNearby\":[%s]},"
-                    "\"read\":{\"p50\":%.1f,\"p99\":%.1f,\"maxSpread\":%.1f}}\n",
+                    "\"kernel\":{\"p50\":%.1f,\"p99\":%.1f,\"maxSpread\":%.1f,\"spreads\":[%s],\"pingsNearby\":[%s]}}\n",
                     m_connected, m_dead, m_options.events, delivered, long(m_connected) * m_options.events,
                     m_hasKernelStamps ? "true" : "false", percentile(kernelLags, 0.5),
-                    percentile(kernelLags, 0.99), kernelSpread, kernelSpreads.c_str(), pingsNearby.c_str(), percentile(readLags, 0.5),
-                    percentile(readLags, 0.99), readSpread);
+                    percentile(kernelLags, 0.99), kernelSpread, kernelSpreads.c_str(), pingsNearby.c_str());
     }
 
     Options m_options;
     std::vector<Viewer> m_viewers;
-    std::map<long, std::vector<std::pair<double, double>>> m_arrivals; // counter -> (kernel, read) ms
+    std::map<long, std::vector<double>> m_arrivals; // counter -> arrival ms (kernel timestamps)
     std::vector<double> m_pingTimesMs;
     std::mt19937 m_random{std::random_device{}()};
     int m_epoll = -1;

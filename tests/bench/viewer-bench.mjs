@@ -68,7 +68,6 @@ async function startServer(kind, { live }) {
   };
 }
 
-
 async function measure(kind) {
   const out = { bursts: {} };
   // 1-3 on an idle server.
@@ -110,7 +109,7 @@ async function measure(kind) {
     out.broadcast = {
       viewers: result.viewers, events: result.events, delivered: result.delivered, expected: result.expected,
       p50: result.kernel.p50, p99: result.kernel.p99, maxSpread: result.kernel.maxSpread,
-      spreads: result.kernel.spreads, pingsNearby: result.kernel.pingsNearby, readP99: result.read.p99,
+      spreads: result.kernel.spreads, pingsNearby: result.kernel.pingsNearby,
     };
     log(kind, 'broadcast', JSON.stringify(out.broadcast));
   } finally {

@@ -87,6 +87,15 @@ describe('RTMP ingest: the PWA OBS flow, reconnects, GStreamer, timeouts', () =>
   };
   const status = async (id) => JSON.parse((await httpGet(`${studio.origin}/livestream/${id}/status`, { timeoutMs: 5000 })).text);
   const playlistUrl = (id) => `${studio.origin}/livestream/${id}/stream.m3u8`;
+  // A GStreamer publisher's stream once it ended: every segment passes the checks, and there are
+  // at least minSegments of them.
+  const checkEndedStream = async (id, name, minSegments, about) => {
+    await waitFor(async () => (await httpGet(playlistUrl(id), { timeoutMs: 3000 })).text.includes('#EXT-X-ENDLIST'),
+      { timeoutMs: 60000, what: `the ${name} stream ended` });
+    const rendition = await checkRendition(playlistUrl(id), { dlDir: path.join(tmp.dir, 'dl', name), expectEnded: true, name });
+    assert.deepEqual(rendition.problems, [], rendition.text);
+    assert.ok(rendition.segments.length >= minSegments, `${about}: ${rendition.segments.length} segments`);
+  };
 
   before(async () => {
     rtmpPort = await freePort();
@@ -196,11 +205,7 @@ describe('RTMP ingest: the PWA OBS flow, reconnects, GStreamer, timeouts', () =>
     const result = await gst.exited;
     assert.equal(result.code, 0, `gst-launch-1.0 ran to its end: ${result.output}`);
     // Whether it unpublished or just closed, the stream ends (at the latest after the grace).
-    await waitFor(async () => (await httpGet(playlistUrl(id), { timeoutMs: 3000 })).text.includes('#EXT-X-ENDLIST'),
-      { timeoutMs: 60000, what: 'the GStreamer stream ended' });
-    const rendition = await checkRendition(playlistUrl(id), { dlDir: path.join(tmp.dir, 'dl', 'gst'), expectEnded: true, name: 'gst' });
-    assert.deepEqual(rendition.problems, [], rendition.text);
-    assert.ok(rendition.segments.length >= 4, `about 12 s: ${rendition.segments.length} segments`);
+    await checkEndedStream(id, 'gst', 4, 'about 12 s');
   });
 
   test('GStreamer rtmpsink (librtmp, the lineage of OBS\'s RTMP client) publishes and plays', { timeout: 120000 }, async () => {
@@ -210,11 +215,7 @@ describe('RTMP ingest: the PWA OBS flow, reconnects, GStreamer, timeouts', () =>
     const gst = gstreamerPublish(granted.body.rtmpUrl, { sink: 'rtmpsink', seconds: 7 });
     const result = await gst.exited;
     assert.equal(result.code, 0, `gst-launch-1.0 ran to its end: ${result.output}`);
-    await waitFor(async () => (await httpGet(playlistUrl(id), { timeoutMs: 3000 })).text.includes('#EXT-X-ENDLIST'),
-      { timeoutMs: 60000, what: 'the librtmp stream ended' });
-    const rendition = await checkRendition(playlistUrl(id), { dlDir: path.join(tmp.dir, 'dl', 'librtmp'), expectEnded: true, name: 'librtmp' });
-    assert.deepEqual(rendition.problems, [], rendition.text);
-    assert.ok(rendition.segments.length >= 2, `about 7 s: ${rendition.segments.length} segments`);
+    await checkEndedStream(id, 'librtmp', 2, 'about 7 s');
   });
 
   test('a silent publisher times out; an enhanced-RTMP (HEVC FourCC) header is refused', { timeout: 60000 }, async () => {

@@ -117,11 +117,12 @@ bool CmafPackager::open(const AVCodecContext &video, const AVCodecContext *audio
         int((qint64(m_settings.segmentSeconds * framesPerSecond) + partFrames - 1) / partFrames);
     m_presentation->setPartsPerSegment(partsPerSegment);
     // In memory: the parts the playlists list (the segment in progress and the complete ones
-    // before it) and one segment's more for a player that read the previous version.
+    // before it). A player that read an older version finds the parts that just left on disk
+    // (partFileGraceSegments).
     if (m_settings.mediaIndex)
         m_settings.mediaIndex->setKeptParts(
             m_settings.directory,
-            partsPerSegment * (LowLatencyPlaylist::segmentsListingParts + 2));
+            partsPerSegment * (LowLatencyPlaylist::segmentsListingParts + 1));
     return true;
 }
 
@@ -292,7 +293,6 @@ bool CmafPackager::completePart(qint64 endDts, QString *error)
         return false;
     }
     if (m_settings.mediaIndex) {
-        m_segmentData += m_output;
         // Published before the playlist that lists it (LowLatencyPresentation::publish).
         m_settings.mediaIndex->publish(partPath, std::exchange(m_output, {}),
                                        MediaIndex::Retention::Part);
@@ -318,9 +318,10 @@ bool CmafPackager::completeSegment(QString *error)
         *error = QStringLiteral("cannot complete %1 (disk full or not writable?)").arg(finalPath);
         return false;
     }
-    if (m_settings.mediaIndex)
-        m_settings.mediaIndex->publish(finalPath, std::exchange(m_segmentData, {}),
-                                       MediaIndex::Retention::Segment);
+    // The whole segment is not published to the media index: its bytes are its parts' again
+    // (a second copy: 7 sets of the ladder's segments with the one being built, 4 % of the
+    // ladder benchmark's peak RSS), and LL-HLS players load parts; the few that ask for a whole
+    // segment get it through the bounded disk cache, read once.
     m_playlist.completeSegment();
     ++m_sequence;
     m_segmentStartDts = AV_NOPTS_VALUE;

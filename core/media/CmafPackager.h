@@ -32,7 +32,8 @@ struct CmafPackagerSettings {
     int segmentSeconds = 2;
     int liveWindowSeconds = 60;
     qint64 firstSequence = 0;
-    std::shared_ptr<MediaIndex> mediaIndex; // parts, segments and init.mp4 published there too
+    // Parts and init.mp4 are published there too; whole segments are not (see completeSegment).
+    std::shared_ptr<MediaIndex> mediaIndex;
 };
 
 class CmafPackager : public EncodedPacketSink
@@ -72,7 +73,6 @@ private:
     QByteArray m_output;               // what the muxer wrote since the last part
     bool m_hasInit = false;
     QFile m_segmentFile;               // the segment in progress, parts appended
-    QByteArray m_segmentData;          // its bytes too, when there is a mediaIndex
     qint64 m_sequence = 0;
     qint64 m_segmentStartDts = AV_NOPTS_VALUE; // video stream time base
     qint64 m_partStartDts = AV_NOPTS_VALUE;

@@ -26,8 +26,9 @@ struct LowLatencySettings {
     int segmentSeconds = 2;
     int liveWindowSeconds = 60;
     int audioBitrateKbps = 128;
-    // Where the packagers publish init segments, parts, segments and playlists for the serving
-    // threads (keyed by their files' paths; the master as <stream>/ll.m3u8), or none.
+    // Where the packagers publish init segments, parts and playlists for the serving threads
+    // (keyed by their files' paths; the master as <stream>/ll.m3u8), or none. Whole segments
+    // stay on disk (CmafPackager::completeSegment).
     std::shared_ptr<MediaIndex> mediaIndex;
 };
 

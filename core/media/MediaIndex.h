@@ -17,7 +17,7 @@
 // callback for a path that runs on the context object's thread as soon as that path has a version
 // newer than afterVersion — no thread is held while waiting. The caller bounds the wait with its
 // own timer and cancel()s (see await). At most maxWaiters wait at once; more are refused.
-// For LL-HLS: publish each part as Segment and each ll.m3u8 version as Replaced, keyed by the
+// For LL-HLS: publish each part as Part and each ll.m3u8 version as Replaced, keyed by the
 // files' paths; a blocking reload (_HLS_msn/_HLS_part) awaits the part's path (afterVersion 0)
 // and answers with the playlist's newest version when woken or when its deadline passes.
 #pragma once
@@ -48,7 +48,10 @@ public:
         Replaced, // one version per path until removed (playlists, init segments)
     };
 
-    static constexpr int keptSegmentsPerFolder = 6;
+    // Players join the newest: hls.js three segments from the end (liveSyncDurationCount),
+    // Safari three target durations. A player further behind reads through the disk cache.
+    // (6 kept two more sets of the ladder's segments, 1 % of its peak RSS, for no one.)
+    static constexpr int keptSegmentsPerFolder = 4;
     // Parts kept per folder unless its packager said how many its playlists list
     // (setKeptParts).
     static constexpr int keptPartsPerFolder = 40;

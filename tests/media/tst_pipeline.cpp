@@ -1,6 +1,8 @@
 // The whole pipeline in-process on a short, unpaced test pattern: files, playlists, master,
 // segment announcements, stats, and a clean end with #EXT-X-ENDLIST.
 #include "FileSource.h"
+#include "LowLatencyPresentation.h"
+#include "MediaIndex.h"
 #include "Pipeline.h"
 #include "PipelineWorker.h"
 #include "TestPatternSource.h"
@@ -49,6 +51,7 @@ private slots:
     void encodesLadderToEndedPlaylists();
     void stopEndsPlaylistsEarly();
     void publishesToTheMediaIndex();
+    void publishesListedLowLatencyPartsOnly();
     void reusedFolderContinuesSegmentNumbers();
     void refusesBadSegmentDuration();
     void unreadableFileEndsWithError();
@@ -165,6 +168,50 @@ void TestPipeline::publishesToTheMediaIndex()
     }
     // The pipeline is gone: the files on disk answer from now on.
     QCOMPARE(index->entryCount(), 0);
+    QCOMPARE(index->segmentBytes(), qint64(0));
+}
+
+void TestPipeline::publishesListedLowLatencyPartsOnly()
+{
+    QTemporaryDir dir;
+    auto index = std::make_shared<MediaIndex>();
+    LowLatencySettings lowLatency;
+    lowLatency.directory = dir.path() + QStringLiteral("/ll");
+    lowLatency.partSeconds = 0.333; // 10 frames: 3 parts a segment
+    lowLatency.segmentSeconds = 1;
+    lowLatency.mediaIndex = index;
+    auto presentation = std::make_shared<LowLatencyPresentation>(lowLatency);
+    PipelineConfig config = configFor(dir.path(), QStringLiteral("240p"));
+    config.segmentSeconds = 1;
+    config.mediaIndex = index;
+    config.packetSinks = presentation->sinkFactory({});
+    const QString rung = lowLatency.directory + QStringLiteral("/240p/");
+    {
+        Pipeline pipeline(config, std::make_unique<TestPatternSource>(320, 240, 30, true, 0));
+        QSignalSpy finished(&pipeline, &Pipeline::finished);
+        QString error;
+        QVERIFY2(pipeline.start(&error), qPrintable(error));
+        // LL segments are numbered from 1. Once the 4th is complete, the playlists list the
+        // parts of the 3rd, the 4th and the 5th (in progress).
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(rung + QStringLiteral("seg_4.m4s")), 20000);
+        const auto listedPart = index->find(rung + QStringLiteral("part_4_0.m4s"));
+        QVERIFY(listedPart);
+        QCOMPARE(listedPart->bytes, readAll(rung + QStringLiteral("part_4_0.m4s")));
+        QVERIFY(index->find(rung + QStringLiteral("init.mp4")));
+        // Parts no playlist lists any more are read from disk, where they stay a while.
+        QVERIFY(!index->find(rung + QStringLiteral("part_1_0.m4s")));
+        QVERIFY(QFile::exists(rung + QStringLiteral("part_1_0.m4s")));
+        // A whole segment is its parts again: only on disk.
+        for (int sequence = 1; sequence <= 4; ++sequence)
+            QVERIFY(!index->find(rung + QStringLiteral("seg_%1.m4s").arg(sequence)));
+        QCOMPARE(readAll(rung + QStringLiteral("seg_4.m4s")),
+                 readAll(rung + QStringLiteral("part_4_0.m4s"))
+                     + readAll(rung + QStringLiteral("part_4_1.m4s"))
+                     + readAll(rung + QStringLiteral("part_4_2.m4s")));
+        pipeline.stop();
+        QVERIFY(finished.wait(10000));
+    }
+    presentation.reset();
     QCOMPARE(index->segmentBytes(), qint64(0));
 }
 

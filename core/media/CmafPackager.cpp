@@ -104,6 +104,8 @@ bool CmafPackager::open(const AVCodecContext &video, const AVCodecContext *audio
         *error = QStringLiteral("cannot start the MP4 muxer: %1").arg(avErrorText(result));
         return false;
     }
+    if (m_audioStream) // the muxer chose the time bases
+        m_heldAudio.setTimeBases(m_audioStream->time_base, m_videoStream->time_base);
     // Whole frames per part, so a part never exceeds the PART-TARGET it announces.
     const double framesPerSecond = av_q2d(video.framerate);
     const int partFrames = std::max(1, int(std::lround(m_settings.partSeconds * framesPerSecond)));
@@ -145,17 +147,8 @@ bool CmafPackager::write(AVPacket &packet, QString *error)
 
 bool CmafPackager::writeHeldAudio(qint64 untilVideoTicks, bool isInclusive, QString *error)
 {
-    while (!m_heldAudio.empty()) {
-        AVPacket &audio = *m_heldAudio.front();
-        const int order = av_compare_ts(audio.pts, m_audioStream->time_base, untilVideoTicks,
-                                        m_videoStream->time_base);
-        if (order > 0 || (order == 0 && !isInclusive))
-            break;
-        if (!write(audio, error))
-            return false;
-        m_heldAudio.pop_front();
-    }
-    return true;
+    return m_heldAudio.writeUntil(untilVideoTicks, isInclusive,
+                                  [&](AVPacket &audio) { return write(audio, error); });
 }
 
 void CmafPackager::writeVideo(const AVPacket &encoded, qint64 captureWallMs, bool isDiscontinuity)
@@ -235,20 +228,14 @@ void CmafPackager::writeAudio(const AVPacket &encoded)
     PacketPtr packet = clonePacket(encoded);
     av_packet_rescale_ts(packet.get(), m_audioEncoderTimeBase, m_audioStream->time_base);
     packet->stream_index = m_audioStream->index;
-    m_heldAudio.push_back(std::move(packet));
-    // Bounded: video should never lag audio by much; if it does, keep the oldest second out.
-    constexpr qint64 maxHeldSeconds = 10;
-    while (m_heldAudio.size() > 1
-           && m_heldAudio.back()->pts - m_heldAudio.front()->pts
-                  > maxHeldSeconds * m_audioStream->time_base.den) {
-        if (m_segmentStartDts == AV_NOPTS_VALUE) {
-            m_heldAudio.pop_front(); // sound long before the first keyframe has no segment
-            continue;
-        }
+    m_heldAudio.push(std::move(packet));
+    // Bounded: video should never lag audio by much; if it does, the oldest goes out.
+    while (PacketPtr oldest = m_heldAudio.takeOverflowing()) {
+        if (m_segmentStartDts == AV_NOPTS_VALUE)
+            continue; // sound long before the first keyframe has no segment
         QString error;
-        if (!write(*m_heldAudio.front(), &error))
+        if (!write(*oldest, &error))
             return fail(error);
-        m_heldAudio.pop_front();
     }
 }
 

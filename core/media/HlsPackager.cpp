@@ -91,6 +91,8 @@ bool HlsPackager::open(const AVCodecContext &video, const AVCodecContext *audio,
         *error = QStringLiteral("cannot start the MPEG-TS muxer: %1").arg(avErrorText(result));
         return false;
     }
+    if (m_audioStream)
+        m_heldAudio.setTimeBases(m_audioStream->time_base, m_videoStream->time_base);
     return true;
 }
 
@@ -122,17 +124,8 @@ bool HlsPackager::writePacket(AVPacket &packet, QString *error)
 
 bool HlsPackager::writeHeldAudio(qint64 untilPts, bool isInclusive, QString *error)
 {
-    while (!m_heldAudio.empty()) {
-        AVPacket &audio = *m_heldAudio.front();
-        const int order = av_compare_ts(audio.pts, m_audioStream->time_base, untilPts,
-                                        m_videoStream->time_base);
-        if (order > 0 || (order == 0 && !isInclusive))
-            break;
-        if (!writePacket(audio, error))
-            return false;
-        m_heldAudio.pop_front();
-    }
-    return true;
+    return m_heldAudio.writeUntil(untilPts, isInclusive,
+                                  [&](AVPacket &audio) { return writePacket(audio, error); });
 }
 
 bool HlsPackager::writeVideo(PacketPtr packet, qint64 captureWallMs, bool isDiscontinuity,
@@ -184,13 +177,12 @@ bool HlsPackager::writeAudio(PacketPtr packet, QString *error)
         return true;
     av_packet_rescale_ts(packet.get(), m_audioEncoderTimeBase, m_audioStream->time_base);
     packet->stream_index = m_audioStream->index;
-    m_heldAudio.push_back(std::move(packet));
+    m_heldAudio.push(std::move(packet));
     // Video stalled far behind (it should not): keep audio flowing rather than hold it forever.
-    constexpr qint64 maxHeldSeconds = 10;
-    const AVPacket &oldest = *m_heldAudio.front();
-    const AVPacket &newest = *m_heldAudio.back();
-    if ((newest.pts - oldest.pts) > maxHeldSeconds * 90000)
-        return writeHeldAudio(oldest.pts, true, error);
+    while (PacketPtr oldest = m_heldAudio.takeOverflowing()) {
+        if (!writePacket(*oldest, error))
+            return false;
+    }
     return true;
 }
 
@@ -279,11 +271,8 @@ bool HlsPackager::finish(QString *error)
     m_isFinished = true;
     if (!m_muxer)
         return true;
-    bool isOk = true;
-    while (isOk && !m_heldAudio.empty()) {
-        isOk = writePacket(*m_heldAudio.front(), error);
-        m_heldAudio.pop_front();
-    }
+    bool isOk =
+        m_heldAudio.writeAll([&](AVPacket &audio) { return writePacket(audio, error); });
     if (isOk) {
         const int result = av_write_trailer(m_muxer.get());
         if (result < 0) {

@@ -3,6 +3,7 @@
 // atomically) and the recording playlist of every segment (appended to).
 #pragma once
 
+#include "HeldAudio.h"
 #include "LibavPtr.h"
 #include "MediaIndex.h"
 #include "Playlist.h"
@@ -82,7 +83,7 @@ private:
     AVStream *m_audioStream = nullptr;
     AVRational m_videoEncoderTimeBase{1, 1};
     AVRational m_audioEncoderTimeBase{1, 1};
-    std::deque<PacketPtr> m_heldAudio; // in the audio stream's time base
+    HeldAudio m_heldAudio; // in the audio stream's time base
     std::FILE *m_segmentFile = nullptr;
     bool m_isWriteFailed = false;
     bool m_isFinished = false;

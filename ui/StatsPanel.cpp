@@ -1,5 +1,6 @@
 #include "StatsPanel.h"
 
+#include "HostedStreamsTable.h"
 #include "NostrPresence.h"
 #include "Restreamer.h"
 #include "Stream.h"
@@ -55,6 +56,9 @@ StatsPanel::StatsPanel(QWidget *parent) : QWidget(parent)
     m_renditions->verticalHeader()->hide();
     m_renditions->setEditTriggers(QAbstractItemView::NoEditTriggers);
     layout->addWidget(m_renditions);
+    m_hosted = new HostedStreamsTable(this);
+    m_hosted->hide();
+    layout->addWidget(m_hosted);
 }
 
 void StatsPanel::refresh(const studio::Studio &studio)
@@ -93,6 +97,8 @@ void StatsPanel::refresh(const studio::Studio &studio)
         }
     }
     refreshTargets(studio, stream ? stream->key() : studio.options().streamKey);
+    m_hosted->refresh(studio);
+    m_hosted->setVisible(m_hosted->rowCount() > 0);
     const studio::EventLoopLatency::Summary latency = studio.eventLoopLatency().summary();
     m_eventLoop->setText(tr("p50 %1 ms · p99 %2 ms · max %3 ms")
                              .arg(latency.p50Ms, 0, 'f', 1)

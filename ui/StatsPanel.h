@@ -1,7 +1,7 @@
 // The numbers a streamer watches while live, refreshed every second: encoder input and output
 // frame rates, speed, drops, queue depth, bitrate per rendition, viewers, relay states, upload
-// and restream targets (redacted as in /status) and how late this (the GUI) thread's event loop
-// runs.
+// and restream targets (redacted as in /status), how late this (the GUI) thread's event loop
+// runs, and the other streams the studio hosts (HostedStreamsTable), when there are any.
 #pragma once
 
 #include <QWidget>
@@ -14,6 +14,8 @@ class Studio;
 }
 
 namespace afk::ui {
+
+class HostedStreamsTable;
 
 class StatsPanel : public QWidget
 {
@@ -35,6 +37,7 @@ private:
     QLabel *m_restreams = nullptr;
     QLabel *m_eventLoop = nullptr;
     QTableWidget *m_renditions = nullptr;
+    HostedStreamsTable *m_hosted = nullptr;
 };
 
 } // namespace afk::ui

@@ -3,16 +3,20 @@
 // the meter, an error shown in the window, the stream form and device pickers kept in the
 // settings file, the settings menus and chat dock, and the GUI thread's event loop staying
 // responsive while live at 720p; flags given for the run preset the form, and the layout of a
-// composed source changes while live. AFK_SCREENSHOT=<file.png> saves the window while live.
+// composed source changes while live; other streams the studio hosts are listed with their
+// publishers. AFK_SCREENSHOT=<file.png> saves the window while live.
 #include "AudioMeter.h"
 #include "ChatDock.h"
 #include "CompositeLayout.h"
 #include "EventLoopLatency.h"
+#include "HostedStreamsTable.h"
 #include "MainWindow.h"
 #include "PreviewTap.h"
 #include "PreviewWidget.h"
 #include "Stream.h"
+#include "StreamRegistry.h"
 #include "Studio.h"
+#include "TestPatternSource.h"
 
 #include <QComboBox>
 #include <QDialog>
@@ -57,6 +61,7 @@ private slots:
     void layoutChangesWhileLiveOnAComposedSource();
     void eventLoopStaysResponsiveWhileLiveAt720p();
     void blockedEventLoopIsShown();
+    void hostedStreamsAreListed();
 
 private:
     QString settingsFile() const { return m_dir.path() + QStringLiteral("/studio.conf"); }
@@ -586,6 +591,65 @@ void TestMainWindow::layoutChangesWhileLiveOnAComposedSource()
     QVERIFY(overlay->isEnabled());
     overlay->setCurrentIndex(0); // no overlay for the tests that follow
     stopStudio(*studio);
+}
+
+
+void TestMainWindow::hostedStreamsAreListed()
+{
+    MainWindow window(*m_studio, settingsFile());
+    window.show();
+    auto *table = child<QTableWidget>(window, "hostedStreamTable");
+    QVERIFY(!table->isVisible()); // nothing hosted
+    afk::session::StreamRegistry &registry = m_studio->registry();
+    QString error;
+    // A stream run on the studio itself (as the headless runner's): live, encoding.
+    afk::session::Stream *pattern = registry.startStream(
+        QStringLiteral("hosted_pattern"), QStringLiteral("tester"), QStringLiteral("Pattern"),
+        std::make_unique<afk::media::TestPatternSource>(320, 240, 30, true, 0), &error);
+    QVERIFY2(pattern, qPrintable(error));
+    // A browser host whose recording has begun (its EBML header's first bytes): waiting for the
+    // rest of its first cluster.
+    QVERIFY2(registry.createStream(QStringLiteral("hosted_browser"), QStringLiteral("host1"),
+                                   QStringLiteral("host1"), QStringLiteral("Browser"), &error),
+             qPrintable(error));
+    QVERIFY2(registry.ingest(QStringLiteral("hosted_browser"), QByteArray::fromHex("1a45dfa3"),
+                             &error),
+             qPrintable(error));
+
+    QTRY_VERIFY(table->isVisible());
+    QCOMPARE(table->rowCount(), 2);
+    const auto rowOf = [&](const QString &key) {
+        for (int row = 0; row < table->rowCount(); ++row) {
+            if (table->item(row, afk::ui::HostedStreamsTable::Key)->text() == key)
+                return row;
+        }
+        return -1;
+    };
+    const auto cell = [&](const QString &key, int column) {
+        const int row = rowOf(key);
+        return row < 0 ? QString() : table->item(row, column)->text();
+    };
+    QCOMPARE(cell(QStringLiteral("hosted_browser"), afk::ui::HostedStreamsTable::Publisher),
+             QStringLiteral("browser host"));
+    QCOMPARE(cell(QStringLiteral("hosted_browser"), afk::ui::HostedStreamsTable::State),
+             QStringLiteral("waiting"));
+    QCOMPARE(cell(QStringLiteral("hosted_pattern"), afk::ui::HostedStreamsTable::Publisher),
+             QStringLiteral("this studio"));
+    QCOMPARE(cell(QStringLiteral("hosted_pattern"), afk::ui::HostedStreamsTable::InKbps),
+             QStringLiteral("–")); // nothing comes in over the network
+    QTRY_COMPARE(cell(QStringLiteral("hosted_pattern"), afk::ui::HostedStreamsTable::State),
+                 QStringLiteral("live"));
+    QTRY_VERIFY(cell(QStringLiteral("hosted_pattern"), afk::ui::HostedStreamsTable::OutFps)
+                    .toDouble()
+                > 0);
+    // The streamer's own stream is not a hosted one: the stats panel shows it above.
+    QVERIFY(rowOf(m_studio->options().streamKey) < 0);
+
+    QSignalSpy ended(&registry, &afk::session::StreamRegistry::streamEnded);
+    registry.find(QStringLiteral("hosted_browser"))->stop();
+    pattern->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(ended.size(), 2, 20000);
+    QTRY_VERIFY(!table->isVisible());
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -22,6 +22,10 @@ HostedStreamsTable::HostedStreamsTable(QWidget *parent) : QTableWidget(0, Column
     horizontalHeader()->setSectionResizeMode(Key, QHeaderView::Stretch);
     verticalHeader()->hide();
     setEditTriggers(QAbstractItemView::NoEditTriggers);
+    // Three rows without scrolling, in the panel's narrow column.
+    verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    setMinimumHeight(horizontalHeader()->sizeHint().height()
+                     + 3 * verticalHeader()->defaultSectionSize() + 2 * frameWidth());
 }
 
 double HostedStreamsTable::kilobitsPerSecond(const QString &key, qint64 bytesReceived,
@@ -57,7 +61,9 @@ void HostedStreamsTable::refresh(const studio::Studio &studio)
         const session::IngestCounters ingest = stream.ingestCounters();
         const auto rtmp = rtmpPublishers.constFind(stream.key());
         const bool isRtmp = rtmp != rtmpPublishers.constEnd();
-        QString publisher = tr("this studio");
+        // A stream created for a publisher (the PWA's start route, an RTMP key) has no
+        // pipeline until its first bytes; one started on the studio has one from the start.
+        QString publisher = stream.hasPipeline() ? tr("this studio") : tr("none yet");
         if (isRtmp)
             publisher = tr("RTMP %1").arg(rtmp->remoteAddress);
         else if (ingest.bytesReceived > 0)

@@ -69,7 +69,9 @@ void StatsPanel::refresh(const studio::Studio &studio)
         m_encoder->setText(QStringLiteral("–"));
         m_viewers->setText(QStringLiteral("–"));
         m_renditions->setRowCount(0);
+        m_renditions->hide(); // room for the hosted streams
     } else {
+        m_renditions->show();
         const media::PipelineStats stats = stream->stats();
         const QString reason = stream->lastError().isEmpty() ? QString()
                                                              : QStringLiteral(" (%1)").arg(stream->lastError());

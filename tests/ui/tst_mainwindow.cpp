@@ -602,22 +602,25 @@ void TestMainWindow::hostedStreamsAreListed()
     QVERIFY(!table->isVisible()); // nothing hosted
     afk::session::StreamRegistry &registry = m_studio->registry();
     QString error;
-    // A stream run on the studio itself (as the headless runner's): live, encoding.
+    // A browser host's stream: created, then its recording begins (its EBML header's first
+    // bytes) and it waits for the rest of its first cluster.
+    QVERIFY2(registry.createStream(QStringLiteral("hosted_browser"), QStringLiteral("host1"),
+                                   QStringLiteral("host1"), QStringLiteral("Browser"), &error),
+             qPrintable(error));
+    QTRY_COMPARE(table->rowCount(), 1);
+    QCOMPARE(table->item(0, afk::ui::HostedStreamsTable::Publisher)->text(),
+             QStringLiteral("none yet"));
+    QVERIFY2(registry.ingest(QStringLiteral("hosted_browser"), QByteArray::fromHex("1a45dfa3"),
+                             &error),
+             qPrintable(error));
+    // A stream run on the studio itself (as a headless studio's own): live, encoding.
     afk::session::Stream *pattern = registry.startStream(
         QStringLiteral("hosted_pattern"), QStringLiteral("tester"), QStringLiteral("Pattern"),
         std::make_unique<afk::media::TestPatternSource>(320, 240, 30, true, 0), &error);
     QVERIFY2(pattern, qPrintable(error));
-    // A browser host whose recording has begun (its EBML header's first bytes): waiting for the
-    // rest of its first cluster.
-    QVERIFY2(registry.createStream(QStringLiteral("hosted_browser"), QStringLiteral("host1"),
-                                   QStringLiteral("host1"), QStringLiteral("Browser"), &error),
-             qPrintable(error));
-    QVERIFY2(registry.ingest(QStringLiteral("hosted_browser"), QByteArray::fromHex("1a45dfa3"),
-                             &error),
-             qPrintable(error));
 
-    QTRY_VERIFY(table->isVisible());
-    QCOMPARE(table->rowCount(), 2);
+    QTRY_COMPARE(table->rowCount(), 2);
+    QVERIFY(table->isVisible());
     const auto rowOf = [&](const QString &key) {
         for (int row = 0; row < table->rowCount(); ++row) {
             if (table->item(row, afk::ui::HostedStreamsTable::Key)->text() == key)

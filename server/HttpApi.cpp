@@ -1,5 +1,6 @@
 #include "HttpApi.h"
 
+#include "HlsHeaders.h"
 #include "IngestAuth.h"
 #include "LiveChat.h"
 #include "MediaResponse.h"
@@ -27,11 +28,6 @@ namespace afk::server
 {
 namespace
 {
-
-const QByteArray playlistType = QByteArrayLiteral("application/vnd.apple.mpegurl");
-const QByteArray playlistCache = QByteArrayLiteral("no-cache");
-const QByteArray segmentType = QByteArrayLiteral("video/mp2t");
-const QByteArray segmentCache = QByteArrayLiteral("public, max-age=3600");
 
 const QByteArray readMethods = QByteArrayLiteral("GET, HEAD, OPTIONS");
 const QByteArray controlCorsMethods = QByteArrayLiteral("GET, HEAD, OPTIONS, POST");

@@ -9,6 +9,7 @@
 // the same headers as every other answer.
 #include "HttpApi.h"
 
+#include "HlsHeaders.h"
 #include "LowLatencyPresentation.h"
 #include "StreamRegistry.h"
 
@@ -21,11 +22,6 @@ namespace afk::server
 namespace
 {
 
-const QByteArray playlistType = QByteArrayLiteral("application/vnd.apple.mpegurl");
-const QByteArray playlistCache = QByteArrayLiteral("no-cache");
-const QByteArray cmafType = QByteArrayLiteral("video/mp4");
-// Every name is written once (numbers go on across runs of a key): cacheable like TS segments.
-const QByteArray cmafCache = QByteArrayLiteral("public, max-age=3600");
 // Held at most this long even with long segments, well within the gate's keep-alive idle time.
 constexpr qint64 maxHoldMs = 30'000;
 

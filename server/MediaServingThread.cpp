@@ -1,5 +1,6 @@
 #include "MediaServingThread.h"
 
+#include "HlsHeaders.h"
 #include "HttpReply.h"
 #include "HttpRequestHead.h"
 #include "MediaResponse.h"
@@ -22,14 +23,6 @@ namespace afk::server
 {
 namespace
 {
-
-const QByteArray playlistType = QByteArrayLiteral("application/vnd.apple.mpegurl");
-const QByteArray playlistCache = QByteArrayLiteral("no-cache");
-const QByteArray segmentType = QByteArrayLiteral("video/mp2t");
-const QByteArray segmentCache = QByteArrayLiteral("public, max-age=3600");
-const QByteArray cmafType = QByteArrayLiteral("video/mp4");
-// Every LL-HLS part and segment name is written once (numbers go on across runs of a key).
-const QByteArray cmafCache = QByteArrayLiteral("public, max-age=3600");
 
 constexpr int maxEventsPerWait = 256;
 // A viewer is reported at most this often per stream (the tracker's window is 15 s).

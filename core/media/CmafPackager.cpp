@@ -78,18 +78,17 @@ bool CmafPackager::open(const AVCodecContext &video, const AVCodecContext *audio
         return false;
     }
     CustomIoMuxer muxer;
-    if (!openCustomIoMuxer("mp4", QStringLiteral("MP4"), this, &CmafPackager::writeToMemory, video, audio, &muxer,
-                           error))
+    // Video in 90 kHz ticks as the TS presentation's; audio in samples, as AAC frames count.
+    if (!openCustomIoMuxer("mp4", QStringLiteral("MP4"), this, &CmafPackager::writeToMemory,
+                           video, AVRational{1, 90000}, audio,
+                           AVRational{1, audio ? audio->sample_rate : 1}, &muxer, error))
         return false;
     m_muxer = std::move(muxer.context);
     m_videoStream = muxer.videoStream;
     m_audioStream = muxer.audioStream;
-    m_videoStream->time_base = AVRational{1, 90000};
     m_videoEncoderTimeBase = video.time_base;
-    if (m_audioStream) {
-        m_audioStream->time_base = AVRational{1, audio->sample_rate};
+    if (audio)
         m_audioEncoderTimeBase = audio->time_base;
-    }
     // cmaf: CMAF brands and one track per fragment rules; frag_custom: a fragment ends when we
     // flush; delay_moov: the moov waits for the first packet (libx264 puts its SPS/PPS in the
     // first keyframe, not in extradata); skip_trailer: no mfra at the end of a live stream.

@@ -10,7 +10,8 @@ constexpr int muxerBufferBytes = 64 * 1024;
 
 bool openCustomIoMuxer(const char *formatName, const QString &label, void *opaque,
                        int (*write)(void *opaque, uint8_t *data, int size),
-                       const AVCodecContext &video, const AVCodecContext *audio,
+                       const AVCodecContext &video, AVRational videoTimeBase,
+                       const AVCodecContext *audio, AVRational audioTimeBase,
                        CustomIoMuxer *muxer, QString *error)
 {
     AVFormatContext *rawMuxer = nullptr;
@@ -38,6 +39,7 @@ bool openCustomIoMuxer(const char *formatName, const QString &label, void *opaqu
         *error = QStringLiteral("cannot add the video stream to the %1 muxer").arg(label);
         return false;
     }
+    muxer->videoStream->time_base = videoTimeBase;
     if (audio) {
         muxer->audioStream = avformat_new_stream(muxer->context.get(), nullptr);
         if (!muxer->audioStream
@@ -45,6 +47,7 @@ bool openCustomIoMuxer(const char *formatName, const QString &label, void *opaqu
             *error = QStringLiteral("cannot add the audio stream to the %1 muxer").arg(label);
             return false;
         }
+        muxer->audioStream->time_base = audioTimeBase;
     }
     return true;
 }

@@ -16,11 +16,13 @@ struct CustomIoMuxer {
 };
 
 // formatName: "mpegts", "mp4"; label names it in errors ("MPEG-TS"). write gets opaque back with
-// each buffer of output. The streams' time bases are left for the caller to choose; the header
-// is not written yet (the caller has options for it).
+// each buffer of output. The streams get the time bases asked for (the muxer may still change
+// them when the header is written); the header is not written yet (the caller has options for
+// it).
 bool openCustomIoMuxer(const char *formatName, const QString &label, void *opaque,
                        int (*write)(void *opaque, uint8_t *data, int size),
-                       const AVCodecContext &video, const AVCodecContext *audio,
+                       const AVCodecContext &video, AVRational videoTimeBase,
+                       const AVCodecContext *audio, AVRational audioTimeBase,
                        CustomIoMuxer *muxer, QString *error);
 
 } // namespace afk::media

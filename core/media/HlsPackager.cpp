@@ -72,18 +72,17 @@ bool HlsPackager::open(const AVCodecContext &video, const AVCodecContext *audio,
     if (!m_recording.open(m_settings.segmentSeconds, m_settings.firstSequence, error))
         return false;
     CustomIoMuxer muxer;
-    if (!openCustomIoMuxer("mpegts", QStringLiteral("MPEG-TS"), this, &HlsPackager::writeToSegmentFile, video, audio, &muxer,
-                           error))
+    // MPEG-TS counts everything in 90 kHz ticks.
+    if (!openCustomIoMuxer("mpegts", QStringLiteral("MPEG-TS"), this,
+                           &HlsPackager::writeToSegmentFile, video, AVRational{1, 90000}, audio,
+                           AVRational{1, 90000}, &muxer, error))
         return false;
     m_muxer = std::move(muxer.context);
     m_videoStream = muxer.videoStream;
     m_audioStream = muxer.audioStream;
-    m_videoStream->time_base = AVRational{1, 90000};
     m_videoEncoderTimeBase = video.time_base;
-    if (m_audioStream) {
-        m_audioStream->time_base = AVRational{1, 90000};
+    if (audio)
         m_audioEncoderTimeBase = audio->time_base;
-    }
     if (!openSegmentFile(error))
         return false;
     const int result = avformat_write_header(m_muxer.get(), nullptr);

@@ -28,14 +28,11 @@ HostedStreamsTable::HostedStreamsTable(QWidget *parent) : QTableWidget(0, Column
                      + 3 * verticalHeader()->defaultSectionSize() + 2 * frameWidth());
 }
 
-double HostedStreamsTable::kilobitsPerSecond(const QString &key, qint64 bytesReceived,
-                                             qint64 nowMs)
+double HostedStreamsTable::kilobitsPerSecond(const ByteSample &earlier, const ByteSample &now)
 {
-    const ByteSample last = m_lastBytes.value(key);
-    m_lastBytes.insert(key, ByteSample{bytesReceived, nowMs});
-    if (last.atMs == 0 || nowMs <= last.atMs || bytesReceived < last.bytes)
+    if (earlier.atMs == 0 || now.atMs <= earlier.atMs || now.bytes < earlier.bytes)
         return 0;
-    return double(bytesReceived - last.bytes) * 8.0 / double(nowMs - last.atMs);
+    return double(now.bytes - earlier.bytes) * 8.0 / double(now.atMs - earlier.atMs);
 }
 
 void HostedStreamsTable::refresh(const studio::Studio &studio)
@@ -53,7 +50,7 @@ void HostedStreamsTable::refresh(const studio::Studio &studio)
     }
 
     const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
-    QHash<QString, ByteSample> seen;
+    QHash<QString, ByteSample> samples;
     setRowCount(int(hosted.size()));
     for (int row = 0; row < hosted.size(); ++row) {
         const session::Stream &stream = *hosted[row];
@@ -68,8 +65,9 @@ void HostedStreamsTable::refresh(const studio::Studio &studio)
             publisher = tr("RTMP %1").arg(rtmp->remoteAddress);
         else if (ingest.bytesReceived > 0)
             publisher = tr("browser host");
-        const double inKbps = kilobitsPerSecond(stream.key(), ingest.bytesReceived, nowMs);
-        seen.insert(stream.key(), m_lastBytes.value(stream.key()));
+        const ByteSample sample{ingest.bytesReceived, nowMs};
+        const double inKbps = kilobitsPerSecond(m_lastBytes.value(stream.key()), sample);
+        samples.insert(stream.key(), sample);
         const QString state = stream.lastError().isEmpty()
                                   ? stream.stateName()
                                   : QStringLiteral("%1 (%2)").arg(stream.stateName(),
@@ -87,7 +85,7 @@ void HostedStreamsTable::refresh(const studio::Studio &studio)
         for (int column = 0; column < cells.size(); ++column)
             setItem(row, column, new QTableWidgetItem(cells[column]));
     }
-    m_lastBytes = seen; // an ended stream's sample goes with it
+    m_lastBytes = samples;
 }
 
 } // namespace afk::ui

@@ -30,10 +30,11 @@ private:
         qint64 bytes = 0;
         qint64 atMs = 0;
     };
-    // Ingest kbps from the bytes received since the last refresh (browser hosts have no other
-    // rate); per stream key, forgotten with the stream.
-    double kilobitsPerSecond(const QString &key, qint64 bytesReceived, qint64 nowMs);
+    // Ingest kbps between two refreshes (browser hosts have no other rate); 0 without an
+    // earlier sample.
+    static double kilobitsPerSecond(const ByteSample &earlier, const ByteSample &now);
 
+    // Bytes received per stream key at the last refresh; an ended stream's goes with it.
     QHash<QString, ByteSample> m_lastBytes;
 };
 

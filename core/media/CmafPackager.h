@@ -69,7 +69,7 @@ private:
     AVStream *m_audioStream = nullptr;
     AVRational m_videoEncoderTimeBase{1, 1};
     AVRational m_audioEncoderTimeBase{1, 1};
-    HeldAudio m_heldAudio; // in the audio stream's time base
+    HeldAudio m_heldAudio;             // in the audio stream's time base
     QByteArray m_output;               // what the muxer wrote since the last part
     bool m_hasInit = false;
     QFile m_segmentFile;               // the segment in progress, parts appended
